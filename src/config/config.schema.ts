@@ -1,0 +1,126 @@
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { Type } from 'class-transformer';
+
+/**
+ * Typed configuration, one class per section, with the deployment guide's defaults.
+ * Every key here is a config-file key (`section.key`) and an env variable
+ * (`ORCHESTRATOR_<SECTION>_<KEY>`). Keep docs/configuration tables in step with it.
+ */
+export class ServerConfig {
+  @IsString() @IsNotEmpty() host = '0.0.0.0';
+  @IsInt() @Min(0) @Max(65535) port = 8000;
+  /** Processes to run with Node cluster; the file store forces 1. */
+  @IsInt() @Min(1) @Max(256) workers = 1;
+  /** Request timeout in seconds. */
+  @IsInt() @Min(1) @Max(3600) timeout = 30;
+  @IsInt() @Min(1) @Max(1024 * 1024) body_limit_kb = 1024;
+  @IsInt() @Min(0) @Max(3600) shutdown_grace_seconds = 10;
+}
+
+export class SecurityConfig {
+  @IsString()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' })
+  jwt_secret_env_var = 'ORCHESTRATOR_JWT_SECRET';
+  @IsInt() @Min(10) @Max(31_536_000) token_expiry_seconds = 7200;
+  @IsBoolean() require_token_rotation = true;
+  /** Longest a chain of refreshed access tokens may live, counted from the first token. */
+  @IsInt() @Min(60) @Max(315_360_000) max_token_age_seconds = 604_800;
+  /** Requests per minute per subject; 0 turns rate limiting off. */
+  @IsInt() @Min(0) @Max(1_000_000) rate_limit_per_minute = 0;
+}
+
+export const STATE_BACKENDS = ['file', 'memory'] as const;
+export class StateConfig {
+  @IsIn(STATE_BACKENDS) backend: (typeof STATE_BACKENDS)[number] = 'file';
+  @IsString() @IsNotEmpty() state_file = '.orchestrator/state.json';
+  @IsBoolean() auto_save = true;
+  /** Seconds between snapshot checkpoints. */
+  @IsInt() @Min(1) @Max(86_400) checkpoint_interval = 60;
+}
+
+export class EventConfig {
+  @IsInt() @Min(1) @Max(10_000_000) max_history = 1000;
+  @IsBoolean() enable_event_persistence = false;
+  @IsString() @IsNotEmpty() event_persistence_file = '.orchestrator/events.jsonl';
+}
+
+export class AuditConfig {
+  @IsString() @IsNotEmpty() audit_file = '.orchestrator/audit.jsonl';
+  @IsInt() @Min(1) @Max(1_000_000_000) max_entries = 100_000;
+  @IsBoolean() auto_rotate = true;
+  @IsInt() @Min(1) @Max(1_000_000) rotate_size_mb = 100;
+  @IsInt() @Min(1) @Max(100_000) retain_files = 10;
+  /** fdatasync before acknowledging; off only to measure the cost of durability. */
+  @IsBoolean() fsync = true;
+}
+
+export const LOG_LEVELS = [
+  'TRACE',
+  'DEBUG',
+  'INFO',
+  'WARNING',
+  'WARN',
+  'ERROR',
+  'CRITICAL',
+  'FATAL',
+  'SILENT',
+] as const;
+export class LoggingConfig {
+  @IsIn(LOG_LEVELS) level: (typeof LOG_LEVELS)[number] = 'INFO';
+  @IsIn(['json', 'text']) format: 'json' | 'text' = 'json';
+  @IsBoolean() console = true;
+  @IsOptional() @IsString() @IsNotEmpty() file: string | null = null;
+}
+
+export class WorkflowConfig {
+  /** A workflow file, or a directory of them. */
+  @IsString() @IsNotEmpty() path = 'workflows/agent_workflow.yaml';
+  /** Name of the default workflow when `path` holds several. */
+  @IsOptional() @IsString() @IsNotEmpty() default: string | null = null;
+}
+
+export class ToolsConfig {
+  @IsString() @IsNotEmpty() workspace_root = '.orchestrator/workspace';
+  @IsBoolean() execution_enabled = true;
+  @IsInt() @Min(1) @Max(86_400) command_timeout_seconds = 60;
+  @IsInt() @Min(1) @Max(1_048_576) max_output_kb = 256;
+}
+
+export class TasksConfig {
+  @IsInt() @Min(5) @Max(86_400) lease_seconds = 300;
+  @IsInt() @Min(1) @Max(1000) max_attempts = 3;
+  @IsInt() @Min(0) @Max(86_400) retry_backoff_seconds = 30;
+}
+
+export class DatabaseConfig {
+  @IsOptional() @IsString() @IsNotEmpty() url: string | null = null;
+  @IsInt() @Min(1) @Max(1000) pool_size = 20;
+  @IsInt() @Min(0) @Max(1000) max_overflow = 10;
+  @IsInt() @Min(1) @Max(3600) pool_timeout = 30;
+}
+
+export class OrchestratorConfig {
+  @ValidateNested() @Type(() => ServerConfig) server = new ServerConfig();
+  @ValidateNested() @Type(() => SecurityConfig) security = new SecurityConfig();
+  @ValidateNested() @Type(() => StateConfig) state = new StateConfig();
+  @ValidateNested() @Type(() => EventConfig) event = new EventConfig();
+  @ValidateNested() @Type(() => AuditConfig) audit = new AuditConfig();
+  @ValidateNested() @Type(() => LoggingConfig) logging = new LoggingConfig();
+  @ValidateNested() @Type(() => WorkflowConfig) workflow = new WorkflowConfig();
+  @ValidateNested() @Type(() => ToolsConfig) tools = new ToolsConfig();
+  @ValidateNested() @Type(() => TasksConfig) tasks = new TasksConfig();
+  @ValidateNested() @Type(() => DatabaseConfig) database = new DatabaseConfig();
+}
+
+export type ConfigSection = keyof OrchestratorConfig;
