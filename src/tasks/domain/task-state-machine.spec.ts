@@ -1,0 +1,331 @@
+import { ManualClock } from '../../common/domain/clock.js';
+import { ConflictError, DomainError } from '../../common/domain/domain-error.js';
+import { SequentialIds } from '../../common/domain/ids.js';
+import { createTask } from './task-factory.js';
+import {
+  cancel,
+  claim,
+  complete,
+  expireLease,
+  fail,
+  heartbeat,
+  latestApproval,
+  recordApproval,
+  release,
+  transition,
+} from './task-state-machine.js';
+import type { Task } from './task.model.js';
+
+const LEASE = 60_000;
+const BACKOFF = 30_000;
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DomainError) return `${error.kind}:${error.code}`;
+    throw error;
+  }
+  throw new Error('expected a DomainError');
+}
+
+describe('task state machine', () => {
+  let clock: ManualClock;
+  let task: Task;
+
+  beforeEach(() => {
+    clock = new ManualClock(Date.UTC(2026, 0, 1));
+    task = createTask(
+      {
+        title: 'T',
+        workflow: { name: 'agent', version: '1' },
+        initialPhase: 'PLAN',
+        maxAttempts: 2,
+        createdBy: 'op',
+      },
+      { clock, ids: new SequentialIds('task') },
+    );
+  });
+
+  const claimed = () => claim(task, { agentId: 'agent-1', leaseMs: LEASE }, clock);
+
+  describe('claim', () => {
+    it('starts an attempt: holder, lease, attempts+1, token_version+1, history', () => {
+      clock.advance(1000);
+      const next = claimed();
+      expect(next).toMatchObject({
+        status: 'claimed',
+        holder: 'agent-1',
+        attempts: 1,
+        token_version: 1,
+        lease_expires_at: '2026-01-01T00:01:01.000Z',
+        updated_at: '2026-01-01T00:00:01.000Z',
+      });
+      expect(next.history.at(-1)).toMatchObject({
+        action: 'claimed',
+        actor: 'agent-1',
+        from_status: 'queued',
+        to_status: 'claimed',
+      });
+      expect(task.status).toBe('queued'); // the input is untouched
+    });
+
+    it('refuses a task that is not queued, and a terminal one', () => {
+      const held = claimed();
+      expect(codeOf(() => claim(held, { agentId: 'agent-2', leaseMs: LEASE }, clock))).toBe(
+        'conflict:task_not_queued',
+      );
+      const cancelled = cancel(task, { actor: 'op' }, clock);
+      expect(codeOf(() => claim(cancelled, { agentId: 'a', leaseMs: LEASE }, clock))).toBe(
+        'conflict:task_terminal',
+      );
+    });
+
+    it('refuses a lease that is not a positive whole number of ms', () => {
+      expect(codeOf(() => claim(task, { agentId: 'a', leaseMs: 0 }, clock))).toBe(
+        'invalid_input:invalid_lease',
+      );
+      expect(codeOf(() => claim(task, { agentId: 'a', leaseMs: 1.5 }, clock))).toBe(
+        'invalid_input:invalid_lease',
+      );
+    });
+  });
+
+  describe('heartbeat', () => {
+    it('extends the lease without bumping the token version or adding history', () => {
+      const held = claimed();
+      clock.advance(50_000);
+      const next = heartbeat(held, { agentId: 'agent-1', leaseMs: LEASE }, clock);
+      expect(next.lease_expires_at).toBe('2026-01-01T00:01:50.000Z');
+      expect(next.token_version).toBe(held.token_version);
+      expect(next.history).toHaveLength(held.history.length);
+    });
+
+    it('is refused to others, on unclaimed tasks and after the lease passed', () => {
+      const held = claimed();
+      expect(codeOf(() => heartbeat(held, { agentId: 'agent-2', leaseMs: LEASE }, clock))).toBe(
+        'conflict:not_holder',
+      );
+      expect(codeOf(() => heartbeat(task, { agentId: 'agent-1', leaseMs: LEASE }, clock))).toBe(
+        'conflict:task_not_claimed',
+      );
+      clock.advance(LEASE);
+      expect(codeOf(() => heartbeat(held, { agentId: 'agent-1', leaseMs: LEASE }, clock))).toBe(
+        'conflict:lease_expired',
+      );
+    });
+  });
+
+  describe('transition', () => {
+    it('moves phase, stores the left phase artifacts merged by type, bumps the version', () => {
+      const held = claimed();
+      const first = transition(
+        held,
+        { agentId: 'agent-1', toPhase: 'TDD', fromPhase: 'PLAN', artifacts: { plan: { steps: [1] } } },
+        clock,
+      );
+      expect(first).toMatchObject({
+        phase: 'TDD',
+        token_version: 2,
+        artifacts: { PLAN: { plan: { steps: [1] } } },
+      });
+      expect(first.history.at(-1)).toMatchObject({
+        action: 'transitioned',
+        from_phase: 'PLAN',
+        to_phase: 'TDD',
+      });
+      const back = transition(
+        first,
+        { agentId: 'agent-1', toPhase: 'PLAN', artifacts: { tests: 'x' } },
+        clock,
+      );
+      const again = transition(
+        back,
+        { agentId: 'agent-1', toPhase: 'TDD', artifacts: { notes: 'n' } },
+        clock,
+      );
+      expect(again.artifacts).toEqual({ PLAN: { plan: { steps: [1] }, notes: 'n' }, TDD: { tests: 'x' } });
+    });
+
+    it('renews the lease when asked', () => {
+      const held = claimed();
+      clock.advance(10_000);
+      const next = transition(held, { agentId: 'agent-1', toPhase: 'TDD', leaseMs: LEASE }, clock);
+      expect(next.lease_expires_at).toBe('2026-01-01T00:01:10.000Z');
+    });
+
+    it('refuses a wrong current phase, a non-holder and a queued task with precise codes', () => {
+      const held = claimed();
+      expect(
+        codeOf(() => transition(held, { agentId: 'agent-1', toPhase: 'TDD', fromPhase: 'IMPL' }, clock)),
+      ).toBe('conflict:phase_mismatch');
+      expect(codeOf(() => transition(held, { agentId: 'x', toPhase: 'TDD' }, clock))).toBe(
+        'conflict:not_holder',
+      );
+      expect(codeOf(() => transition(task, { agentId: 'agent-1', toPhase: 'TDD' }, clock))).toBe(
+        'conflict:task_not_claimed',
+      );
+    });
+  });
+
+  describe('release, fail and lease expiry', () => {
+    it('release requeues at the same phase with artifacts, backoff and a new version', () => {
+      const moved = transition(
+        claimed(),
+        { agentId: 'agent-1', toPhase: 'TDD', artifacts: { plan: 'p' } },
+        clock,
+      );
+      const released = release(moved, { agentId: 'agent-1', retryBackoffMs: BACKOFF }, clock);
+      expect(released).toMatchObject({
+        status: 'queued',
+        phase: 'TDD',
+        holder: null,
+        lease_expires_at: null,
+        attempts: 1,
+        token_version: moved.token_version + 1,
+        retry_not_before: '2026-01-01T00:00:30.000Z',
+        artifacts: { PLAN: { plan: 'p' } },
+      });
+      expect(released.history.at(-1)).toMatchObject({ action: 'released', to_status: 'queued' });
+    });
+
+    it('no backoff leaves retry_not_before empty', () => {
+      const released = release(claimed(), { agentId: 'agent-1', retryBackoffMs: 0 }, clock);
+      expect(released.retry_not_before).toBeNull();
+    });
+
+    it('fails the task when the last attempt fails, keeping the reason', () => {
+      const firstFail = fail(
+        claimed(),
+        { agentId: 'agent-1', reason: 'tests broke', retryBackoffMs: BACKOFF },
+        clock,
+      );
+      expect(firstFail).toMatchObject({ status: 'queued', attempts: 1, failure_reason: null });
+      clock.advance(BACKOFF);
+      const second = claim(firstFail, { agentId: 'agent-2', leaseMs: LEASE }, clock);
+      const final = fail(second, { agentId: 'agent-2', reason: 'again', retryBackoffMs: BACKOFF }, clock);
+      expect(final).toMatchObject({
+        status: 'failed',
+        attempts: 2,
+        holder: null,
+        retry_not_before: null,
+        failure_reason: 'max_attempts (2) reached; last attempt failed: again',
+      });
+    });
+
+    it('lease expiry counts as a failed attempt and fails the task after max_attempts', () => {
+      const held = claimed();
+      expect(codeOf(() => expireLease(held, { retryBackoffMs: BACKOFF }, clock))).toBe(
+        'conflict:lease_not_expired',
+      );
+      clock.advance(LEASE);
+      const expired = expireLease(held, { retryBackoffMs: BACKOFF }, clock);
+      expect(expired).toMatchObject({ status: 'queued', holder: null, attempts: 1, token_version: 2 });
+      expect(expired.history.at(-1)).toMatchObject({
+        action: 'lease_expired',
+        actor: 'system',
+        reason: 'lease of agent-1 expired',
+      });
+      clock.advance(BACKOFF);
+      const again = claim(expired, { agentId: 'agent-2', leaseMs: LEASE }, clock);
+      clock.advance(LEASE);
+      expect(expireLease(again, { retryBackoffMs: BACKOFF }, clock)).toMatchObject({
+        status: 'failed',
+        attempts: 2,
+        failure_reason: 'max_attempts (2) reached; last attempt lease_expired: lease of agent-2 expired',
+      });
+    });
+
+    it('release and fail are for the holder only; a released task cannot be released twice', () => {
+      const held = claimed();
+      expect(codeOf(() => release(held, { agentId: 'agent-2', retryBackoffMs: 0 }, clock))).toBe(
+        'conflict:not_holder',
+      );
+      const released = release(held, { agentId: 'agent-1', retryBackoffMs: 0 }, clock);
+      expect(codeOf(() => release(released, { agentId: 'agent-1', retryBackoffMs: 0 }, clock))).toBe(
+        'conflict:task_not_claimed',
+      );
+    });
+
+    it('release is still allowed once the lease passed (it ends the attempt either way)', () => {
+      const held = claimed();
+      clock.advance(LEASE * 2);
+      expect(release(held, { agentId: 'agent-1', retryBackoffMs: 0 }, clock).status).toBe('queued');
+    });
+  });
+
+  describe('complete and cancel', () => {
+    it('completes with the final artifacts and optional terminal phase', () => {
+      clock.advance(5000);
+      const done = complete(
+        claimed(),
+        { agentId: 'agent-1', artifacts: { review: 'ok' }, finalPhase: 'COMPLETE', fromPhase: 'PLAN' },
+        clock,
+      );
+      expect(done).toMatchObject({
+        status: 'completed',
+        phase: 'COMPLETE',
+        holder: null,
+        lease_expires_at: null,
+        completed_at: '2026-01-01T00:00:05.000Z',
+        artifacts: { PLAN: { review: 'ok' } },
+        token_version: 2,
+      });
+      expect(codeOf(() => cancel(done, { actor: 'op' }, clock))).toBe('conflict:task_terminal');
+      expect(codeOf(() => complete(done, { agentId: 'agent-1' }, clock))).toBe('conflict:task_terminal');
+    });
+
+    it('cancels a queued or claimed task and invalidates its tokens', () => {
+      const held = claimed();
+      const cancelled = cancel(held, { actor: 'op', reason: 'obsolete' }, clock);
+      expect(cancelled).toMatchObject({
+        status: 'cancelled',
+        holder: null,
+        token_version: held.token_version + 1,
+      });
+      expect(cancelled.history.at(-1)).toMatchObject({
+        action: 'cancelled',
+        actor: 'op',
+        reason: 'obsolete',
+      });
+      expect(cancel(task, { actor: 'op' }, clock).status).toBe('cancelled');
+    });
+  });
+
+  describe('approvals', () => {
+    it('records decisions per gate and phase; the latest wins', () => {
+      const held = claimed();
+      const rejected = recordApproval(
+        held,
+        { gateId: 'g1', decision: 'rejected', by: 'op', comment: 'no' },
+        clock,
+      );
+      const approved = recordApproval(rejected, { gateId: 'g1', decision: 'approved', by: 'op2' }, clock);
+      expect(approved.approvals).toEqual([
+        {
+          gate_id: 'g1',
+          phase: 'PLAN',
+          decision: 'rejected',
+          by: 'op',
+          comment: 'no',
+          at: '2026-01-01T00:00:00.000Z',
+        },
+        {
+          gate_id: 'g1',
+          phase: 'PLAN',
+          decision: 'approved',
+          by: 'op2',
+          comment: null,
+          at: '2026-01-01T00:00:00.000Z',
+        },
+      ]);
+      expect(latestApproval(approved, 'g1')).toBe('approved');
+      expect(latestApproval(approved, 'g1', 'TDD')).toBeNull();
+      expect(approved.token_version).toBe(held.token_version);
+      const cancelled = cancel(approved, { actor: 'op' }, clock);
+      expect(() =>
+        recordApproval(cancelled, { gateId: 'g1', decision: 'approved', by: 'op' }, clock),
+      ).toThrow(ConflictError);
+    });
+  });
+});

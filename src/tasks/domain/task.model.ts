@@ -1,0 +1,105 @@
+/**
+ * The task as the queue and the state machine see it. Field names are the wire names
+ * (snake_case) so the API and the state file show the same shape; times are ISO 8601 UTC.
+ * Tasks are immutable values: every state change produces a new object.
+ */
+export const TASK_STATUSES = ['queued', 'claimed', 'completed', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+const TERMINAL: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['completed', 'failed', 'cancelled']);
+
+/** Completed, failed and cancelled tasks never change status again. */
+export function isTerminalStatus(status: TaskStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/** The workflow a task was created with; later workflow versions do not affect it. */
+export interface WorkflowRef {
+  readonly name: string;
+  readonly version: string;
+}
+
+/** Artifacts of one phase, by artifact type (e.g. `plan`, `test_results`). */
+export type ArtifactSet = Readonly<Record<string, unknown>>;
+/** Artifacts by the phase that produced them. */
+export type PhaseArtifacts = Readonly<Record<string, ArtifactSet>>;
+
+export type ApprovalDecision = 'approved' | 'rejected';
+
+export interface Approval {
+  readonly gate_id: string;
+  readonly phase: string;
+  readonly decision: ApprovalDecision;
+  readonly by: string;
+  readonly comment: string | null;
+  readonly at: string;
+}
+
+export const TASK_ACTIONS = [
+  'created',
+  'claimed',
+  'transitioned',
+  'released',
+  'failed',
+  'lease_expired',
+  'completed',
+  'cancelled',
+  'approval_recorded',
+] as const;
+export type TaskAction = (typeof TASK_ACTIONS)[number];
+
+/** One line of a task's history: what happened, when, by whom, and what it changed. */
+export interface TaskHistoryEntry {
+  readonly at: string;
+  readonly actor: string;
+  readonly action: TaskAction;
+  readonly from_phase: string | null;
+  readonly to_phase: string;
+  readonly from_status: TaskStatus | null;
+  readonly to_status: TaskStatus;
+  readonly reason: string | null;
+}
+
+export interface Task {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly workflow: WorkflowRef;
+  readonly phase: string;
+  readonly status: TaskStatus;
+  /** Agent holding the task while `claimed`; null otherwise. */
+  readonly holder: string | null;
+  /** Capabilities an agent must have to claim the task (sorted, unique). */
+  readonly capabilities: readonly string[];
+  /** Ids of tasks that must be `completed` before this one is eligible. */
+  readonly dependencies: readonly string[];
+  /** Higher is claimed first. */
+  readonly priority: number;
+  /** Number of claims so far; each claim starts an attempt. */
+  readonly attempts: number;
+  readonly max_attempts: number;
+  readonly lease_expires_at: string | null;
+  /** Not eligible before this time (retry backoff after a released, failed or expired attempt). */
+  readonly retry_not_before: string | null;
+  /** Bumped by every claim, transition, release, failure, lease expiry, completion and cancel. */
+  readonly token_version: number;
+  readonly artifacts: PhaseArtifacts;
+  readonly approvals: readonly Approval[];
+  readonly history: readonly TaskHistoryEntry[];
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** Set when the task reaches `completed`. */
+  readonly completed_at: string | null;
+  /** Set when the task reaches `failed`. */
+  readonly failure_reason: string | null;
+}
+
+/** ISO 8601 UTC text of an epoch-milliseconds time. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Epoch milliseconds of an ISO time, or null for null. */
+export function timeMs(iso: string | null): number | null {
+  return iso === null ? null : Date.parse(iso);
+}
