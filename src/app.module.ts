@@ -1,0 +1,50 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { type Logger as PinoLogger } from 'pino';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
+import { RequestTimeoutInterceptor } from './common/http/request-timeout.interceptor.js';
+import { AppConfig } from './config/app-config.js';
+import { AppConfigModule } from './config/config.module.js';
+import { SigningSecret } from './config/signing-secret.js';
+import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { InstanceInfo } from './status/instance.js';
+import { StatusModule } from './status/status.module.js';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** The process's root logger; Fastify and Nest both write through it. */
+  logger: PinoLogger;
+  secret: SigningSecret;
+  instance?: InstanceInfo;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    const instance = options.instance ?? new InstanceInfo();
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        AppConfigModule.forRoot(options.config, options.secret),
+        // Fastify owns the pino logger (request ids, per-request child loggers); Nest logs through it.
+        LoggerModule.forRoot({
+          pinoHttp: { logger: options.logger, autoLogging: false },
+          useExisting: true,
+          renameContext: 'context',
+        }),
+        MetricsModule,
+        HealthModule,
+        StatusModule,
+      ],
+      providers: [
+        { provide: InstanceInfo, useValue: instance },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
+      ],
+      exports: [InstanceInfo],
+    };
+  }
+}

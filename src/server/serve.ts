@@ -1,0 +1,71 @@
+import cluster from 'node:cluster';
+import { type Logger } from 'pino';
+import { type AppConfig } from '../config/app-config.js';
+import { loadConfig } from '../config/config.loader.js';
+import { resolveSigningSecret } from '../config/signing-secret.js';
+import { createRootLogger } from '../logging/logger.factory.js';
+import { superviseWorkers, type WorkerMessage } from './cluster-supervisor.js';
+import { exitGracefullyOnSignals } from './graceful-shutdown.js';
+import { createHttpApp } from './http-app.js';
+import { listen } from './http-listen.js';
+import { checkWritableDirectories } from './preflight.js';
+import { notifyReady } from './systemd-notify.js';
+
+export interface ServeOptions {
+  configPath?: string;
+}
+
+/** Backends whose state can be shared by several processes; none yet (postgres will be). */
+const MULTI_PROCESS_BACKENDS = new Set<string>(['memory']);
+
+/**
+ * `orchestrator serve`: load and validate config, check directories, then run one server
+ * process or a supervised cluster of them. Start-up refusals throw ConfigError/StartupError.
+ */
+export async function serve(options: ServeOptions = {}): Promise<void> {
+  const config = loadConfig({ configPath: options.configPath });
+  const logger = createRootLogger(config.values.logging, config.baseDir);
+  if (cluster.isWorker) return runServer(config, logger, { worker: true });
+
+  const { warnings } = resolveSigningSecret(config);
+  for (const warning of warnings) logger.warn(warning);
+  checkWritableDirectories(config);
+
+  const workers = effectiveWorkers(config, logger);
+  if (workers > 1) {
+    superviseWorkers(workers, logger, config.values.server.shutdown_grace_seconds);
+    return;
+  }
+  await runServer(config, logger, { worker: false });
+}
+
+function effectiveWorkers(config: AppConfig, logger: Logger): number {
+  const { workers } = config.values.server;
+  const backend = config.values.state.backend;
+  if (workers > 1 && !MULTI_PROCESS_BACKENDS.has(backend)) {
+    logger.warn(
+      `server.workers=${workers} (${config.sourceOf('server.workers')}) but the ${backend} state store is owned by one process: running 1 worker`,
+    );
+    return 1;
+  }
+  if (workers > 1 && backend === 'memory') {
+    logger.warn(
+      `server.workers=${workers} with the memory store: each worker keeps its own state (use for stateless tests only)`,
+    );
+  }
+  return workers;
+}
+
+async function runServer(config: AppConfig, logger: Logger, { worker }: { worker: boolean }): Promise<void> {
+  const { secret } = resolveSigningSecret(config, process.env, { createDevSecret: !worker });
+  const app = await createHttpApp({ config, secret, logger });
+  exitGracefullyOnSignals(app, logger, config.values.server.shutdown_grace_seconds);
+  const url = await listen(app, config);
+  if (worker) {
+    process.send?.({ type: 'listening', url } satisfies WorkerMessage);
+    return;
+  }
+  logger.info({ url, pid: process.pid, config_file: config.file }, 'listening');
+  const notified = await notifyReady();
+  if (notified.startsWith('failed')) logger.warn(`systemd readiness notification ${notified}`);
+}
