@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { disposeServer, startServer, type ServerProcess } from './support/server-process.js';
 
 describe('service endpoints of a running server', () => {
@@ -123,5 +126,44 @@ describe('service endpoints of a running server', () => {
     expect(all).not.toContain(jwt);
     const line = server.logs.find((l) => l.request_id === 'req-secret-1');
     expect(line?.url).toBe('/health/live?phase_token=[redacted]&x=1');
+  });
+});
+
+describe('metrics exposition format', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => disposeServer(server));
+
+  it('passes `promtool check metrics` after traffic on several routes', async () => {
+    for (const path of ['/', '/health', '/health/live', '/nope', '/docs-json'])
+      await fetch(`${server.url}${path}`);
+    const scrape = await (await fetch(`${server.url}/metrics`)).text();
+    const result = spawnSync('promtool', ['check', 'metrics'], { input: scrape, encoding: 'utf8' });
+    expect(result.error).toBeUndefined(); // promtool comes from the Debian package `prometheus`
+    expect(`${result.stdout}${result.stderr}`).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('readiness when the state directory is lost', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => disposeServer(server));
+
+  it('/health/ready and /health answer 503 naming state_dir while /health/live stays 200', async () => {
+    const stateDir = join(server.dir, '.orchestrator');
+    rmSync(stateDir, { recursive: true, force: true });
+    writeFileSync(stateDir, 'not a directory');
+    const ready = await fetch(`${server.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as { status: string; error: Record<string, { status: string }> };
+    expect(body.status).toBe('error');
+    expect(Object.keys(body.error)).toEqual(['state_dir']);
+    expect((await fetch(`${server.url}/health`)).status).toBe(503);
+    expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
   });
 });

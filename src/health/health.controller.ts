@@ -1,11 +1,13 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
-import { HealthRegistry } from './health-registry.js';
+import { type FastifyReply } from 'fastify';
+import { type HealthIndicatorFn, HealthRegistry } from './health-registry.js';
 
 /**
  * Kubernetes-style probes. Liveness says the process answers; readiness runs every
- * registered indicator and answers 503 naming the failing ones.
+ * registered indicator and answers 503 with Terminus' report, whose `error` names the
+ * failing indicators (the format probes and dashboards expect, not the API error body).
  */
 @ApiTags('service')
 @Controller('health')
@@ -19,22 +21,32 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Combined health: liveness and every readiness indicator' })
   @ApiServiceUnavailableResponse({ description: 'An indicator is down; `error` names it' })
-  combined(): Promise<HealthCheckResult> {
-    return this.health.check(this.registry.readiness());
+  combined(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    return this.report(this.registry.readiness(), reply);
   }
 
   @Get('live')
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process is up and serving' })
-  live(): Promise<HealthCheckResult> {
-    return this.health.check([]);
+  live(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    return this.report([], reply);
   }
 
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: config, state directory, disk space and module indicators' })
   @ApiServiceUnavailableResponse({ description: 'An indicator is down; `error` names it' })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check(this.registry.readiness());
+  ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    return this.report(this.registry.readiness(), reply);
+  }
+
+  private async report(indicators: HealthIndicatorFn[], reply: FastifyReply): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(indicators);
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      void reply.status(503);
+      return err.getResponse() as HealthCheckResult;
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { HttpMetrics } from './http-metrics.js';
 import { MetricsController } from './metrics.controller.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 /**
  * Prometheus metrics on prom-client. Each app gets its own `Registry` (injectable by its
@@ -19,7 +20,7 @@ import { MetricsController } from './metrics.controller.js';
       provide: Registry,
       useFactory: () => {
         const registry = new Registry();
-        collectDefaultMetrics({ register: registry });
+        registerProcessMetrics(registry);
         return registry;
       },
     },

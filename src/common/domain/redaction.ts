@@ -29,8 +29,9 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { name: value.name, message: redactText(value.message) };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] =
-      isSecretKey(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redactSecrets(v, depth + 1);
+    // Numbers and booleans under such keys (`tokens_used: 3`) cannot carry a secret.
+    const mayHoldSecret = typeof v === 'string' ? v !== '' : typeof v === 'object' && v !== null;
+    out[k] = isSecretKey(k) && mayHoldSecret ? REDACTED : redactSecrets(v, depth + 1);
   }
   return out;
 }

@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile TypeScript with dev dependencies, then drop them.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+# Runtime stage: production dependencies and compiled code only, as uid 1000.
+FROM node:20-slim
+ENV NODE_ENV=production \
+    ORCHESTRATOR_STATE_FILE=/var/lib/orchestrator/state.json \
+    ORCHESTRATOR_AUDIT_FILE=/var/log/orchestrator/audit.jsonl
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY workflows ./workflows
+RUN mkdir -p /var/lib/orchestrator /var/log/orchestrator \
+ && chown -R 1000:1000 /var/lib/orchestrator /var/log/orchestrator
+USER 1000
+EXPOSE 8000
+# No curl in the image: Node's fetch probes liveness.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8000/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Node is PID 1 and handles SIGTERM itself: it drains requests and exits within server.shutdown_grace_seconds.
+CMD ["node", "dist/cli/main.js", "serve"]
