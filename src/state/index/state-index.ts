@@ -1,0 +1,157 @@
+import { TASK_STATUSES, type Task, type TaskStatus } from '../../tasks/domain/task.model.js';
+import type { IdempotencyRecord, StatusCounts } from '../state.repository.js';
+import { deepFreeze } from './deep-freeze.js';
+import { LeaseIndex } from './lease-index.js';
+import { ReadyQueue } from './ready-queue.js';
+import type { StateMaps, StateOp } from './state-op.js';
+
+/**
+ * The in-memory state shared by the memory and file adapters: tasks, revocations and
+ * idempotency records, plus the indexes that keep claims, lease sweeps, counts and listing
+ * cheap. Every change goes through `apply`, which returns the op that undoes it.
+ */
+export class StateIndex {
+  private readonly tasks = new Map<string, Task>();
+  /** Task ids in creation order, and each id's position in it. */
+  private readonly order: string[] = [];
+  private readonly position = new Map<string, number>();
+  /** Reverse dependency edges: task id → ids of tasks that depend on it. */
+  private readonly dependants = new Map<string, Set<string>>();
+  private readonly counts = new Map<TaskStatus, number>(TASK_STATUSES.map((s) => [s, 0]));
+  readonly ready = new ReadyQueue();
+  readonly leases = new LeaseIndex();
+  private readonly revocations = new Map<string, number>();
+  private readonly idempotency = new Map<string, IdempotencyRecord>();
+
+  get taskCount(): number {
+    return this.tasks.size;
+  }
+
+  getTask(id: string): Task | undefined {
+    return this.tasks.get(id);
+  }
+
+  hasDependants(id: string): boolean {
+    return (this.dependants.get(id)?.size ?? 0) > 0;
+  }
+
+  countByStatus(): StatusCounts {
+    return Object.fromEntries(this.counts) as Record<TaskStatus, number>;
+  }
+
+  /** Task ids in creation order starting at position `from`. */
+  *idsFrom(from: number): Generator<[number, string]> {
+    for (let i = Math.max(0, from); i < this.order.length; i++) yield [i, this.order[i]!];
+  }
+
+  positionOf(id: string): number | undefined {
+    return this.position.get(id);
+  }
+
+  isRevoked(jti: string): boolean {
+    return this.revocations.has(jti);
+  }
+
+  revocationsExpiredBy(now: number): string[] {
+    return [...this.revocations].filter(([, expiresAt]) => expiresAt <= now).map(([jti]) => jti);
+  }
+
+  getIdempotency(key: string): IdempotencyRecord | undefined {
+    return this.idempotency.get(key);
+  }
+
+  idempotencyExpiredBy(now: number): string[] {
+    return [...this.idempotency.values()].filter((r) => r.expires_at <= now).map((r) => r.key);
+  }
+
+  /** Applies `op` and returns its inverse. */
+  apply(op: StateOp): StateOp {
+    switch (op.op) {
+      case 'put_task':
+      case 'delete_task': {
+        const id = op.op === 'put_task' ? op.task.id : op.id;
+        const before = this.tasks.get(id);
+        this.setTask(id, op.op === 'put_task' ? deepFreeze(op.task) : undefined);
+        return before ? { op: 'put_task', task: before } : { op: 'delete_task', id };
+      }
+      case 'put_revocation':
+      case 'delete_revocation': {
+        const before = this.revocations.get(op.jti);
+        if (op.op === 'put_revocation') this.revocations.set(op.jti, op.expires_at);
+        else this.revocations.delete(op.jti);
+        return before === undefined
+          ? { op: 'delete_revocation', jti: op.jti }
+          : { op: 'put_revocation', jti: op.jti, expires_at: before };
+      }
+      case 'put_idempotency':
+      case 'delete_idempotency': {
+        const key = op.op === 'put_idempotency' ? op.record.key : op.key;
+        const before = this.idempotency.get(key);
+        if (op.op === 'put_idempotency') this.idempotency.set(key, deepFreeze(op.record));
+        else this.idempotency.delete(key);
+        return before ? { op: 'put_idempotency', record: before } : { op: 'delete_idempotency', key };
+      }
+    }
+  }
+
+  /** Copies of the plain maps (values shared: they are frozen). */
+  exportMaps(): StateMaps {
+    return {
+      tasks: new Map(this.order.map((id) => [id, this.tasks.get(id)!])),
+      revocations: new Map(this.revocations),
+      idempotency: new Map(this.idempotency),
+    };
+  }
+
+  private setTask(id: string, next: Task | undefined): void {
+    const prev = this.tasks.get(id);
+    if (prev) this.counts.set(prev.status, this.counts.get(prev.status)! - 1);
+    if (next) {
+      this.tasks.set(id, next);
+      this.counts.set(next.status, this.counts.get(next.status)! + 1);
+    } else {
+      this.tasks.delete(id);
+    }
+    if (!prev && next) {
+      this.position.set(id, this.order.length);
+      this.order.push(id);
+    } else if (prev && !next) {
+      this.forget(id);
+    }
+    if (prev) for (const dep of prev.dependencies) this.dependants.get(dep)?.delete(id);
+    if (next) for (const dep of next.dependencies) this.dependantsOf(dep).add(id);
+    this.leases.remove(id);
+    if (next?.status === 'claimed') this.leases.add(next);
+    this.refreshReady(id);
+    if (prev?.status !== next?.status) {
+      for (const dependant of this.dependants.get(id) ?? []) this.refreshReady(dependant);
+    }
+  }
+
+  private refreshReady(id: string): void {
+    const task = this.tasks.get(id);
+    const ready =
+      task !== undefined &&
+      task.status === 'queued' &&
+      task.dependencies.every((dep) => this.tasks.get(dep)?.status === 'completed');
+    if (ready) this.ready.add(task);
+    else this.ready.remove(id);
+  }
+
+  private dependantsOf(id: string): Set<string> {
+    let set = this.dependants.get(id);
+    if (set === undefined) {
+      set = new Set();
+      this.dependants.set(id, set);
+    }
+    return set;
+  }
+
+  /** Drops `id` from the creation order (normally the last entry: undoing the latest create). */
+  private forget(id: string): void {
+    const at = this.position.get(id)!;
+    this.order.splice(at, 1);
+    this.position.delete(id);
+    for (let i = at; i < this.order.length; i++) this.position.set(this.order[i]!, i);
+  }
+}

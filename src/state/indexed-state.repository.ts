@@ -1,0 +1,222 @@
+import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain/domain-error.js';
+import { validateDependencies } from '../tasks/domain/dependency-graph.js';
+import { claim, expireLease } from '../tasks/domain/task-state-machine.js';
+import type { Task } from '../tasks/domain/task.model.js';
+import { StateIndex } from './index/state-index.js';
+import type { StateOp } from './index/state-op.js';
+import { stateClosed } from './state-errors.js';
+import {
+  StateRepository,
+  type ClaimRequest,
+  type IdempotencyRecord,
+  type LeaseExpiryRequest,
+  type MutateOptions,
+  type StatusCounts,
+  type TaskListQuery,
+  type TaskMutation,
+  type TaskPage,
+} from './state.repository.js';
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 1000;
+
+/**
+ * The port implemented over the shared in-memory `StateIndex`. Each mutation runs its
+ * read-decide-apply step synchronously (so no other mutation interleaves: that is what makes
+ * `claimNextEligible` atomic), then hands the ops to `persist`. Adapters differ only in
+ * `persist`: the memory adapter has nothing to do; the file adapter journals the change and
+ * rolls it back (`rollBack`) if the write fails.
+ */
+export abstract class IndexedStateRepository extends StateRepository {
+  protected readonly index = new StateIndex();
+  protected closed = false;
+
+  /**
+   * Makes applied ops durable. `inverse` undoes them (apply in reverse order). The promise
+   * resolves when the change is durable, or rejects after it was rolled back.
+   */
+  protected abstract persist(ops: readonly StateOp[], inverse: readonly StateOp[]): Promise<void>;
+
+  async createTask(task: Task): Promise<Task> {
+    this.assertOpen();
+    if (this.index.getTask(task.id)) {
+      throw new ConflictError('task_exists', `A task with id ${task.id} already exists`, {
+        task_id: task.id,
+      });
+    }
+    validateDependencies(task, {
+      dependenciesOf: (id) => this.index.getTask(id)?.dependencies,
+      hasDependants: (id) => this.index.hasDependants(id),
+    });
+    await this.commit([{ op: 'put_task', task }]);
+    return task;
+  }
+
+  async getTask(id: string): Promise<Task | null> {
+    return this.index.getTask(id) ?? null;
+  }
+
+  async getTasks(ids: readonly string[]): Promise<Task[]> {
+    return ids.flatMap((id) => this.index.getTask(id) ?? []);
+  }
+
+  async listTasks(query: TaskListQuery): Promise<TaskPage> {
+    const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+    const fromCursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    let skip = fromCursor === null ? Math.max(query.offset ?? 0, 0) : 0;
+    const tasks: Task[] = [];
+    let total = 0;
+    let nextPosition: number | null = null;
+    for (const [position, id] of this.index.idsFrom(0)) {
+      const task = this.index.getTask(id)!;
+      if (query.status !== undefined && task.status !== query.status) continue;
+      if (query.phase !== undefined && task.phase !== query.phase) continue;
+      if (query.agentId !== undefined && task.holder !== query.agentId) continue;
+      total += 1;
+      if (fromCursor !== null && position < fromCursor) continue;
+      if (skip > 0) {
+        skip -= 1;
+        continue;
+      }
+      if (tasks.length < limit) tasks.push(task);
+      else nextPosition ??= position;
+    }
+    return { tasks, total, next_cursor: nextPosition === null ? null : encodeCursor(nextPosition) };
+  }
+
+  async countByStatus(): Promise<StatusCounts> {
+    return this.index.countByStatus();
+  }
+
+  async claimNextEligible(request: ClaimRequest): Promise<Task | null> {
+    this.assertOpen();
+    const id = this.index.ready.next(new Set(request.capabilities), request.now);
+    if (id === null) return null;
+    const claimed = claim(this.index.getTask(id)!, request, { now: () => request.now });
+    await this.commit([{ op: 'put_task', task: claimed }]);
+    return claimed;
+  }
+
+  async mutateTask(id: string, mutation: TaskMutation, options: MutateOptions = {}): Promise<Task> {
+    this.assertOpen();
+    const current = this.index.getTask(id);
+    if (!current) throw new NotFoundError('task_not_found', `No task with id ${id}`);
+    if (
+      options.expectedTokenVersion !== undefined &&
+      options.expectedTokenVersion !== current.token_version
+    ) {
+      throw new ConflictError(
+        'stale_token_version',
+        `Task ${id} has changed (token version ${current.token_version})`,
+        {
+          task_id: id,
+          token_version: current.token_version,
+        },
+      );
+    }
+    const next = mutation(current);
+    const ops: StateOp[] = [];
+    if (next !== current) {
+      assertSameIdentity(current, next);
+      ops.push({ op: 'put_task', task: next });
+    }
+    if (options.remember) {
+      const { key, expiresAt, response } = options.remember;
+      ops.push({ op: 'put_idempotency', record: { key, expires_at: expiresAt, response: response(next) } });
+    }
+    if (ops.length > 0) await this.commit(ops);
+    return next;
+  }
+
+  async expireLeases({ now, retryBackoffMs }: LeaseExpiryRequest): Promise<Task[]> {
+    this.assertOpen();
+    const clock = { now: () => now };
+    const expired = this.index.leases
+      .expiredBy(now)
+      .map((id) => expireLease(this.index.getTask(id)!, { retryBackoffMs }, clock));
+    if (expired.length > 0) await this.commit(expired.map((task) => ({ op: 'put_task', task })));
+    return expired;
+  }
+
+  async nextLeaseExpiry(): Promise<number | null> {
+    return this.index.leases.earliest();
+  }
+
+  async addRevocation(jti: string, expiresAt: number): Promise<void> {
+    this.assertOpen();
+    await this.commit([{ op: 'put_revocation', jti, expires_at: expiresAt }]);
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    return this.index.isRevoked(jti);
+  }
+
+  async pruneRevocations(now: number): Promise<number> {
+    this.assertOpen();
+    const jtis = this.index.revocationsExpiredBy(now);
+    if (jtis.length > 0) await this.commit(jtis.map((jti) => ({ op: 'delete_revocation', jti })));
+    return jtis.length;
+  }
+
+  async putIdempotencyRecord(record: IdempotencyRecord, now: number): Promise<IdempotencyRecord> {
+    this.assertOpen();
+    const existing = this.index.getIdempotency(record.key);
+    if (existing && existing.expires_at > now) return existing;
+    await this.commit([{ op: 'put_idempotency', record }]);
+    return record;
+  }
+
+  async getIdempotencyRecord(key: string, now: number): Promise<IdempotencyRecord | null> {
+    const record = this.index.getIdempotency(key);
+    return record && record.expires_at > now ? record : null;
+  }
+
+  async pruneIdempotencyRecords(now: number): Promise<number> {
+    this.assertOpen();
+    const keys = this.index.idempotencyExpiredBy(now);
+    if (keys.length > 0) await this.commit(keys.map((key) => ({ op: 'delete_idempotency', key })));
+    return keys.length;
+  }
+
+  /** Applies `ops` now (so later mutations see them) and waits until `persist` made them durable. */
+  protected commit(ops: readonly StateOp[]): Promise<void> {
+    const inverse = ops.map((op) => this.index.apply(op));
+    return this.persist(ops, inverse);
+  }
+
+  /** Undoes changes whose write failed; `inverses` in the order they were applied. */
+  protected rollBack(inverses: readonly (readonly StateOp[])[]): void {
+    for (let i = inverses.length - 1; i >= 0; i--) {
+      const ops = inverses[i]!;
+      for (let j = ops.length - 1; j >= 0; j--) this.index.apply(ops[j]!);
+    }
+  }
+
+  protected assertOpen(): void {
+    if (this.closed) throw stateClosed();
+  }
+}
+
+function assertSameIdentity(current: Task, next: Task): void {
+  const same =
+    next.id === current.id &&
+    next.created_at === current.created_at &&
+    next.dependencies.length === current.dependencies.length &&
+    next.dependencies.every((dep, i) => dep === current.dependencies[i]);
+  if (!same) {
+    throw new InvalidInputError(
+      'invalid_mutation',
+      `A mutation may not change the id, creation or dependencies of ${current.id}`,
+    );
+  }
+}
+
+function encodeCursor(position: number): string {
+  return Buffer.from(`p:${position}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^p:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new InvalidInputError('invalid_cursor', 'The cursor is not one this server issued');
+  return Number(match[1]);
+}

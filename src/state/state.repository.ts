@@ -1,0 +1,135 @@
+import type { Task, TaskStatus } from '../tasks/domain/task.model.js';
+
+export interface ClaimRequest {
+  readonly agentId: string;
+  readonly capabilities: readonly string[];
+  readonly leaseMs: number;
+  /** Epoch ms; eligibility (retry backoff) and the lease are computed from it. */
+  readonly now: number;
+}
+
+export interface LeaseExpiryRequest {
+  readonly now: number;
+  readonly retryBackoffMs: number;
+}
+
+export interface TaskListQuery {
+  readonly status?: TaskStatus;
+  readonly phase?: string;
+  /** Tasks currently held by this agent. */
+  readonly agentId?: string;
+  /** Page size; default 50. */
+  readonly limit?: number;
+  /** Skip this many matches (creation order). */
+  readonly offset?: number;
+  /** Opaque cursor from a previous page's `next_cursor`; takes precedence over `offset`. */
+  readonly cursor?: string;
+}
+
+export interface TaskPage {
+  readonly tasks: readonly Task[];
+  /** Matches of the filter, over all pages. */
+  readonly total: number;
+  /** Cursor of the next page, or null on the last one. */
+  readonly next_cursor: string | null;
+}
+
+export type StatusCounts = Readonly<Record<TaskStatus, number>>;
+
+/** A response stored for an idempotency key, so a replayed request gets the same answer. */
+export interface IdempotencyRecord {
+  readonly key: string;
+  readonly response: unknown;
+  /** Epoch ms after which the record is ignored and may be pruned. */
+  readonly expires_at: number;
+}
+
+export interface MutateOptions {
+  /** Refuse (`stale_token_version`) unless the task's `token_version` is still this. */
+  readonly expectedTokenVersion?: number;
+  /** Store the response for an idempotency key in the same atomic write as the change. */
+  readonly remember?: {
+    readonly key: string;
+    readonly expiresAt: number;
+    readonly response: (task: Task) => unknown;
+  };
+}
+
+/** A pure step from the current task to the next; may throw a DomainError to refuse. */
+export type TaskMutation = (current: Task) => Task;
+
+export interface StateHealth {
+  readonly status: 'up' | 'down';
+  readonly backend: 'memory' | 'file';
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Port for everything the orchestrator must not forget: tasks, token revocations and
+ * idempotency records. It is its own injection token.
+ *
+ * Contract for every adapter (memory, file, later postgres):
+ * - Each mutating method is atomic: it reads, decides and writes without interleaving with
+ *   another mutation, and its promise resolves only once the change is durable for that
+ *   backend. A rejected mutation changed nothing.
+ * - Tasks returned are immutable snapshots (frozen); change them through `mutateTask`.
+ * - `claimNextEligible` never hands the same task to two callers.
+ */
+export abstract class StateRepository {
+  /** Stores a new task after checking its dependencies exist and form no cycle (atomically). */
+  abstract createTask(task: Task): Promise<Task>;
+
+  abstract getTask(id: string): Promise<Task | null>;
+
+  /** The tasks among `ids` that exist, in the order given. */
+  abstract getTasks(ids: readonly string[]): Promise<Task[]>;
+
+  /** Filtered page in creation order. */
+  abstract listTasks(query: TaskListQuery): Promise<TaskPage>;
+
+  abstract countByStatus(): Promise<StatusCounts>;
+
+  /**
+   * Claims the first eligible task in claim order (priority desc, created_at asc, id) for the
+   * agent, or returns null when none is eligible.
+   */
+  abstract claimNextEligible(request: ClaimRequest): Promise<Task | null>;
+
+  /**
+   * Applies `mutation` to the current task and stores the result atomically; returns it.
+   * `task_not_found` when there is no such task. Returning the same object stores nothing.
+   */
+  abstract mutateTask(id: string, mutation: TaskMutation, options?: MutateOptions): Promise<Task>;
+
+  /** Ends every lease that ran out by `now` (see `expireLease`); returns the changed tasks. */
+  abstract expireLeases(request: LeaseExpiryRequest): Promise<Task[]>;
+
+  /** The earliest lease expiry among claimed tasks (epoch ms), to schedule the next sweep. */
+  abstract nextLeaseExpiry(): Promise<number | null>;
+
+  abstract addRevocation(jti: string, expiresAt: number): Promise<void>;
+
+  abstract isRevoked(jti: string): Promise<boolean>;
+
+  /** Forgets revocations whose token expired by `now`; returns how many. */
+  abstract pruneRevocations(now: number): Promise<number>;
+
+  /**
+   * Stores `record` unless a record live at `now` holds the key; returns the record that
+   * holds it (the first writer wins).
+   */
+  abstract putIdempotencyRecord(record: IdempotencyRecord, now: number): Promise<IdempotencyRecord>;
+
+  /** The live record for `key` at `now`, or null. */
+  abstract getIdempotencyRecord(key: string, now: number): Promise<IdempotencyRecord | null>;
+
+  abstract pruneIdempotencyRecords(now: number): Promise<number>;
+
+  /** Compacts durable storage (file: rewrites the snapshot, truncates the journal). */
+  abstract checkpoint(): Promise<void>;
+
+  /** Flushes, checkpoints and releases the backend; later calls fail with `state_closed`. */
+  abstract close(): Promise<void>;
+
+  abstract health(): Promise<StateHealth>;
+}
