@@ -1,0 +1,224 @@
+import picomatch from 'picomatch';
+import { checkCommand, type CommandRules, compileCommandRules } from './command-policy.js';
+import { resolveMode } from './enforcement-mode.js';
+import {
+  collectPathArgs,
+  compileGlobs,
+  DEFAULT_PATH_ARGS,
+  type GlobRule,
+  toWorkspaceGlob,
+  toWorkspacePath,
+} from './path-policy.js';
+import { type EnforcementMode, type PhaseSpec, type WorkflowDefinition } from './workflow.model.js';
+
+/** Argument keys holding a command line (a string run by a shell, or an argv list). */
+export const COMMAND_ARGS: readonly string[] = ['command', 'cmd'];
+
+export interface ToolDecisionInput {
+  readonly phase: string;
+  readonly tool: string;
+  readonly args?: Readonly<Record<string, unknown>> | null;
+  /** Absolute path of the task's workspace. */
+  readonly workspaceRoot: string;
+  /** Overrides the workflow's mode; `advisory` = `audit`. */
+  readonly mode?: string;
+}
+
+export interface ToolDecision {
+  readonly allowed: boolean;
+  readonly reason: string;
+  /** The workflow rule that decided, e.g. `phases.IMPL.forbidden_tools`. */
+  readonly rule?: string;
+  readonly phase: string;
+  readonly tool: string;
+  readonly mode: EnforcementMode;
+  /** Allowed only because the mode is permissive or audit: strict would have denied. */
+  readonly would_deny: boolean;
+}
+
+interface ToolRules {
+  readonly key: string;
+  readonly pathArgs: readonly string[];
+  readonly allowedPaths: readonly GlobRule[];
+  readonly forbiddenPaths: readonly GlobRule[];
+  readonly commands: CommandRules;
+}
+
+interface PhaseRules {
+  readonly id: string;
+  readonly allowed: (tool: string) => boolean;
+  readonly forbidden: (tool: string) => boolean;
+  readonly tools: ReadonlyMap<string, ToolRules>;
+  readonly fallback: ToolRules;
+}
+
+/** Everything `decideTool` needs, compiled once per workflow at load. */
+export interface ToolPolicy {
+  readonly workflow: string;
+  readonly mode: EnforcementMode;
+  readonly phases: ReadonlyMap<string, PhaseRules>;
+}
+
+/** Tool names match exactly or by glob (`mcp__*`). */
+function nameMatcher(names: readonly string[]): (tool: string) => boolean {
+  const exact = new Set(names.filter((n) => !picomatch.scan(n).isGlob));
+  const globs = names.filter((n) => picomatch.scan(n).isGlob).map((n) => picomatch(n));
+  if (globs.length === 0) return (tool) => exact.has(tool);
+  return (tool) => exact.has(tool) || globs.some((g) => g(tool));
+}
+
+function compilePhase(phase: PhaseSpec): PhaseRules {
+  const tools = new Map<string, ToolRules>();
+  for (const [tool, c] of Object.entries(phase.tool_constraints)) {
+    tools.set(tool, {
+      key: `phases.${phase.id}.tool_constraints.${tool}`,
+      pathArgs: c.path_args ?? DEFAULT_PATH_ARGS,
+      allowedPaths: compileGlobs(c.allowed_patterns),
+      forbiddenPaths: compileGlobs(c.forbidden_patterns),
+      commands: compileCommandRules(c),
+    });
+  }
+  return {
+    id: phase.id,
+    allowed: nameMatcher(phase.allowed_tools),
+    forbidden: nameMatcher(phase.forbidden_tools),
+    tools,
+    fallback: {
+      key: `phases.${phase.id}`,
+      pathArgs: DEFAULT_PATH_ARGS,
+      allowedPaths: [],
+      forbiddenPaths: [],
+      commands: compileCommandRules(undefined),
+    },
+  };
+}
+
+export function compileToolPolicy(def: WorkflowDefinition): ToolPolicy {
+  return {
+    workflow: def.name,
+    mode: def.enforcement.mode,
+    phases: new Map(def.phases.map((p) => [p.id, compilePhase(p)])),
+  };
+}
+
+type Verdict = { readonly reason: string; readonly rule: string } | null;
+
+/**
+ * May `tool` run with `args` in `phase`? Pure and I/O-free: it runs on every tool call.
+ * Forbidden beats allowed; a tool not allowed is denied; then path and command constraints.
+ */
+export function decideTool(policy: ToolPolicy, input: ToolDecisionInput): ToolDecision {
+  const mode = resolveMode(input.mode, policy.mode);
+  const base = { phase: input.phase, tool: input.tool, mode };
+  const phase = policy.phases.get(input.phase);
+  if (!phase) {
+    // Not demoted by the mode: without a phase there is no policy to be lenient about.
+    return {
+      ...base,
+      allowed: false,
+      reason: `phase '${input.phase}' is not defined in workflow '${policy.workflow}'`,
+      rule: 'phases',
+      would_deny: false,
+    };
+  }
+  const denied = evaluate(phase, input);
+  if (!denied)
+    return {
+      ...base,
+      allowed: true,
+      reason: `tool '${input.tool}' is allowed in phase ${phase.id}`,
+      would_deny: false,
+    };
+  if (mode === 'strict')
+    return { ...base, allowed: false, reason: denied.reason, rule: denied.rule, would_deny: false };
+  return {
+    ...base,
+    allowed: true,
+    reason: `${mode} mode, would deny: ${denied.reason}`,
+    rule: denied.rule,
+    would_deny: true,
+  };
+}
+
+function evaluate(phase: PhaseRules, input: ToolDecisionInput): Verdict {
+  const { tool } = input;
+  if (phase.forbidden(tool)) {
+    return {
+      reason: `tool '${tool}' is forbidden in phase ${phase.id}`,
+      rule: `phases.${phase.id}.forbidden_tools`,
+    };
+  }
+  if (!phase.allowed(tool)) {
+    return {
+      reason: `tool '${tool}' is not allowed in phase ${phase.id}`,
+      rule: `phases.${phase.id}.allowed_tools`,
+    };
+  }
+  const rules = phase.tools.get(tool) ?? phase.fallback;
+  const args = input.args ?? {};
+  return (
+    checkPaths(phase, tool, rules, args, input.workspaceRoot) ??
+    checkCommands(phase, tool, rules, args, input.workspaceRoot)
+  );
+}
+
+function checkPaths(
+  phase: PhaseRules,
+  tool: string,
+  rules: ToolRules,
+  args: Readonly<Record<string, unknown>>,
+  root: string,
+): Verdict {
+  const { paths, error } = collectPathArgs(args, rules.pathArgs);
+  if (error)
+    return { reason: `${error} (tool '${tool}', phase ${phase.id})`, rule: `${rules.key}.path_args` };
+  for (const arg of paths) {
+    const normal = arg.glob ? toWorkspaceGlob(arg.value, root) : toWorkspacePath(arg.value, root);
+    if (!normal.ok)
+      return { reason: `${normal.reason} (tool '${tool}', phase ${phase.id})`, rule: 'workspace_root' };
+    const forbidden = rules.forbiddenPaths.find((g) => g.test(normal.path));
+    if (forbidden) {
+      return {
+        reason: `path '${normal.path}' matches forbidden pattern '${forbidden.pattern}' for '${tool}' in phase ${phase.id}`,
+        rule: `${rules.key}.forbidden_patterns`,
+      };
+    }
+    if (rules.allowedPaths.length > 0 && !rules.allowedPaths.some((g) => g.test(normal.path))) {
+      return {
+        reason: `path '${normal.path}' matches no allowed pattern for '${tool}' in phase ${phase.id} (${rules.allowedPaths.map((g) => g.pattern).join(', ')})`,
+        rule: `${rules.key}.allowed_patterns`,
+      };
+    }
+  }
+  return null;
+}
+
+function checkCommands(
+  phase: PhaseRules,
+  tool: string,
+  rules: ToolRules,
+  args: Readonly<Record<string, unknown>>,
+  root: string,
+): Verdict {
+  for (const key of COMMAND_ARGS) {
+    const command = args[key];
+    if (command === undefined || command === null) continue;
+    const isArgv =
+      Array.isArray(command) && command.length > 0 && command.every((w) => typeof w === 'string');
+    if (typeof command !== 'string' && !isArgv) {
+      return {
+        reason: `argument '${key}' must be a command string or a list of words`,
+        rule: `${rules.key}.allowed_commands`,
+      };
+    }
+    const verdict = checkCommand(command as string | string[], rules.commands, root);
+    if (!verdict.ok) {
+      const rule =
+        verdict.rule === 'path_escape'
+          ? 'workspace_root'
+          : `${rules.key}.${verdict.rule === 'invalid_command' ? 'allowed_commands' : verdict.rule === 'shell_operator' ? 'allow_shell_operators' : verdict.rule}`;
+      return { reason: `${verdict.reason} (tool '${tool}', phase ${phase.id})`, rule };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,121 @@
+import { InvalidInputError } from '../../common/domain/domain-error.js';
+import { validatePhaseArtifacts } from './artifact-validation.js';
+import { type ArtifactMap } from './checks/check.model.js';
+import { resolveMode } from './enforcement-mode.js';
+import { type Finding } from './finding.model.js';
+import { type CompiledGate, transitionKey, type Workflow } from './workflow.runtime.js';
+import { type EnforcementMode, type GateType } from './workflow.model.js';
+
+export interface TransitionInput {
+  readonly currentPhase: string;
+  readonly targetPhase: string;
+  /**
+   * Every artifact known for the task, by type: stored ones from earlier phases merged with
+   * this submission (checks such as tests_exist_for_acceptance_criteria read across phases).
+   */
+  readonly artifacts: ArtifactMap;
+  /** Gate ids approved for this task. */
+  readonly approvals?: Iterable<string>;
+  /** Overrides the workflow's mode; `advisory` = `audit`. */
+  readonly mode?: string;
+}
+
+export interface TransitionDecision {
+  readonly allowed: boolean;
+  readonly mode: EnforcementMode;
+  readonly from: string;
+  readonly to: string;
+  readonly gate?: string;
+  readonly gate_type?: GateType;
+  /** What stops the transition (strict mode only). */
+  readonly blockers: readonly Finding[];
+  /** Warning and info findings; in permissive mode also the demoted blockers. */
+  readonly warnings: readonly Finding[];
+  /** What strict mode would have blocked, when the mode let it through. */
+  readonly would_block: readonly Finding[];
+}
+
+/**
+ * May a task in `currentPhase` move to `targetPhase`? Pure: the source phase's required
+ * artifacts must be present and valid, then the transition's gate (its checks, and an
+ * approval for approval gates). An undefined transition is the caller's mistake: it throws
+ * `no_such_transition`.
+ */
+export function decideTransition(workflow: Workflow, input: TransitionInput): TransitionDecision {
+  const mode = resolveMode(input.mode, workflow.enforcement.mode);
+  const { currentPhase: from, targetPhase: to } = input;
+  const { runtime } = workflow;
+  const transition = runtime.transitions.get(transitionKey(from, to));
+  if (!transition) {
+    const unknown = [from, to].filter((p) => !runtime.phases.has(p));
+    const why = unknown.length
+      ? `phase ${unknown.map((p) => `'${p}'`).join(' and ')} not defined in workflow '${workflow.name}'`
+      : `workflow '${workflow.name}' has no transition ${from} → ${to}`;
+    const targets = workflow.transitions.filter((t) => t.from === from).map((t) => t.to);
+    throw new InvalidInputError('no_such_transition', `no such transition: ${why}`, {
+      from,
+      to,
+      allowed_targets: targets,
+    });
+  }
+  const source = runtime.phases.get(from);
+  const findings = [
+    ...(source ? validatePhaseArtifacts(source, input.artifacts, runtime.validators) : []),
+    ...(transition.gate
+      ? evaluateGate(transition.gate, input.artifacts, new Set(input.approvals ?? []))
+      : []),
+  ];
+  const gate = transition.gate ? { gate: transition.gate.spec.id, gate_type: transition.gate.spec.type } : {};
+  return { from, to, ...gate, ...applyMode(mode, findings) };
+}
+
+/** The gate's checks in order, plus the approval an approval gate needs. */
+export function evaluateGate(
+  gate: CompiledGate,
+  artifacts: ArtifactMap,
+  approvals: ReadonlySet<string>,
+): Finding[] {
+  const findings: Finding[] = [];
+  const id = gate.spec.id;
+  for (const blocker of gate.blockers) {
+    const outcome = blocker.run(artifacts);
+    if (outcome.passed) continue;
+    const where = {
+      ...(outcome.artifact === undefined ? {} : { artifact: outcome.artifact }),
+      ...(outcome.pointer === undefined ? {} : { pointer: outcome.pointer }),
+    };
+    const message = blocker.spec.message ?? outcome.detail;
+    findings.push({
+      check: blocker.spec.check,
+      severity: blocker.spec.severity,
+      gate: id,
+      message,
+      ...where,
+      ...(blocker.spec.message === undefined ? {} : { detail: outcome.detail }),
+    });
+  }
+  if (gate.spec.type === 'approval' && !approvals.has(id)) {
+    const who = gate.spec.approvers.length ? ` by ${gate.spec.approvers.join(' or ')}` : '';
+    findings.push({
+      check: 'approval_required',
+      severity: 'blocking',
+      gate: id,
+      message: `gate '${id}' needs an approval${who}`,
+    });
+  }
+  return findings;
+}
+
+/** strict blocks; permissive allows and demotes blockers to warnings; audit allows and records. */
+export function applyMode(
+  mode: EnforcementMode,
+  findings: readonly Finding[],
+): Pick<TransitionDecision, 'allowed' | 'mode' | 'blockers' | 'warnings' | 'would_block'> {
+  const blocking = findings.filter((f) => f.severity === 'blocking');
+  const warnings = findings.filter((f) => f.severity !== 'blocking');
+  if (mode === 'strict')
+    return { allowed: blocking.length === 0, mode, blockers: blocking, warnings, would_block: [] };
+  if (mode === 'permissive')
+    return { allowed: true, mode, blockers: [], warnings: [...blocking, ...warnings], would_block: blocking };
+  return { allowed: true, mode, blockers: [], warnings, would_block: blocking };
+}
