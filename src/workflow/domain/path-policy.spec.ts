@@ -1,0 +1,98 @@
+import {
+  collectPathArgs,
+  compileGlobs,
+  DEFAULT_PATH_ARGS,
+  toWorkspaceGlob,
+  toWorkspacePath,
+} from './path-policy.js';
+
+const ROOT = '/work/ws';
+
+describe('toWorkspacePath', () => {
+  it.each([
+    ['src/a.ts', 'src/a.ts'],
+    ['./src/a.ts', 'src/a.ts'],
+    ['src//b/../a.ts', 'src/a.ts'],
+    ['src/', 'src'],
+    ['.', '.'],
+    ['/work/ws', '.'],
+    ['/work/ws/', '.'],
+    ['/work/ws/tests/x.spec.ts', 'tests/x.spec.ts'],
+    ['/work/ws/a/../b', 'b'],
+  ])('%s → %s', (input, expected) => {
+    expect(toWorkspacePath(input, ROOT)).toEqual({ ok: true, path: expected });
+  });
+
+  it.each([
+    ['../x', /escapes the workspace root/],
+    ['a/../../x', /escapes the workspace root/],
+    ['..', /escapes/],
+    ['a\\..\\..\\x', /escapes/],
+    ['/etc/passwd', /absolute path '\/etc\/passwd' is outside the workspace root/],
+    ['/work/ws2/x', /outside the workspace root/],
+    ['/work/ws/../ws2/x', /outside/],
+    ['/', /outside/],
+    ['~/.ssh/id_rsa', /home-relative/],
+    ['', /empty path/],
+    ['a\0b', /NUL/],
+  ])('denies %j', (input, reason) => {
+    const r = toWorkspacePath(input, ROOT);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+
+  it('accepts a root given with a trailing slash', () => {
+    expect(toWorkspacePath('/work/ws/a', '/work/ws/')).toEqual({ ok: true, path: 'a' });
+  });
+});
+
+describe('toWorkspaceGlob', () => {
+  it('allows globs inside the workspace and refuses any ..', () => {
+    expect(toWorkspaceGlob('src/**/*.ts', ROOT)).toEqual({ ok: true, path: 'src/**/*.ts' });
+    expect(toWorkspaceGlob('src/**/../../x', ROOT).ok).toBe(false);
+    expect(toWorkspaceGlob('/etc/*', ROOT).ok).toBe(false);
+  });
+});
+
+describe('collectPathArgs', () => {
+  it('reads strings, lists, and lists of objects with path keys', () => {
+    const args = {
+      path: 'a',
+      paths: ['b', 'c'],
+      files: [{ path: 'd', content: 'x' }, { file_path: 'e' }],
+      content: '../not-a-path',
+    };
+    expect(collectPathArgs(args, DEFAULT_PATH_ARGS).paths.map((p) => p.value)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+    ]);
+  });
+
+  it('does not treat pattern as a path unless told', () => {
+    expect(collectPathArgs({ pattern: '../x' }, DEFAULT_PATH_ARGS).paths).toEqual([]);
+    expect(collectPathArgs({ pattern: '../x' }, ['pattern']).paths).toEqual([
+      { key: 'pattern', value: '../x', glob: false },
+    ]);
+  });
+
+  it('marks glob args and reports non-path values', () => {
+    expect(collectPathArgs({ glob: '**/*.ts' }, DEFAULT_PATH_ARGS).paths[0].glob).toBe(true);
+    expect(collectPathArgs({ path: 42 }, DEFAULT_PATH_ARGS).error).toBe(
+      "argument 'path' must be a path string or a list of them",
+    );
+    expect(collectPathArgs({ paths: [['nested']] }, DEFAULT_PATH_ARGS).error).toMatch(/'paths'/);
+  });
+});
+
+describe('compileGlobs', () => {
+  it('matches dotfiles and ignores a leading ./ in patterns', () => {
+    const [env, tests] = compileGlobs(['**/.env', './tests/**']);
+    expect(env.test('.env')).toBe(true);
+    expect(env.test('config/.env')).toBe(true);
+    expect(tests.test('tests/a/.b.ts')).toBe(true);
+    expect(tests.test('src/tests/a.ts')).toBe(false);
+  });
+});
