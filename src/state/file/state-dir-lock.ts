@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { UnavailableError } from '../../common/domain/domain-error.js';
+import { stateWriteFailed } from '../state-errors.js';
 
 export const LOCK_FILE_NAME = 'orchestrator.lock';
 
@@ -44,6 +45,8 @@ export interface LockOptions {
 }
 
 const REFRESH_MS = 10_000;
+/** Guard retries: about 6 s in all, longer than any guard is held unless its holder died. */
+const GUARD_ATTEMPTS = 30;
 
 /**
  * Exclusive ownership of a state directory through `<dir>/orchestrator.lock`, a small JSON
@@ -67,13 +70,16 @@ export class StateDirLock {
 
   static async acquire(dir: string, options: LockOptions = {}): Promise<StateDirLock> {
     const path = join(dir, LOCK_FILE_NAME);
-    const releaseGuard = await lockfile.lock(dir, {
-      lockfilePath: `${path}.guard`,
-      realpath: false,
-      stale: 5000,
-      retries: { retries: 40, factor: 1.2, minTimeout: 10, maxTimeout: 250 },
-      onCompromised: () => undefined,
-    });
+    try {
+      return await StateDirLock.tryAcquire(dir, path, options);
+    } catch (error) {
+      if (error instanceof StateLockedError) throw error;
+      throw stateWriteFailed(`the lock file ${path}`, error);
+    }
+  }
+
+  private static async tryAcquire(dir: string, path: string, options: LockOptions): Promise<StateDirLock> {
+    const releaseGuard = await lockGuard(dir, `${path}.guard`);
     try {
       const previous = await readLockOwner(dir);
       if (previous && (await isOwnerAlive(previous, path, options.foreignStaleMs ?? 60_000))) {
@@ -120,6 +126,26 @@ export class StateDirLock {
       utimes(this.path, now, now).catch(() => undefined);
     }, REFRESH_MS);
     this.refresher.unref();
+  }
+}
+
+/**
+ * Takes the short-lived guard serialising lock checks. Retries only while another process
+ * holds the guard (proper-lockfile's own retry would also retry EACCES and the like).
+ */
+async function lockGuard(dir: string, guardPath: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await lockfile.lock(dir, {
+        lockfilePath: guardPath,
+        realpath: false,
+        stale: 5000,
+        onCompromised: () => undefined,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || attempt >= GUARD_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** attempt, 250)));
+    }
   }
 }
 

@@ -1,0 +1,484 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../common/domain/clock.js';
+import { DomainError } from '../../common/domain/domain-error.js';
+import { SequentialIds } from '../../common/domain/ids.js';
+import { createTask } from '../../tasks/domain/task-factory.js';
+import { transition } from '../../tasks/domain/task-state-machine.js';
+import type { Task } from '../../tasks/domain/task.model.js';
+import { FileStateRepository, type FileStateOptions } from './file-state.repository.js';
+import { backupState, restoreState } from './state-backup.js';
+import { LOCK_FILE_NAME, StateLockedError } from './state-dir-lock.js';
+import { nodeStateFs, type StateFs } from './state-fs.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const LEASE = 60_000;
+
+/** The real file system, with fdatasync counting and failures injected on demand. */
+class FaultyFs implements StateFs {
+  datasyncs = 0;
+  writes = 0;
+  /** When set, every write, sync, rename and open fails with this errno code. */
+  failWith: string | null = null;
+  /** When set, only writes to files opened for appending (the journal) fail. */
+  failAppendsWith: string | null = null;
+
+  private fault(op: string): void {
+    if (this.failWith)
+      throw Object.assign(new Error(`${this.failWith}: injected ${op} failure`), { code: this.failWith });
+  }
+
+  mkdirp = nodeStateFs.mkdirp;
+  readFile = nodeStateFs.readFile;
+  copyFile = nodeStateFs.copyFile;
+  unlink = nodeStateFs.unlink;
+  syncDir = nodeStateFs.syncDir;
+  rename = async (from: string, to: string) => {
+    this.fault('rename');
+    await nodeStateFs.rename(from, to);
+  };
+  open: StateFs['open'] = async (path, mode) => {
+    this.fault('open');
+    const handle = await nodeStateFs.open(path, mode);
+    return {
+      write: async (data) => {
+        this.fault('write');
+        if (mode === 'append' && this.failAppendsWith) {
+          throw Object.assign(new Error(`${this.failAppendsWith}: injected append failure`), {
+            code: this.failAppendsWith,
+          });
+        }
+        this.writes += 1;
+        await handle.write(data);
+      },
+      datasync: async () => {
+        this.fault('fdatasync');
+        this.datasyncs += 1;
+        await handle.datasync();
+      },
+      sync: async () => {
+        this.fault('fsync');
+        await handle.sync();
+      },
+      truncate: (length) => handle.truncate(length),
+      close: () => handle.close(),
+    };
+  };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a DomainError');
+}
+
+describe('FileStateRepository', () => {
+  let dir: string;
+  let stateFile: string;
+  let clock: ManualClock;
+  let ids: SequentialIds;
+  const open: FileStateRepository[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'file-state-'));
+    stateFile = join(dir, 'state.json');
+    clock = new ManualClock(T0);
+    ids = new SequentialIds('task');
+  });
+
+  afterEach(async () => {
+    for (const repo of open.splice(0)) await repo.close().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function openRepo(options: Partial<FileStateOptions> = {}): Promise<FileStateRepository> {
+    const repo = await FileStateRepository.open({ stateFile, clock, ...options });
+    open.push(repo);
+    return repo;
+  }
+
+  function newTask(title = 't'): Task {
+    clock.advance(1);
+    return createTask(
+      { title, workflow: { name: 'w', version: '1' }, initialPhase: 'PLAN', maxAttempts: 3, createdBy: 'op' },
+      { clock, ids },
+    );
+  }
+
+  /** The files as a crash would leave them now (everything acknowledged is fsynced). */
+  async function crashCopy(): Promise<string> {
+    const copyDir = await mkdtemp(join(dir, 'crash-'));
+    await copyFile(stateFile, join(copyDir, 'state.json'));
+    await copyFile(`${stateFile}.journal`, join(copyDir, 'state.json.journal'));
+    return join(copyDir, 'state.json');
+  }
+
+  async function fillAndWork(repo: FileStateRepository): Promise<Task> {
+    for (let i = 0; i < 5; i++) await repo.createTask(newTask(`t${i}`));
+    const held = (await repo.claimNextEligible({
+      agentId: 'a1',
+      capabilities: [],
+      leaseMs: LEASE,
+      now: clock.now(),
+    }))!;
+    const moved = await repo.mutateTask(held.id, (t) =>
+      transition(t, { agentId: 'a1', toPhase: 'TDD', artifacts: { plan: { ok: true } } }, clock),
+    );
+    await repo.addRevocation('jti-1', T0 + 10_000);
+    await repo.putIdempotencyRecord({ key: 'k1', response: { ok: 1 }, expires_at: T0 + 10_000 }, T0);
+    return moved;
+  }
+
+  describe('durability', () => {
+    it('recovers every acknowledged change from snapshot + journal after a crash', async () => {
+      const repo = await openRepo();
+      const moved = await fillAndWork(repo);
+      const copy = await crashCopy();
+      const journal = await readFile(`${copy}.journal`, 'utf8');
+      expect(journal.trim().split('\n')).toHaveLength(1 + 5 + 2 + 2); // header + creates + claim/transition + rev/idem
+
+      const reopened = await openRepo({ stateFile: copy });
+      expect(reopened.startup).toMatchObject({ tasks: 5, replayedRecords: 9, warnings: [] });
+      expect(await reopened.getTask(moved.id)).toEqual(moved);
+      expect(await reopened.isRevoked('jti-1')).toBe(true);
+      expect(await reopened.getIdempotencyRecord('k1', T0)).toMatchObject({ response: { ok: 1 } });
+      expect(await reopened.countByStatus()).toMatchObject({ queued: 4, claimed: 1 });
+      // Start-up compacted: the replayed journal became the snapshot.
+      expect((await readFile(`${copy}.journal`, 'utf8')).trim().split('\n')).toHaveLength(1);
+    });
+
+    it('survives a clean close and reopen; close checkpoints', async () => {
+      const repo = await openRepo();
+      const moved = await fillAndWork(repo);
+      await repo.close();
+      expect((await readFile(`${stateFile}.journal`, 'utf8')).trim().split('\n')).toHaveLength(1);
+      const reopened = await openRepo();
+      expect(reopened.startup).toMatchObject({ tasks: 5, replayedRecords: 0, warnings: [] });
+      expect(await reopened.getTask(moved.id)).toEqual(moved);
+    });
+
+    it('checkpoint rewrites the snapshot and truncates the journal', async () => {
+      const repo = await openRepo();
+      await fillAndWork(repo);
+      const before = (await stat(`${stateFile}.journal`)).size;
+      await repo.checkpoint();
+      const after = (await stat(`${stateFile}.journal`)).size;
+      expect(after).toBeLessThan(before);
+      expect((await readFile(`${stateFile}.journal`, 'utf8')).trim().split('\n')).toHaveLength(1);
+      expect((await repo.health()).details).toMatchObject({ journal_records: 0 });
+      const snapshot = JSON.parse(await readFile(stateFile, 'utf8')) as {
+        tasks: unknown[];
+        last_seq: number;
+      };
+      expect(snapshot.tasks).toHaveLength(5);
+      expect(snapshot.last_seq).toBe(9);
+      await repo.createTask(newTask());
+      const reopened = await openRepo({ stateFile: await crashCopy() });
+      expect(reopened.startup).toMatchObject({ tasks: 6, replayedRecords: 1 });
+    });
+
+    it('a checkpoint racing with writes loses nothing', async () => {
+      const repo = await openRepo();
+      const creates = Array.from({ length: 40 }, () => repo.createTask(newTask()));
+      const checkpoint = repo.checkpoint();
+      const more = Array.from({ length: 40 }, () => repo.createTask(newTask()));
+      await Promise.all([...creates, checkpoint, ...more]);
+      const reopened = await openRepo({ stateFile: await crashCopy() });
+      expect(reopened.startup.tasks).toBe(80);
+      expect(reopened.startup.warnings).toEqual([]);
+    });
+
+    it('checkpoints on an interval when something changed', async () => {
+      const repo = await openRepo();
+      repo.startAutoCheckpoint(20);
+      await repo.createTask(newTask());
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      repo.stopAutoCheckpoint();
+      expect((await repo.health()).details).toMatchObject({ journal_records: 0 });
+      expect(JSON.parse(await readFile(stateFile, 'utf8')).tasks).toHaveLength(1);
+    });
+  });
+
+  describe('journal damage', () => {
+    it('discards a torn last line and reports it, keeping everything before it', async () => {
+      const repo = await openRepo();
+      await fillAndWork(repo);
+      const copy = await crashCopy();
+      await writeFile(`${copy}.journal`, '{"crc":"00000000","seq":10,"at":"2026-', { flag: 'a' });
+      const warnings: string[] = [];
+      const reopened = await openRepo({ stateFile: copy, onWarning: (w) => warnings.push(w.code) });
+      expect(reopened.startup.warnings).toEqual([
+        expect.objectContaining({ code: 'journal_torn_tail', line: 11 }),
+      ]);
+      expect(warnings).toEqual(['journal_torn_tail']);
+      expect(reopened.startup).toMatchObject({ tasks: 5, replayedRecords: 9, journalCopy: null });
+      await reopened.createTask(newTask()); // the journal is usable again after the torn tail
+      expect((await openRepo({ stateFile: await copyOf(copy) })).startup.tasks).toBe(6);
+    });
+
+    it('skips and reports a damaged record in the middle, applies the rest, keeps a copy', async () => {
+      const repo = await openRepo();
+      const tasks: Task[] = [];
+      for (let i = 0; i < 4; i++) tasks.push(await repo.createTask(newTask(`t${i}`)));
+      const copy = await crashCopy();
+      const lines = (await readFile(`${copy}.journal`, 'utf8')).split('\n');
+      lines[2] = lines[2]!.replace('"t1"', '"tX"'); // still JSON, but the checksum no longer matches
+      await writeFile(`${copy}.journal`, lines.join('\n'));
+      const reopened = await openRepo({ stateFile: copy });
+      expect(reopened.startup.warnings.map((w) => [w.code, w.line])).toEqual([
+        ['journal_corrupt_record', 3],
+        ['journal_seq_gap', undefined],
+      ]);
+      expect((await reopened.getTasks(tasks.map((t) => t.id))).map((t) => t.title)).toEqual([
+        't0',
+        't2',
+        't3',
+      ]);
+      expect(reopened.startup.journalCopy).toMatch(/state\.json\.journal\.discarded-/);
+      expect(await readFile(reopened.startup.journalCopy!, 'utf8')).toContain('"tX"');
+    });
+
+    it('ignores a journal that belongs to another snapshot (state file restored by hand)', async () => {
+      const repo = await openRepo();
+      await repo.createTask(newTask('old'));
+      await backupState(stateFile, join(dir, 'backup.json'));
+      await repo.createTask(newTask('newer'));
+      const copy = await crashCopy();
+      await copyFile(join(dir, 'backup.json'), copy); // like `tar -x` of an old state.json
+      const reopened = await openRepo({ stateFile: copy });
+      expect(reopened.startup.warnings.map((w) => w.code)).toEqual(['journal_foreign']);
+      expect(reopened.startup.tasks).toBe(1);
+      expect(reopened.startup.journalCopy).not.toBeNull();
+    });
+
+    it('refuses to start on an unreadable snapshot, and releases the lock', async () => {
+      await writeFile(stateFile, '{"format":"workflow-orchestrator/state-snapshot", broken');
+      expect(await codeOf(FileStateRepository.open({ stateFile }))).toBe('state_corrupt');
+      await expect(readFile(join(dir, LOCK_FILE_NAME))).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+  });
+
+  describe('group commit', () => {
+    it('writes concurrent mutations with far fewer fdatasyncs than changes', async () => {
+      const fs = new FaultyFs();
+      const repo = await openRepo({ fs });
+      fs.datasyncs = 0;
+      const created = await Promise.all(Array.from({ length: 100 }, () => repo.createTask(newTask())));
+      expect(created).toHaveLength(100);
+      expect(fs.datasyncs).toBeGreaterThanOrEqual(1);
+      expect(fs.datasyncs).toBeLessThanOrEqual(3);
+      const claims = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          repo.claimNextEligible({ agentId: `a${i}`, capabilities: [], leaseMs: LEASE, now: clock.now() }),
+        ),
+      );
+      expect(new Set(claims.map((t) => t!.id)).size).toBe(100);
+      expect(fs.datasyncs).toBeLessThanOrEqual(6);
+      const reopened = await openRepo({ stateFile: await crashCopy() });
+      expect((await reopened.countByStatus()).claimed).toBe(100);
+    });
+
+    it('syncs each sequential change before acknowledging it', async () => {
+      const fs = new FaultyFs();
+      const repo = await openRepo({ fs });
+      fs.datasyncs = 0;
+      for (let i = 0; i < 5; i++) {
+        await repo.createTask(newTask());
+        expect(fs.datasyncs).toBe(i + 1);
+      }
+    });
+  });
+
+  describe('write failures', () => {
+    it('rejects with state_write_failed, applies nothing, and recovers once the disk is writable', async () => {
+      const fs = new FaultyFs();
+      const repo = await openRepo({ fs });
+      const first = await repo.createTask(newTask('kept'));
+      const before = await repo.getTask(first.id);
+
+      fs.failWith = 'ENOSPC';
+      const claim = repo.claimNextEligible({
+        agentId: 'a1',
+        capabilities: [],
+        leaseMs: LEASE,
+        now: clock.now(),
+      });
+      const create = repo.createTask(newTask('lost'));
+      expect(await codeOf(claim)).toBe('state_write_failed');
+      await expect(create).rejects.toThrow(/ENOSPC.*not applied/);
+      expect(await repo.getTask(first.id)).toBe(before);
+      expect(await repo.countByStatus()).toMatchObject({ queued: 1, claimed: 0 });
+      expect((await repo.listTasks({})).total).toBe(1);
+      expect(await repo.health()).toMatchObject({
+        status: 'down',
+        details: { last_error: expect.stringContaining('ENOSPC') },
+      });
+      // Still failing: the rebuild of the journal fails too.
+      expect(await codeOf(repo.addRevocation('j', T0))).toBe('state_write_failed');
+      expect(await repo.isRevoked('j')).toBe(false);
+
+      fs.failWith = null;
+      const claimed = await repo.claimNextEligible({
+        agentId: 'a1',
+        capabilities: [],
+        leaseMs: LEASE,
+        now: clock.now(),
+      });
+      expect(claimed).toMatchObject({ id: first.id, attempts: 1, token_version: 1 });
+      expect((await repo.health()).status).toBe('up');
+      const reopened = await openRepo({ stateFile: await crashCopy() });
+      expect(reopened.startup.warnings).toEqual([]);
+      expect((await reopened.listTasks({})).tasks.map((t) => [t.title, t.status])).toEqual([
+        ['kept', 'claimed'],
+      ]);
+    });
+
+    it('a checkpoint taken while a change waits does not contain it when that change then fails', async () => {
+      const fs = new FaultyFs();
+      const repo = await openRepo({ fs });
+      await repo.createTask(newTask('kept'));
+      const doomed = repo.createTask(newTask('doomed')); // queued for the next batch
+      const checkpoint = repo.checkpoint(); // runs before that batch
+      fs.failAppendsWith = 'EIO';
+      await checkpoint;
+      expect(await codeOf(doomed)).toBe('state_write_failed');
+      fs.failAppendsWith = null;
+      const reopened = await openRepo({ stateFile: await crashCopy() });
+      expect((await reopened.listTasks({})).tasks.map((t) => t.title)).toEqual(['kept']);
+      expect((await repo.listTasks({})).tasks.map((t) => t.title)).toEqual(['kept']);
+    });
+
+    it('fails to open with state_write_failed when the directory cannot be created', async () => {
+      await writeFile(join(dir, 'a-file'), '');
+      const error = await FileStateRepository.open({ stateFile: join(dir, 'a-file', 'state.json') }).catch(
+        (e) => e,
+      );
+      expect(error).toMatchObject({ kind: 'unavailable', code: 'state_write_failed' });
+      expect((error as Error).message).toContain('a-file');
+    });
+  });
+
+  describe('directory lock', () => {
+    it('refuses a second instance, naming the owner pid and the lock file', async () => {
+      await openRepo();
+      const error = await FileStateRepository.open({ stateFile }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StateLockedError);
+      expect(error).toMatchObject({ code: 'state_locked', owner: { pid: process.pid } });
+      expect((error as Error).message).toContain(`pid ${process.pid}`);
+      expect((error as Error).message).toContain(join(dir, LOCK_FILE_NAME));
+    });
+
+    it('releases the lock on close', async () => {
+      const repo = await openRepo();
+      await repo.close();
+      const again = await openRepo();
+      expect(again.startup.lockTakenOverFrom).toBeNull();
+    });
+
+    it('takes over the lock of a dead process and reports it', async () => {
+      const deadPid = await pidOfExitedProcess();
+      await writeLock({ pid: deadPid });
+      const repo = await openRepo();
+      expect(repo.startup.lockTakenOverFrom).toBe(deadPid);
+      expect(repo.startup.warnings).toEqual([
+        expect.objectContaining({
+          code: 'stale_lock_taken_over',
+          message: expect.stringContaining(`pid ${deadPid}`),
+        }),
+      ]);
+      const owner = JSON.parse(await readFile(join(dir, LOCK_FILE_NAME), 'utf8'));
+      expect(owner.pid).toBe(process.pid);
+    });
+
+    it('takes over a lock whose pid now belongs to another process (pid reuse)', async () => {
+      await writeLock({ pid: process.pid, process_start: '1' });
+      expect((await openRepo()).startup.lockTakenOverFrom).toBe(process.pid);
+    });
+
+    it('respects a fresh lock from another host, takes over an abandoned one', async () => {
+      await writeLock({ pid: 1, hostname: 'other-host' });
+      const error = await FileStateRepository.open({ stateFile }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/pid 1 on host other-host/);
+      const old = new Date(Date.now() - 120_000);
+      await utimes(join(dir, LOCK_FILE_NAME), old, old);
+      expect((await openRepo()).startup.lockTakenOverFrom).toBe(1);
+    });
+  });
+
+  describe('backup and restore', () => {
+    it('round-trips: backup while running, change more, restore the backup', async () => {
+      const repo = await openRepo();
+      const moved = await fillAndWork(repo);
+      const backupFile = join(dir, 'backups', 'state-backup.json');
+      await mkdir(join(dir, 'backups'));
+      const report = await backupState(stateFile, backupFile);
+      expect(report).toMatchObject({ tasks: 5, journalRecords: 9, warnings: [] });
+      await repo.createTask(newTask('after backup'));
+      await repo.close();
+
+      const restored = await restoreState(stateFile, backupFile);
+      expect(restored).toMatchObject({ tasks: 5, previous: { stateFile: `${stateFile}.pre-restore` } });
+      const reopened = await openRepo();
+      expect(reopened.startup.warnings).toEqual([]);
+      expect(reopened.startup.tasks).toBe(5);
+      expect(await reopened.getTask(moved.id)).toEqual(moved);
+      expect(await reopened.isRevoked('jti-1')).toBe(true);
+      const kept = JSON.parse(await readFile(`${stateFile}.pre-restore`, 'utf8'));
+      expect(kept.tasks).toHaveLength(6);
+    });
+
+    it('refuses to restore while a live process holds the lock', async () => {
+      const repo = await openRepo();
+      await repo.createTask(newTask());
+      const backupFile = join(dir, 'b.json');
+      await backupState(stateFile, backupFile);
+      const error = await restoreState(stateFile, backupFile).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StateLockedError);
+      expect((error as Error).message).toContain(`pid ${process.pid}`);
+    });
+
+    it('refuses to restore something that is not a state file', async () => {
+      const bogus = join(dir, 'bogus.json');
+      await writeFile(bogus, '{"hello":1}');
+      expect(await codeOf(restoreState(stateFile, bogus))).toBe('state_corrupt');
+      expect(await readdir(dir)).not.toContain('state.json');
+    });
+  });
+
+  async function writeLock(fields: Record<string, unknown>): Promise<void> {
+    const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim() || null;
+    const owner = {
+      pid: 0,
+      hostname: hostname(),
+      boot_id: bootId,
+      process_start: null,
+      acquired_at: '2026-01-01T00:00:00.000Z',
+      purpose: 'server',
+      token: 'other',
+      ...fields,
+    };
+    await writeFile(join(dir, LOCK_FILE_NAME), JSON.stringify(owner));
+  }
+
+  async function copyOf(file: string): Promise<string> {
+    const copyDir = await mkdtemp(join(dir, 'copy-'));
+    await copyFile(file, join(copyDir, 'state.json'));
+    await copyFile(`${file}.journal`, join(copyDir, 'state.json.journal'));
+    return join(copyDir, 'state.json');
+  }
+});
+
+/** A pid that certainly belonged to a process that has exited (and was reaped). */
+function pidOfExitedProcess(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', () => resolve(child.pid!));
+  });
+}
