@@ -117,6 +117,8 @@ function checkArtifactSchemas(def: WorkflowDefinition, ctx: ParseContext): void 
   for (const phase of def.phases) {
     for (const artifact of phase.required_artifacts) {
       if (artifact.schema === undefined || Object.hasOwn(def.schemas, artifact.schema)) continue;
+      // A schema file that could not be read was reported where it was read.
+      if (/\.(json|ya?ml)$/i.test(artifact.schema)) continue;
       ctx.problem(
         [...ctx.pathOf(artifact), 'schema'],
         `artifact '${artifact.type}' names undefined schema '${artifact.schema}'`,
