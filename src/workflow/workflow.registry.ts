@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { type WorkflowCatalog } from './domain/workflow-catalog.js';
+import { loadWorkflowPath } from './domain/workflow.loader.js';
+import { type Workflow } from './domain/workflow.runtime.js';
+
+/**
+ * The workflows this process enforces, loaded from `workflow.path` (a file or a directory)
+ * at start-up. A workflow that does not load stops start-up with every problem listed.
+ */
+@Injectable()
+export class WorkflowRegistry implements OnModuleInit {
+  private catalog: WorkflowCatalog | null = null;
+
+  constructor(private readonly config: AppConfig) {}
+
+  onModuleInit(): void {
+    this.loaded();
+  }
+
+  /** Absolute path workflows are read from. */
+  path(): string {
+    return resolve(this.config.baseDir, this.config.values.workflow.path);
+  }
+
+  /** Loads on first use too, so providers initialised earlier can depend on it. */
+  private loaded(): WorkflowCatalog {
+    this.catalog ??= loadWorkflowPath(this.path(), { defaultName: this.config.values.workflow.default });
+    return this.catalog;
+  }
+
+  getDefault(): Workflow {
+    return this.loaded().defaultWorkflow;
+  }
+
+  /** The newest version of `name`, or that version; NotFoundError `workflow_not_found` otherwise. */
+  get(name: string, version?: string): Workflow {
+    return this.loaded().get(name, version);
+  }
+
+  list(): Workflow[] {
+    return this.loaded().list();
+  }
+
+  isLoaded(): boolean {
+    return this.catalog !== null;
+  }
+
+  /** The fields `GET /` shows about workflows. */
+  status(): { name: string; version: string; enforcement_mode: string; loaded: number } {
+    const wf = this.getDefault();
+    return {
+      name: wf.name,
+      version: wf.version,
+      enforcement_mode: wf.enforcement.mode,
+      loaded: this.list().length,
+    };
+  }
+}
