@@ -42,6 +42,15 @@ describe('checkCommand', () => {
     expect(check(['npx', 'jest', '--ci'])).toEqual({ ok: true });
   });
 
+  it('decides quoted and plain forms of a command alike', () => {
+    const open = compileCommandRules(constraint({ forbidden_commands: ['git push'] }));
+    for (const cmd of ['git push', "git 'push'", 'git "push"', 'git\tpush', '  git   push  ']) {
+      expect(check(cmd, open)).toMatchObject({ ok: false, rule: 'forbidden_commands' });
+    }
+    expect(check("npm 'test' --ci")).toEqual({ ok: true });
+    expect(check('npm "testx"')).toMatchObject({ ok: false, rule: 'allowed_commands' });
+  });
+
   it('matches allowed prefixes by whole words', () => {
     expect(check('npm testx')).toMatchObject({ ok: false, rule: 'allowed_commands' });
     expect(check('npm')).toMatchObject({ ok: false, rule: 'allowed_commands' });

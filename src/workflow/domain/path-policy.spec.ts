@@ -7,6 +7,7 @@ import {
 } from './path-policy.js';
 
 const ROOT = '/work/ws';
+const DEFAULTS = new Set(DEFAULT_PATH_ARGS);
 
 describe('toWorkspacePath', () => {
   it.each([
@@ -62,28 +63,22 @@ describe('collectPathArgs', () => {
       files: [{ path: 'd', content: 'x' }, { file_path: 'e' }],
       content: '../not-a-path',
     };
-    expect(collectPathArgs(args, DEFAULT_PATH_ARGS).paths.map((p) => p.value)).toEqual([
-      'a',
-      'b',
-      'c',
-      'd',
-      'e',
-    ]);
+    expect(collectPathArgs(args, DEFAULTS).paths.map((p) => p.value)).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
   it('does not treat pattern as a path unless told', () => {
-    expect(collectPathArgs({ pattern: '../x' }, DEFAULT_PATH_ARGS).paths).toEqual([]);
-    expect(collectPathArgs({ pattern: '../x' }, ['pattern']).paths).toEqual([
+    expect(collectPathArgs({ pattern: '../x' }, DEFAULTS).paths).toEqual([]);
+    expect(collectPathArgs({ pattern: '../x' }, new Set(['pattern'])).paths).toEqual([
       { key: 'pattern', value: '../x', glob: false },
     ]);
   });
 
   it('marks glob args and reports non-path values', () => {
-    expect(collectPathArgs({ glob: '**/*.ts' }, DEFAULT_PATH_ARGS).paths[0].glob).toBe(true);
-    expect(collectPathArgs({ path: 42 }, DEFAULT_PATH_ARGS).error).toBe(
+    expect(collectPathArgs({ glob: '**/*.ts' }, DEFAULTS).paths[0].glob).toBe(true);
+    expect(collectPathArgs({ path: 42 }, DEFAULTS).error).toBe(
       "argument 'path' must be a path string or a list of them",
     );
-    expect(collectPathArgs({ paths: [['nested']] }, DEFAULT_PATH_ARGS).error).toMatch(/'paths'/);
+    expect(collectPathArgs({ paths: [['nested']] }, DEFAULTS).error).toMatch(/'paths'/);
   });
 });
 

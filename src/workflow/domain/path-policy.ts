@@ -33,6 +33,9 @@ export const DEFAULT_PATH_ARGS: readonly string[] = [
 export type PathResult =
   { readonly ok: true; readonly path: string } | { readonly ok: false; readonly reason: string };
 
+/** Absolute, or with an empty, `.` or `..` segment. */
+const NEEDS_NORMALISING = /^\/|\/\/|(^|\/)\.\.?(\/|$)/;
+
 let lastRoot = '';
 let lastNormalRoot = '';
 
@@ -57,6 +60,8 @@ export function toWorkspacePath(value: string, workspaceRoot: string): PathResul
   const v = value.includes('\\') ? value.replace(/\\/g, '/') : value;
   if (v.startsWith('~'))
     return { ok: false, reason: `home-relative path '${value}' is outside the workspace` };
+  // Most paths are already plain and relative: skip normalising them (it dominates the cost).
+  if (!NEEDS_NORMALISING.test(v)) return { ok: true, path: v.endsWith('/') ? v.slice(0, -1) : v };
   let rel: string;
   if (v.startsWith('/')) {
     rel = posix.relative(normalRoot(workspaceRoot), posix.normalize(v));
@@ -89,10 +94,12 @@ export interface PathArg {
 /** The path values among `args` under `keys`; `error` names a key whose value is not a path. */
 export function collectPathArgs(
   args: Readonly<Record<string, unknown>>,
-  keys: readonly string[],
+  keys: ReadonlySet<string>,
 ): { paths: PathArg[]; error?: string } {
   const paths: PathArg[] = [];
-  for (const key of keys) {
+  // Walk the few keys the call has rather than every key that could hold a path.
+  for (const key in args) {
+    if (!keys.has(key) || !Object.hasOwn(args, key)) continue;
     const value = args[key];
     if (value === undefined || value === null) continue;
     const error = collect(key, value, keys, paths, 0);
@@ -104,7 +111,7 @@ export function collectPathArgs(
 function collect(
   key: string,
   value: unknown,
-  keys: readonly string[],
+  keys: ReadonlySet<string>,
   out: PathArg[],
   depth: number,
 ): string | undefined {

@@ -38,7 +38,7 @@ export interface ToolDecision {
 
 interface ToolRules {
   readonly key: string;
-  readonly pathArgs: readonly string[];
+  readonly pathArgs: ReadonlySet<string>;
   readonly allowedPaths: readonly GlobRule[];
   readonly forbiddenPaths: readonly GlobRule[];
   readonly commands: CommandRules;
@@ -72,7 +72,7 @@ function compilePhase(phase: PhaseSpec): PhaseRules {
   for (const [tool, c] of Object.entries(phase.tool_constraints)) {
     tools.set(tool, {
       key: `phases.${phase.id}.tool_constraints.${tool}`,
-      pathArgs: c.path_args ?? DEFAULT_PATH_ARGS,
+      pathArgs: new Set(c.path_args ?? DEFAULT_PATH_ARGS),
       allowedPaths: compileGlobs(c.allowed_patterns),
       forbiddenPaths: compileGlobs(c.forbidden_patterns),
       commands: compileCommandRules(c),
@@ -85,7 +85,7 @@ function compilePhase(phase: PhaseSpec): PhaseRules {
     tools,
     fallback: {
       key: `phases.${phase.id}`,
-      pathArgs: DEFAULT_PATH_ARGS,
+      pathArgs: new Set(DEFAULT_PATH_ARGS),
       allowedPaths: [],
       forbiddenPaths: [],
       commands: compileCommandRules(undefined),
@@ -109,35 +109,45 @@ type Verdict = { readonly reason: string; readonly rule: string } | null;
  */
 export function decideTool(policy: ToolPolicy, input: ToolDecisionInput): ToolDecision {
   const mode = resolveMode(input.mode, policy.mode);
-  const base = { phase: input.phase, tool: input.tool, mode };
   const phase = policy.phases.get(input.phase);
   if (!phase) {
     // Not demoted by the mode: without a phase there is no policy to be lenient about.
-    return {
-      ...base,
-      allowed: false,
-      reason: `phase '${input.phase}' is not defined in workflow '${policy.workflow}'`,
-      rule: 'phases',
-      would_deny: false,
-    };
+    const reason = `phase '${input.phase}' is not defined in workflow '${policy.workflow}'`;
+    return decision(input, mode, false, reason, 'phases', false);
   }
   const denied = evaluate(phase, input);
   if (!denied)
-    return {
-      ...base,
-      allowed: true,
-      reason: `tool '${input.tool}' is allowed in phase ${phase.id}`,
-      would_deny: false,
-    };
-  if (mode === 'strict')
-    return { ...base, allowed: false, reason: denied.reason, rule: denied.rule, would_deny: false };
-  return {
-    ...base,
-    allowed: true,
-    reason: `${mode} mode, would deny: ${denied.reason}`,
-    rule: denied.rule,
-    would_deny: true,
+    return decision(
+      input,
+      mode,
+      true,
+      `tool '${input.tool}' is allowed in phase ${phase.id}`,
+      undefined,
+      false,
+    );
+  if (mode === 'strict') return decision(input, mode, false, denied.reason, denied.rule, false);
+  return decision(input, mode, true, `${mode} mode, would deny: ${denied.reason}`, denied.rule, true);
+}
+
+/** Built field by field: object spread costs far more than the whole decision on this path. */
+function decision(
+  input: ToolDecisionInput,
+  mode: EnforcementMode,
+  allowed: boolean,
+  reason: string,
+  rule: string | undefined,
+  wouldDeny: boolean,
+): ToolDecision {
+  const d: { -readonly [K in keyof ToolDecision]: ToolDecision[K] } = {
+    allowed,
+    reason,
+    phase: input.phase,
+    tool: input.tool,
+    mode,
+    would_deny: wouldDeny,
   };
+  if (rule !== undefined) d.rule = rule;
+  return d;
 }
 
 function evaluate(phase: PhaseRules, input: ToolDecisionInput): Verdict {

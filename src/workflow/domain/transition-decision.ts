@@ -59,14 +59,24 @@ export function decideTransition(workflow: Workflow, input: TransitionInput): Tr
     });
   }
   const source = runtime.phases.get(from);
-  const findings = [
-    ...(source ? validatePhaseArtifacts(source, input.artifacts, runtime.validators) : []),
-    ...(transition.gate
-      ? evaluateGate(transition.gate, input.artifacts, new Set(input.approvals ?? []))
-      : []),
-  ];
-  const gate = transition.gate ? { gate: transition.gate.spec.id, gate_type: transition.gate.spec.type } : {};
-  return { from, to, ...gate, ...applyMode(mode, findings) };
+  const findings = source ? validatePhaseArtifacts(source, input.artifacts, runtime.validators) : [];
+  const gate = transition.gate;
+  if (gate) findings.push(...evaluateGate(gate, input.artifacts, new Set(input.approvals ?? [])));
+  const { allowed, blockers, warnings, would_block } = applyMode(mode, findings);
+  const decision: { -readonly [K in keyof TransitionDecision]: TransitionDecision[K] } = {
+    allowed,
+    mode,
+    from,
+    to,
+    blockers,
+    warnings,
+    would_block,
+  };
+  if (gate) {
+    decision.gate = gate.spec.id;
+    decision.gate_type = gate.spec.type;
+  }
+  return decision;
 }
 
 /** The gate's checks in order, plus the approval an approval gate needs. */
@@ -80,19 +90,17 @@ export function evaluateGate(
   for (const blocker of gate.blockers) {
     const outcome = blocker.run(artifacts);
     if (outcome.passed) continue;
-    const where = {
-      ...(outcome.artifact === undefined ? {} : { artifact: outcome.artifact }),
-      ...(outcome.pointer === undefined ? {} : { pointer: outcome.pointer }),
-    };
-    const message = blocker.spec.message ?? outcome.detail;
-    findings.push({
+    // Field by field, not spread: this runs for every blocker of every transition request.
+    const finding: { -readonly [K in keyof Finding]: Finding[K] } = {
       check: blocker.spec.check,
       severity: blocker.spec.severity,
       gate: id,
-      message,
-      ...where,
-      ...(blocker.spec.message === undefined ? {} : { detail: outcome.detail }),
-    });
+      message: blocker.spec.message ?? outcome.detail,
+    };
+    if (outcome.artifact !== undefined) finding.artifact = outcome.artifact;
+    if (outcome.pointer !== undefined) finding.pointer = outcome.pointer;
+    if (blocker.spec.message !== undefined) finding.detail = outcome.detail;
+    findings.push(finding);
   }
   if (gate.spec.type === 'approval' && !approvals.has(id)) {
     const who = gate.spec.approvers.length ? ` by ${gate.spec.approvers.join(' or ')}` : '';

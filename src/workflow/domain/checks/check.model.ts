@@ -32,9 +32,9 @@ export interface CheckDefinition {
 
 export const pass = (detail: string): CheckOutcome => ({ passed: true, detail });
 
-export const fail = (detail: string, artifact?: string, pointer?: string): CheckOutcome => ({
-  passed: false,
-  detail,
-  ...(artifact === undefined ? {} : { artifact }),
-  ...(pointer === undefined ? {} : { pointer }),
-});
+export function fail(detail: string, artifact?: string, pointer?: string): CheckOutcome {
+  const outcome: { -readonly [K in keyof CheckOutcome]: CheckOutcome[K] } = { passed: false, detail };
+  if (artifact !== undefined) outcome.artifact = artifact;
+  if (pointer !== undefined) outcome.pointer = pointer;
+  return outcome;
+}

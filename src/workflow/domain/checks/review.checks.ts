@@ -153,6 +153,23 @@ export const reviewApproved: CheckDefinition = {
   },
 };
 
+/**
+ * Scopes come from artifacts, so they cannot be compiled at load; a task re-submits the same
+ * scope on every attempt, so compiled matchers are kept (bounded) instead.
+ */
+const scopeMatchers = new Map<string, (path: string) => boolean>();
+
+function scopeMatcher(patterns: readonly string[]): (path: string) => boolean {
+  const key = patterns.join('\u0000');
+  let matcher = scopeMatchers.get(key);
+  if (!matcher) {
+    if (scopeMatchers.size >= 256) scopeMatchers.clear();
+    matcher = picomatch([...patterns], { dot: true });
+    scopeMatchers.set(key, matcher);
+  }
+  return matcher;
+}
+
 export const implementationWithinScope: CheckDefinition = {
   name: 'implementation_within_scope',
   description:
@@ -171,7 +188,7 @@ export const implementationWithinScope: CheckDefinition = {
       (p): p is string => typeof p === 'string' && p !== '',
     );
     if (patterns.length === 0) return pass(`${scopeName} lists no files_to_modify; nothing to compare`);
-    const inScope = picomatch(patterns, { dot: true });
+    const inScope = scopeMatcher(patterns);
     const files = asList(impl['files']) ?? [];
     for (let i = 0; i < files.length; i++) {
       const entry = files[i];
