@@ -2,6 +2,12 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { type Logger as PinoLogger } from 'pino';
+import { AuthModule } from './auth/auth.module.js';
+import { CommonModule } from './common/common.module.js';
+import { EventsModule } from './events/events.module.js';
+import { StateModule } from './state/state.module.js';
+import { TasksModule } from './tasks/tasks.module.js';
+import { WorkflowModule } from './workflow/workflow.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { RequestTimeoutInterceptor } from './common/http/request-timeout.interceptor.js';
 import { AppConfig } from './config/app-config.js';
@@ -35,9 +41,15 @@ export class AppModule {
           useExisting: true,
           renameContext: 'context',
         }),
+        CommonModule,
         MetricsModule,
         HealthModule,
         StatusModule,
+        EventsModule,
+        StateModule,
+        AuthModule,
+        WorkflowModule,
+        TasksModule,
       ],
       providers: [
         { provide: InstanceInfo, useValue: instance },

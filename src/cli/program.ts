@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerTokenCommands } from '../auth/cli/token.commands.js';
 import { packageInfo } from '../common/package-info.js';
 import { loadConfig } from '../config/config.loader.js';
 import { configReport, formatConfigReport } from '../config/config.report.js';
@@ -39,5 +40,6 @@ export function buildProgram(): Command {
       );
     });
 
+  registerTokenCommands(program);
   return program;
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Public } from '../auth/auth.decorators.js';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { type FastifyReply } from 'fastify';
@@ -10,6 +11,7 @@ import { type HealthIndicatorFn, HealthRegistry } from './health-registry.js';
  * failing indicators (the format probes and dashboards expect, not the API error body).
  */
 @ApiTags('service')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

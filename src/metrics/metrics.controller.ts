@@ -1,9 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { Public } from '../auth/auth.decorators.js';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
 
 /** `/metrics` in Prometheus text exposition format. */
 @ApiTags('service')
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly registry: Registry) {}

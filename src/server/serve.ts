@@ -10,6 +10,8 @@ import { createHttpApp } from './http-app.js';
 import { listen } from './http-listen.js';
 import { checkWritableDirectories } from './preflight.js';
 import { notifyReady } from './systemd-notify.js';
+import { StartupError } from './startup-error.js';
+import { DomainError } from '../common/domain/domain-error.js';
 
 export interface ServeOptions {
   configPath?: string;
@@ -58,7 +60,9 @@ function effectiveWorkers(config: AppConfig, logger: Logger): number {
 
 async function runServer(config: AppConfig, logger: Logger, { worker }: { worker: boolean }): Promise<void> {
   const { secret } = resolveSigningSecret(config, process.env, { createDevSecret: !worker });
-  const app = await createHttpApp({ config, secret, logger });
+  const app = await createHttpApp({ config, secret, logger }).catch((err: unknown) => {
+    throw refusalOf(err) ?? err;
+  });
   exitGracefullyOnSignals(app, logger, config.values.server.shutdown_grace_seconds);
   const url = await listen(app, config);
   if (worker) {
@@ -69,3 +73,17 @@ async function runServer(config: AppConfig, logger: Logger, { worker }: { worker
   const notified = await notifyReady();
   if (notified.startsWith('failed')) logger.warn(`systemd readiness notification ${notified}`);
 }
+
+/** Start-up failures that are the operator's to fix (state locked, workflow invalid) exit 2 with their message. */
+function refusalOf(err: unknown): StartupError | null {
+  if (err instanceof DomainError && REFUSALS.has(err.code)) return new StartupError(err.message);
+  return null;
+}
+
+const REFUSALS = new Set([
+  'state_locked',
+  'workflow_invalid',
+  'workflow_not_found',
+  'state_write_failed',
+  'state_corrupt',
+]);

@@ -1,6 +1,8 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { packageInfo } from '../common/package-info.js';
 import { type WorkflowCatalog } from './domain/workflow-catalog.js';
 import { loadWorkflowPath } from './domain/workflow.loader.js';
 import { type Workflow } from './domain/workflow.runtime.js';
@@ -19,9 +21,15 @@ export class WorkflowRegistry implements OnModuleInit {
     this.loaded();
   }
 
-  /** Absolute path workflows are read from. */
+  /**
+   * Absolute path workflows are read from. When `workflow.path` was not configured and the
+   * working directory has no `workflows/`, the default workflow shipped with the package is used,
+   * so the server starts from any directory.
+   */
   path(): string {
-    return resolve(this.config.baseDir, this.config.values.workflow.path);
+    const configured = resolve(this.config.baseDir, this.config.values.workflow.path);
+    if (this.config.sourceOf('workflow.path') !== 'default' || existsSync(configured)) return configured;
+    return join(packageInfo.root, this.config.values.workflow.path);
   }
 
   /** Loads on first use too, so providers initialised earlier can depend on it. */

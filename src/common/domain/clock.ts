@@ -1,7 +1,7 @@
-/** Time source, injected so domain code and tests agree on "now". */
-export interface Clock {
+/** Time source, injected so domain code and tests agree on "now". Its own injection token. */
+export abstract class Clock {
   /** Milliseconds since the epoch. */
-  now(): number;
+  abstract now(): number;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-/** Id source, injected so tests can make ids predictable. */
-export interface IdGenerator {
-  next(): string;
+/** Id source, injected so tests can make ids predictable. Its own injection token. */
+export abstract class IdGenerator {
+  abstract next(): string;
 }
 
 export const uuidGenerator: IdGenerator = { next: () => randomUUID() };

@@ -301,7 +301,7 @@ function assertHolder(task: Task, agentId: string): void {
   }
 }
 
-function assertActiveHolder(task: Task, agentId: string, now: number): void {
+export function assertActiveHolder(task: Task, agentId: string, now: number): void {
   assertHolder(task, agentId);
   const expiresAt = timeMs(task.lease_expires_at);
   if (expiresAt !== null && now >= expiresAt) {
@@ -315,7 +315,7 @@ function assertActiveHolder(task: Task, agentId: string, now: number): void {
   }
 }
 
-function assertPhase(task: Task, expected: string | undefined): void {
+export function assertPhase(task: Task, expected: string | undefined): void {
   if (expected !== undefined && expected !== task.phase) {
     throw new ConflictError('phase_mismatch', `Task ${task.id} is in phase ${task.phase}, not ${expected}`, {
       task_id: task.id,

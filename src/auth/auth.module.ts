@@ -1,0 +1,29 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { SigningSecret } from '../config/signing-secret.js';
+import { AccessTokenGuard } from './access-token.guard.js';
+import { AuthFailures } from './auth-failures.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { SigningKeys } from './signing-keys.js';
+import { TokenService } from './token.service.js';
+
+@Global()
+@Module({
+  imports: [JwtModule.register({})],
+  controllers: [AuthController],
+  providers: [
+    {
+      provide: SigningKeys,
+      useFactory: (secret: SigningSecret) => new SigningKeys(secret),
+      inject: [SigningSecret],
+    },
+    TokenService,
+    AuthService,
+    AuthFailures,
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+  ],
+  exports: [TokenService, AuthFailures, SigningKeys],
+})
+export class AuthModule {}

@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/domain/clock.js';
+import { ForbiddenError, UnauthorizedError } from '../common/domain/domain-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { EventBus } from '../events/event-bus.js';
+import { StateRepository } from '../state/state.repository.js';
+import { type AccessClaims, type Role } from './domain/token-claims.js';
+import { type AccessTokenDto } from './dto/token.dto.js';
+import { TokenService } from './token.service.js';
+
+/** Use cases of access tokens: mint, refresh with rotation, revoke. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly state: StateRepository,
+    private readonly events: EventBus,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  mint(input: { role: Role; subject: string; ttlSeconds?: number }, actor: string): AccessTokenDto {
+    const minted = this.tokens.mintAccess(input);
+    this.events.publish('token.minted', {
+      actor,
+      data: { jti: minted.claims.jti, role: input.role, subject: input.subject },
+    });
+    return this.describe(minted.token, minted.claims);
+  }
+
+  /**
+   * A new token for the caller's identity and role. With `require_token_rotation` the old
+   * one is revoked before the new one is returned; a chain may not outlive `max_token_age_seconds`.
+   */
+  async refresh(current: AccessClaims): Promise<AccessTokenDto> {
+    const { require_token_rotation, max_token_age_seconds, token_expiry_seconds } =
+      this.config.values.security;
+    const now = Math.floor(this.clock.now() / 1000);
+    const chainEnds = current.orig_iat + max_token_age_seconds;
+    if (now >= chainEnds) {
+      throw new UnauthorizedError(
+        'refresh_chain_too_old',
+        'this token chain is older than security.max_token_age_seconds: mint a new token',
+      );
+    }
+    if (require_token_rotation) await this.state.addRevocation(current.jti, current.exp * 1000);
+    const minted = this.tokens.mintAccess({
+      role: current.role,
+      subject: current.sub,
+      ttlSeconds: Math.min(token_expiry_seconds, chainEnds - now),
+      chainStartedAt: current.orig_iat,
+    });
+    this.events.publish('token.refreshed', {
+      actor: current.sub,
+      data: { old_jti: current.jti, jti: minted.claims.jti, old_revoked: require_token_rotation },
+    });
+    return this.describe(minted.token, minted.claims);
+  }
+
+  /** Revokes an access token: admins any, others only their own. */
+  async revoke(token: string, caller: AccessClaims): Promise<{ revoked: boolean; jti: string }> {
+    const claims = this.tokens.verify(token, 'access');
+    if (caller.role !== 'admin' && claims.sub !== caller.sub) {
+      throw new ForbiddenError('not_token_owner', 'only an admin may revoke another subject’s token');
+    }
+    await this.state.addRevocation(claims.jti, claims.exp * 1000);
+    this.events.publish('token.revoked', {
+      actor: caller.sub,
+      data: { jti: claims.jti, subject: claims.sub },
+    });
+    return { revoked: true, jti: claims.jti };
+  }
+
+  private describe(token: string, claims: AccessClaims): AccessTokenDto {
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: claims.exp - claims.iat,
+      expires_at: new Date(claims.exp * 1000).toISOString(),
+      role: claims.role,
+      subject: claims.sub,
+      jti: claims.jti,
+    };
+  }
+}

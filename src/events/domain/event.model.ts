@@ -1,0 +1,50 @@
+/** Everything that changes state is announced as one of these (DESIGN.md §1). */
+export const EVENT_TYPES = [
+  'task.created',
+  'task.claimed',
+  'task.heartbeat',
+  'task.lease_expired',
+  'task.transitioned',
+  'task.released',
+  'task.completed',
+  'task.failed',
+  'task.cancelled',
+  'gate.passed',
+  'gate.blocked',
+  'gate.approved',
+  'gate.rejected',
+  'tool.authorized',
+  'tool.denied',
+  'tool.executed',
+  'token.minted',
+  'token.refreshed',
+  'token.revoked',
+  'auth.failed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface OrchestratorEvent {
+  /** Monotonically increasing; the SSE `id` and the `after` cursor. */
+  id: number;
+  type: EventType;
+  /** ISO-8601 time of the change. */
+  at: string;
+  task_id?: string;
+  /** Who caused it (agent or operator subject), when known. */
+  actor?: string;
+  data: Record<string, unknown>;
+}
+
+export interface EventInput {
+  task_id?: string;
+  actor?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface EventQuery {
+  type?: EventType;
+  task_id?: string;
+  /** Only events with an id greater than this. */
+  after?: number;
+  limit?: number;
+}

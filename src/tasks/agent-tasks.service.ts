@@ -1,0 +1,340 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { Clock } from '../common/domain/clock.js';
+import { DomainError, ForbiddenError, NotFoundError } from '../common/domain/domain-error.js';
+import { type AccessClaims } from '../auth/domain/token-claims.js';
+import { EventBus } from '../events/event-bus.js';
+import { StateRepository } from '../state/state.repository.js';
+import { decideCompletion } from '../workflow/domain/completion-decision.js';
+import { decideTransition, type TransitionDecision } from '../workflow/domain/transition-decision.js';
+import { approvedGates, mergedArtifacts } from './domain/artifact-view.js';
+import { type Task } from './domain/task.model.js';
+import * as machine from './domain/task-state-machine.js';
+import { type ClaimTaskDto, type TransitionRequestDto } from './dto/agent-requests.dto.js';
+import {
+  type ClaimResponseDto,
+  type CompleteResponseDto,
+  type LeaseResponseDto,
+  type TransitionResponseDto,
+} from './dto/agent-responses.dto.js';
+import { assertSameRequest, fingerprint, IDEMPOTENCY_TTL_MS, idempotencyKey } from './idempotency.js';
+import { PhaseTokenService } from './phase-token.service.js';
+import { TaskMetrics } from './task-metrics.js';
+import { taskView } from './task-views.js';
+import { TaskWorkflows } from './workflow-of-task.js';
+
+/** What is kept for a replayed transition: the answer without its token (tokens never sit in state). */
+interface StoredTransition {
+  fingerprint: string;
+  body: Omit<TransitionResponseDto, 'new_token'>;
+  token_version: number;
+}
+
+/** The agent's side of a task: claim, move through phases, complete, keep or give up the lease. */
+@Injectable()
+export class AgentTasksService {
+  constructor(
+    private readonly state: StateRepository,
+    private readonly workflows: TaskWorkflows,
+    private readonly phaseTokens: PhaseTokenService,
+    private readonly events: EventBus,
+    private readonly metrics: TaskMetrics,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  private get leaseMs(): number {
+    return this.config.values.tasks.lease_seconds * 1000;
+  }
+
+  private get backoffMs(): number {
+    return this.config.values.tasks.retry_backoff_seconds * 1000;
+  }
+
+  async claim(agent: AccessClaims, request: ClaimTaskDto): Promise<ClaimResponseDto | null> {
+    if (request.agent_id !== undefined && request.agent_id !== agent.sub) {
+      throw new ForbiddenError('agent_id_mismatch', 'agent_id must be the subject of the access token');
+    }
+    const task = await this.state.claimNextEligible({
+      agentId: agent.sub,
+      capabilities: request.capabilities ?? [],
+      leaseMs: this.leaseMs,
+      now: this.clock.now(),
+    });
+    this.metrics.claims.inc({ result: task ? 'claimed' : 'empty' });
+    if (!task) return null;
+    const allowedTools = this.workflows.allowedTools(this.workflows.of(task), task.phase);
+    this.events.publish('task.claimed', {
+      task_id: task.id,
+      actor: agent.sub,
+      data: {
+        phase: task.phase,
+        attempt: task.attempts,
+        resumed: task.history.some((h) => h.action === 'transitioned'),
+      },
+    });
+    return {
+      task: taskView(task),
+      phase_token: this.phaseTokens.issue(task, allowedTools),
+      phase: task.phase,
+      allowed_tools: [...allowedTools],
+      lease_expires_at: task.lease_expires_at as string,
+    };
+  }
+
+  async transition(
+    agent: AccessClaims,
+    request: TransitionRequestDto,
+    idempotencyHeader?: string,
+  ): Promise<TransitionResponseDto> {
+    const task = await this.getTask(request.task_id);
+    const key = idempotencyKey('transition', agent.sub, idempotencyHeader);
+    const print = fingerprint([
+      request.task_id,
+      request.current_phase,
+      request.target_phase,
+      request.artifacts ?? {},
+    ]);
+    this.phaseTokens.verifyFor(request.phase_token, agent, task, { checkVersion: false });
+    const replay = key ? await this.replay(key, print, task) : null;
+    if (replay) return replay;
+    const claims = this.phaseTokens.verifyFor(request.phase_token, agent, task);
+    machine.assertActiveHolder(task, agent.sub, this.clock.now());
+    machine.assertPhase(task, request.current_phase);
+
+    const workflow = this.workflows.of(task);
+    const submitted = request.artifacts ?? {};
+    const decision = decideTransition(workflow, {
+      currentPhase: task.phase,
+      targetPhase: request.target_phase,
+      artifacts: mergedArtifacts(task, submitted),
+      approvals: approvedGates(task, task.phase),
+    });
+    this.recordDecision(task, agent, decision);
+
+    if (!decision.allowed) {
+      const body = this.describe(decision, task.phase);
+      if (key) {
+        const stored: StoredTransition = { fingerprint: print, body, token_version: task.token_version };
+        await this.state.putIdempotencyRecord(
+          { key, response: stored, expires_at: this.clock.now() + IDEMPOTENCY_TTL_MS },
+          this.clock.now(),
+        );
+      }
+      return body;
+    }
+
+    const allowedTools = this.workflows.allowedTools(workflow, decision.to);
+    const body = { ...this.describe(decision, decision.to), allowed_tools: [...allowedTools] };
+    let moved: Task;
+    try {
+      moved = await this.state.mutateTask(
+        task.id,
+        (current) =>
+          machine.transition(
+            current,
+            {
+              agentId: agent.sub,
+              toPhase: decision.to,
+              fromPhase: task.phase,
+              artifacts: submitted,
+              leaseMs: this.leaseMs,
+            },
+            this.clock,
+          ),
+        {
+          expectedTokenVersion: claims.ver,
+          ...(key
+            ? {
+                remember: {
+                  key,
+                  expiresAt: this.clock.now() + IDEMPOTENCY_TTL_MS,
+                  response: (next: Task): StoredTransition => ({
+                    fingerprint: print,
+                    body,
+                    token_version: next.token_version,
+                  }),
+                },
+              }
+            : {}),
+        },
+      );
+    } catch (err) {
+      // A concurrent retry with the same key may have won the race: answer as it was answered.
+      if (key && err instanceof DomainError && err.code === 'stale_token_version') {
+        const raced = await this.replay(key, print, await this.getTask(task.id));
+        if (raced) return raced;
+      }
+      throw err;
+    }
+    this.events.publish('task.transitioned', {
+      task_id: task.id,
+      actor: agent.sub,
+      data: { from: decision.from, to: decision.to, gate: decision.gate ?? null, mode: decision.mode },
+    });
+    return { ...body, new_token: this.phaseTokens.issue(moved, allowedTools) };
+  }
+
+  async complete(
+    agent: AccessClaims,
+    taskId: string,
+    phaseToken: string,
+    artifacts: Record<string, unknown> = {},
+  ): Promise<CompleteResponseDto> {
+    const task = await this.getTask(taskId);
+    const claims = this.phaseTokens.verifyFor(phaseToken, agent, task);
+    machine.assertActiveHolder(task, agent.sub, this.clock.now());
+    const workflow = this.workflows.of(task);
+    const decision = decideCompletion(workflow, {
+      phase: task.phase,
+      artifacts: mergedArtifacts(task, artifacts),
+    });
+    if (!decision.allowed) {
+      this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'blocked' });
+      this.events.publish('gate.blocked', {
+        task_id: task.id,
+        actor: agent.sub,
+        data: { from: task.phase, to: 'completed', blockers: decision.blockers },
+      });
+      return { completed: false, blockers: [...decision.blockers], warnings: [...decision.warnings] };
+    }
+    const done = await this.state.mutateTask(
+      task.id,
+      (current) =>
+        machine.complete(current, { agentId: agent.sub, artifacts, fromPhase: task.phase }, this.clock),
+      { expectedTokenVersion: claims.ver },
+    );
+    this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'allowed' });
+    this.events.publish('task.completed', {
+      task_id: task.id,
+      actor: agent.sub,
+      data: { phase: done.phase, attempts: done.attempts },
+    });
+    return { completed: true, task: taskView(done), blockers: [], warnings: [...decision.warnings] };
+  }
+
+  async heartbeat(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {
+    const task = await this.heldTask(agent, taskId, phaseToken);
+    const next = await this.state.mutateTask(task.id, (current) =>
+      machine.heartbeat(current, { agentId: agent.sub, leaseMs: this.leaseMs }, this.clock),
+    );
+    this.events.publish('task.heartbeat', {
+      task_id: task.id,
+      actor: agent.sub,
+      data: { lease_expires_at: next.lease_expires_at },
+    });
+    return leaseView(next);
+  }
+
+  async release(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {
+    const task = await this.heldTask(agent, taskId, phaseToken);
+    const next = await this.state.mutateTask(task.id, (current) =>
+      machine.release(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs }, this.clock),
+    );
+    this.events.publish(next.status === 'failed' ? 'task.failed' : 'task.released', {
+      task_id: task.id,
+      actor: agent.sub,
+      data: { phase: next.phase, attempts: next.attempts, status: next.status },
+    });
+    return leaseView(next);
+  }
+
+  async fail(
+    agent: AccessClaims,
+    taskId: string,
+    reason: string,
+    phaseToken?: string,
+  ): Promise<LeaseResponseDto> {
+    const task = await this.heldTask(agent, taskId, phaseToken);
+    const next = await this.state.mutateTask(task.id, (current) =>
+      machine.fail(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs, reason }, this.clock),
+    );
+    this.events.publish('task.failed', {
+      task_id: task.id,
+      actor: agent.sub,
+      data: { reason, attempts: next.attempts, final: next.status === 'failed', status: next.status },
+    });
+    return leaseView(next);
+  }
+
+  /** The task, held by the caller; a phase token, when given, must be current. */
+  private async heldTask(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<Task> {
+    const task = await this.getTask(taskId);
+    if (phaseToken !== undefined) this.phaseTokens.verifyFor(phaseToken, agent, task);
+    return task;
+  }
+
+  async getTask(id: string): Promise<Task> {
+    const task = await this.state.getTask(id);
+    if (!task) throw new NotFoundError('task_not_found', `no task with id '${id}'`);
+    return task;
+  }
+
+  private async replay(key: string, print: string, task: Task): Promise<TransitionResponseDto | null> {
+    const record = await this.state.getIdempotencyRecord(key, this.clock.now());
+    if (!record) return null;
+    const stored = record.response as StoredTransition;
+    assertSameRequest(stored.fingerprint, print);
+    if (!stored.body.allowed || !task.holder) return stored.body;
+    // Same answer, with a token minted afresh for the version the original request produced.
+    return {
+      ...stored.body,
+      new_token: this.phaseTokens.issue(
+        { ...task, phase: stored.body.phase, token_version: stored.token_version },
+        stored.body.allowed_tools ?? [],
+      ),
+    };
+  }
+
+  private describe(decision: TransitionDecision, phase: string): Omit<TransitionResponseDto, 'new_token'> {
+    return {
+      allowed: decision.allowed,
+      phase,
+      blockers: [...decision.blockers],
+      warnings: [...decision.warnings],
+      ...(decision.would_block.length > 0 ? { would_block: [...decision.would_block] } : {}),
+      ...(decision.gate ? { gate: decision.gate } : {}),
+      mode: decision.mode,
+    };
+  }
+
+  private recordDecision(task: Task, agent: AccessClaims, decision: TransitionDecision): void {
+    const result = decision.allowed ? 'allowed' : 'blocked';
+    this.metrics.transitions.inc({ from: decision.from, to: decision.to, result });
+    if (decision.gate) {
+      this.metrics.gateEvaluations.inc({
+        gate: decision.gate,
+        result: decision.allowed ? 'passed' : 'blocked',
+      });
+      this.events.publish(decision.allowed ? 'gate.passed' : 'gate.blocked', {
+        task_id: task.id,
+        actor: agent.sub,
+        data: {
+          gate: decision.gate,
+          from: decision.from,
+          to: decision.to,
+          blockers: decision.blockers,
+          warnings: decision.warnings,
+        },
+      });
+    } else if (!decision.allowed) {
+      this.events.publish('gate.blocked', {
+        task_id: task.id,
+        actor: agent.sub,
+        data: { from: decision.from, to: decision.to, blockers: decision.blockers },
+      });
+    }
+  }
+}
+
+function leaseView(task: Task): LeaseResponseDto {
+  return {
+    task_id: task.id,
+    status: task.status,
+    phase: task.phase,
+    lease_expires_at: task.lease_expires_at,
+    retry_not_before: task.retry_not_before,
+    attempts: task.attempts,
+    max_attempts: task.max_attempts,
+  };
+}

@@ -1,0 +1,94 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TaskDto } from './task.dto.js';
+
+export class FindingDto {
+  @ApiProperty({ example: 'plan_has_acceptance_criteria' }) check!: string;
+  @ApiProperty({ enum: ['blocking', 'warning', 'info'] }) severity!: string;
+  @ApiProperty() message!: string;
+  @ApiPropertyOptional() gate?: string;
+  @ApiPropertyOptional() artifact?: string;
+  @ApiPropertyOptional({ description: 'JSON pointer inside the artifact' }) pointer?: string;
+  @ApiPropertyOptional() detail?: string;
+}
+
+export class ClaimResponseDto {
+  @ApiProperty({ type: TaskDto }) task!: TaskDto;
+  @ApiProperty({ description: 'Phase token for the task’s current phase' }) phase_token!: string;
+  @ApiProperty({ example: 'PLAN' }) phase!: string;
+  @ApiProperty({ type: [String] }) allowed_tools!: string[];
+  @ApiProperty({ format: 'date-time' }) lease_expires_at!: string;
+}
+
+export class TransitionResponseDto {
+  @ApiProperty() allowed!: boolean;
+  @ApiProperty({ description: 'The task’s phase after the request' }) phase!: string;
+  @ApiPropertyOptional({ description: 'Phase token for the new phase (when allowed)' }) new_token?: string;
+  @ApiPropertyOptional({ type: [String] }) allowed_tools?: string[];
+  @ApiProperty({ type: [FindingDto] }) blockers!: FindingDto[];
+  @ApiProperty({ type: [FindingDto] }) warnings!: FindingDto[];
+  @ApiPropertyOptional({
+    type: [FindingDto],
+    description: 'What strict mode would have blocked (permissive/audit)',
+  })
+  would_block?: FindingDto[];
+  @ApiPropertyOptional() gate?: string;
+  @ApiProperty({ enum: ['strict', 'permissive', 'audit'] }) mode!: string;
+}
+
+export class CompleteResponseDto {
+  @ApiProperty() completed!: boolean;
+  @ApiPropertyOptional({ type: TaskDto }) task?: TaskDto;
+  @ApiProperty({ type: [FindingDto] }) blockers!: FindingDto[];
+  @ApiProperty({ type: [FindingDto] }) warnings!: FindingDto[];
+}
+
+export class LeaseResponseDto {
+  @ApiProperty() task_id!: string;
+  @ApiProperty() status!: string;
+  @ApiProperty() phase!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lease_expires_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) retry_not_before!: string | null;
+  @ApiProperty() attempts!: number;
+  @ApiProperty() max_attempts!: number;
+}
+
+export class DependencyStatusDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() status!: string;
+}
+
+export class NextTransitionDto {
+  @ApiProperty() to!: string;
+  @ApiPropertyOptional() gate?: string;
+  @ApiPropertyOptional() gate_type?: string;
+  @ApiPropertyOptional({ description: 'For approval gates: whether an approval is recorded' })
+  approved?: boolean;
+}
+
+export class StateSnapshotDto {
+  @ApiProperty() task_id!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty() status!: string;
+  @ApiProperty() current_phase!: string;
+  @ApiProperty({ description: 'Workflow name and version the task is pinned to' }) workflow!: {
+    name: string;
+    version: string;
+  };
+  @ApiProperty({ type: [String] }) allowed_tools!: string[];
+  @ApiProperty({ type: [String] }) forbidden_tools!: string[];
+  @ApiProperty({ type: [String], description: 'Artifact types this phase must hand in' })
+  required_artifacts!: string[];
+  @ApiProperty({ type: [String], description: 'Artifact types already stored for the task' })
+  artifacts_present!: string[];
+  @ApiProperty({ type: [NextTransitionDto] }) next_transitions!: NextTransitionDto[];
+  @ApiProperty({ type: [DependencyStatusDto] }) task_dependencies!: DependencyStatusDto[];
+  @ApiProperty({ type: [String], description: 'Dependencies already completed' }) completed_tasks!: string[];
+  @ApiProperty({
+    type: [FindingDto],
+    description: 'What blocks the next transition with the stored artifacts (first one)',
+  })
+  blockers!: FindingDto[];
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lease_expires_at!: string | null;
+  @ApiProperty() attempts!: number;
+  @ApiProperty() token_version!: number;
+}

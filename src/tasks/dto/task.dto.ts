@@ -1,0 +1,69 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TASK_STATUSES } from '../domain/task.model.js';
+
+export class WorkflowRefDto {
+  @ApiProperty() name!: string;
+  @ApiProperty() version!: string;
+}
+
+export class ApprovalDto {
+  @ApiProperty() gate_id!: string;
+  @ApiProperty() phase!: string;
+  @ApiProperty({ enum: ['approved', 'rejected'] }) decision!: string;
+  @ApiProperty() by!: string;
+  @ApiProperty({ nullable: true, type: String }) comment!: string | null;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+}
+
+export class TaskHistoryEntryDto {
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty() actor!: string;
+  @ApiProperty() action!: string;
+  @ApiProperty({ nullable: true, type: String }) from_phase!: string | null;
+  @ApiProperty() to_phase!: string;
+  @ApiProperty({ nullable: true, type: String }) from_status!: string | null;
+  @ApiProperty() to_status!: string;
+  @ApiProperty({ nullable: true, type: String }) reason!: string | null;
+}
+
+/** A task as listed: everything but artifacts and history. */
+export class TaskSummaryDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ type: WorkflowRefDto }) workflow!: WorkflowRefDto;
+  @ApiProperty() phase!: string;
+  @ApiProperty({ enum: TASK_STATUSES }) status!: string;
+  @ApiProperty({ nullable: true, type: String }) holder!: string | null;
+  @ApiProperty({ type: [String] }) capabilities!: string[];
+  @ApiProperty({ type: [String] }) dependencies!: string[];
+  @ApiProperty() priority!: number;
+  @ApiProperty() attempts!: number;
+  @ApiProperty() max_attempts!: number;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lease_expires_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) retry_not_before!: string | null;
+  @ApiProperty() token_version!: number;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) completed_at!: string | null;
+  @ApiProperty({ nullable: true, type: String }) failure_reason!: string | null;
+}
+
+/** A task in full: with the artifacts of every phase, approvals and history. */
+export class TaskDto extends TaskSummaryDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Artifacts by phase, then by type',
+  })
+  artifacts!: Record<string, Record<string, unknown>>;
+  @ApiProperty({ type: [ApprovalDto] }) approvals!: ApprovalDto[];
+  @ApiProperty({ type: [TaskHistoryEntryDto] }) history!: TaskHistoryEntryDto[];
+}
+
+export class TaskPageDto {
+  @ApiProperty({ type: [TaskSummaryDto] }) tasks!: TaskSummaryDto[];
+  @ApiProperty({ description: 'Matches over all pages' }) total!: number;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Pass as `cursor` for the next page' })
+  next_cursor!: string | null;
+}

@@ -1,0 +1,87 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Principal, Roles } from '../auth/auth.decorators.js';
+import { type AccessClaims } from '../auth/domain/token-claims.js';
+import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
+import { CreateTaskDto, GateDecisionDto, ListTasksQueryDto } from './dto/operator-requests.dto.js';
+import { TaskDto, TaskPageDto } from './dto/task.dto.js';
+import { OperatorTasksService } from './operator-tasks.service.js';
+
+@ApiTags('operator')
+@ApiBearerAuth(ACCESS_TOKEN_SCHEME)
+@ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' })
+@ApiForbiddenResponse({ description: 'Needs the operator or admin role' })
+@Roles('operator')
+@Controller('api/v1/tasks')
+export class OperatorTasksController {
+  constructor(private readonly tasks: OperatorTasksService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Enqueue a task (pinned to the workflow’s current version)' })
+  @ApiCreatedResponse({ type: TaskDto })
+  create(@Body() body: CreateTaskDto, @Principal() operator: AccessClaims): Promise<TaskDto> {
+    return this.tasks.create(operator, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List tasks, filtered by status, phase and holder; paginated' })
+  @ApiOkResponse({ type: TaskPageDto })
+  list(@Query() query: ListTasksQueryDto): Promise<TaskPageDto> {
+    return this.tasks.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One task with its artifacts, approvals and transition history' })
+  @ApiOkResponse({ type: TaskDto })
+  @ApiNotFoundResponse({ description: 'No such task' })
+  get(@Param('id') id: string): Promise<TaskDto> {
+    return this.tasks.get(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel the task; its phase token stops working' })
+  @ApiOkResponse({ type: TaskDto })
+  cancel(
+    @Param('id') id: string,
+    @Body() body: GateDecisionDto = {},
+    @Principal() operator: AccessClaims,
+  ): Promise<TaskDto> {
+    return this.tasks.cancel(operator, id, body?.comment);
+  }
+
+  @Post(':id/gates/:gate_id/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Approve an approval gate for this task' })
+  @ApiOkResponse({ type: TaskDto })
+  approve(
+    @Param('id') id: string,
+    @Param('gate_id') gateId: string,
+    @Body() body: GateDecisionDto = {},
+    @Principal() operator: AccessClaims,
+  ): Promise<TaskDto> {
+    return this.tasks.decideGate(operator, id, gateId, 'approved', body?.comment);
+  }
+
+  @Post(':id/gates/:gate_id/reject')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject an approval gate for this task (the transition stays blocked)' })
+  @ApiOkResponse({ type: TaskDto })
+  reject(
+    @Param('id') id: string,
+    @Param('gate_id') gateId: string,
+    @Body() body: GateDecisionDto = {},
+    @Principal() operator: AccessClaims,
+  ): Promise<TaskDto> {
+    return this.tasks.decideGate(operator, id, gateId, 'rejected', body?.comment);
+  }
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { ForbiddenError, UnauthorizedError } from '../common/domain/domain-error.js';
+import { type AccessClaims, type PhaseClaims } from '../auth/domain/token-claims.js';
+import { TokenService } from '../auth/token.service.js';
+import { type Task } from './domain/task.model.js';
+
+/**
+ * Phase-token rules (DESIGN.md §4): the token must be valid, belong to the bearer
+ * (`sub`), to this task (`task_id`), and to the task's current token version (`ver`).
+ */
+@Injectable()
+export class PhaseTokenService {
+  constructor(private readonly tokens: TokenService) {}
+
+  issue(task: Task, allowedTools: readonly string[]): string {
+    if (!task.holder) throw new Error(`phase token requested for unheld task ${task.id}`);
+    return this.tokens.mintPhase({
+      agentId: task.holder,
+      taskId: task.id,
+      phase: task.phase,
+      allowedTools,
+      version: task.token_version,
+    }).token;
+  }
+
+  /** Claims of a phase token whose signature, type and expiry are valid (no task checks yet). */
+  verifySignature(token: string | undefined): PhaseClaims {
+    if (!token) throw new UnauthorizedError('missing_phase_token', 'a phase token is required for this call');
+    return this.tokens.verify(token, 'phase');
+  }
+
+  /**
+   * Verified claims, or 401/403 with the precise reason. `checkVersion: false` skips only
+   * the staleness check, for answering a replayed request from its idempotency record.
+   */
+  verifyFor(
+    token: string | undefined,
+    bearer: AccessClaims,
+    task: Task,
+    { checkVersion = true } = {},
+  ): PhaseClaims {
+    const claims = this.verifySignature(token);
+    if (claims.sub !== bearer.sub) {
+      throw new ForbiddenError('phase_token_agent_mismatch', 'the phase token was issued to another agent');
+    }
+    if (claims.task_id !== task.id) {
+      throw new ForbiddenError(
+        'phase_token_task_mismatch',
+        `the phase token is for another task, not ${task.id}`,
+      );
+    }
+    if (checkVersion && claims.ver !== task.token_version) {
+      throw new ForbiddenError(
+        'stale_phase_token',
+        `the phase token is stale (task ${task.id} has moved on since it was issued): use the newest token`,
+      );
+    }
+    return claims;
+  }
+}

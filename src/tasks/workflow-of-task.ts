@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { WorkflowRegistry } from '../workflow/workflow.registry.js';
+import { type Workflow } from '../workflow/domain/workflow.runtime.js';
+import { type Task } from './domain/task.model.js';
+
+/** The workflow version a task was pinned to at creation, and facts about its phases. */
+@Injectable()
+export class TaskWorkflows {
+  constructor(private readonly registry: WorkflowRegistry) {}
+
+  of(task: Task): Workflow {
+    return this.registry.get(task.workflow.name, task.workflow.version);
+  }
+
+  allowedTools(workflow: Workflow, phase: string): readonly string[] {
+    return workflow.runtime.phases.get(phase)?.allowed_tools ?? [];
+  }
+}
