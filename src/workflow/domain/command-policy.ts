@@ -1,6 +1,6 @@
 import { parse, type ParseEntry } from 'shell-quote';
 import { toWorkspacePath } from './path-policy.js';
-import { type ShellOperator, type ToolConstraintSpec } from './workflow.model.js';
+import { type ToolConstraintSpec } from './workflow.model.js';
 
 /**
  * Command constraints. The raw text is scanned with shell quoting rules to find every
@@ -311,5 +311,3 @@ function shellScript(words: readonly string[], starts: readonly CommandStart[]):
 }
 
 const deny = (rule: CommandRule, reason: string): CommandVerdict => ({ ok: false, rule, reason });
-
-export type { ShellOperator };

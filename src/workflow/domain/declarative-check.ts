@@ -156,7 +156,7 @@ function evaluate(spec: DeclarativeCheckSpec, actual: unknown, regex: RegExp | n
       return spec.op === 'min_items' ? actual.length >= (v as number) : actual.length <= (v as number);
     case 'matches':
       if (typeof actual !== 'string') return 'not a string';
-      return regex!.test(actual);
+      return regex !== null && regex.test(actual);
   }
 }
 

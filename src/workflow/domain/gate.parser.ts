@@ -22,7 +22,7 @@ export function readGate(ctx: ParseContext, raw: unknown, path: YamlPath): GateS
     ctx.problem(
       path,
       'a gate must be a mapping',
-      "write '- id: my_gate\\n  type: validation\\n  blockers: [...]'",
+      "write '- { id: my_gate, type: validation, blockers: [...] }'",
     );
     return undefined;
   }
@@ -79,7 +79,7 @@ export function readBlocker(ctx: ParseContext, raw: unknown, path: YamlPath): Bl
     ctx.problem(
       path,
       'a blocker must be a mapping with a check',
-      "write '- check: all_tests_pass\\n  severity: blocking'",
+      "write '- { check: all_tests_pass, severity: blocking }'",
     );
     return undefined;
   }

@@ -29,7 +29,7 @@ export interface ParsedPhase {
 
 export function readPhase(ctx: ParseContext, raw: unknown, path: YamlPath): ParsedPhase | undefined {
   if (!isObject(raw)) {
-    ctx.problem(path, 'a phase must be a mapping', "write '- id: PLAN\\n  allowed_tools: [read_files]'");
+    ctx.problem(path, 'a phase must be a mapping', "write '- { id: PLAN, allowed_tools: [read_files] }'");
     return undefined;
   }
   checkKeys(ctx, raw, path, PHASE_KEYS);
@@ -87,7 +87,7 @@ function readArtifacts(
     ctx.problem(
       path,
       "'required_artifacts' must be a list",
-      "write '- type: plan_document\\n  schema: plan_document'",
+      "write '- { type: plan_document, schema: plan_document }'",
     );
     return [];
   }

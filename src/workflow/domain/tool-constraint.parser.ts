@@ -22,7 +22,7 @@ export function readToolConstraints(
     ctx.problem(
       path,
       "'tool_constraints' must map tool names to constraints",
-      'write \'tool_constraints:\\n  write_files:\\n    allowed_patterns: ["src/**"]\'',
+      'write \'tool_constraints: { write_files: { allowed_patterns: ["src/**"] } }\'',
     );
     return out;
   }

@@ -229,7 +229,7 @@ function readTransitions(ctx: ParseContext, raw: unknown): TransitionSpec[] {
     ctx.problem(
       ['transitions'],
       "'transitions' must be a list",
-      "write '- from: PLAN\\n  to: TDD\\n  gate: plan_approved'",
+      "write '- { from: PLAN, to: TDD, gate: plan_approved }'",
     );
     return [];
   }
@@ -271,7 +271,7 @@ function readEnforcement(ctx: ParseContext, raw: unknown): EnforcementSpec {
   };
   if (raw === undefined || raw === null) return fallback;
   if (!isObject(raw)) {
-    ctx.problem(['enforcement'], "'enforcement' must be a mapping", "write 'enforcement:\\n  mode: strict'");
+    ctx.problem(['enforcement'], "'enforcement' must be a mapping", "write 'enforcement: { mode: strict }'");
     return fallback;
   }
   checkKeys(ctx, raw, ['enforcement'], ENFORCEMENT_KEYS);

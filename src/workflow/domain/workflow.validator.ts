@@ -148,7 +148,7 @@ function checkReachability(def: WorkflowDefinition, ctx: ParseContext, phases: M
       ctx.problem(
         [...ctx.pathOf(phase), 'id'],
         `phase '${phase.id}' is unreachable from the first phase '${first.id}'`,
-        `add a transition to ${phase.id} (e.g. '- from: ${[...reached].pop()}\\n  to: ${phase.id}'), or remove the phase`,
+        `add a transition to ${phase.id} (e.g. '- { from: ${[...reached].pop()}, to: ${phase.id} }'), or remove the phase`,
       );
     }
   }
