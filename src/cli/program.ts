@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerTokenCommands } from '../auth/cli/token.commands.js';
+import { registerWorkflowCommands } from '../workflow/cli/workflow.commands.js';
 import { packageInfo } from '../common/package-info.js';
 import { loadConfig } from '../config/config.loader.js';
 import { configReport, formatConfigReport } from '../config/config.report.js';
@@ -41,5 +42,6 @@ export function buildProgram(): Command {
     });
 
   registerTokenCommands(program);
+  registerWorkflowCommands(program);
   return program;
 }

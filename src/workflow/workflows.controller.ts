@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import {
+  ApiBearerAuth,
   ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -17,8 +18,12 @@ import {
 import { ToolConstraintDto, WorkflowDetailDto } from './dto/workflow-detail.dto.js';
 import { WorkflowListDto } from './dto/workflow-summary.dto.js';
 import { WorkflowRegistry } from './workflow.registry.js';
+import { Roles } from '../auth/auth.decorators.js';
+import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
 
 @ApiTags('workflows')
+@ApiBearerAuth(ACCESS_TOKEN_SCHEME)
+@Roles('operator')
 @ApiExtraModels(ToolConstraintDto)
 @Controller('api/v1/workflows')
 export class WorkflowsController {

@@ -1,0 +1,90 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { api } from './support/api.js';
+import { disposeServer, runCli, startServer, tempDir, type ServerProcess } from './support/server-process.js';
+import { accessToken } from './support/tokens.js';
+
+const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+
+describe('workflows over HTTP', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => disposeServer(server));
+
+  it('lists the loaded workflows and shows one to operators', async () => {
+    const http = api(server.url);
+    const operator = accessToken('operator', 'op');
+    const list = await http.get<{ default_workflow: string; workflows: Array<{ name: string }> }>(
+      '/api/v1/workflows',
+      operator,
+    );
+    expect(list.status).toBe(200);
+    expect(list.body.default_workflow).toBe('agent_workflow');
+    const one = await http.get<{ phases: Array<{ id: string }> }>(
+      '/api/v1/workflows/agent_workflow',
+      operator,
+    );
+    expect(one.body.phases.map((p) => p.id)).toEqual(['PLAN', 'TDD', 'IMPL', 'REVIEW', 'COMPLETE']);
+    expect((await http.get('/api/v1/workflows/nope', operator)).body).toMatchObject({
+      statusCode: 404,
+      code: 'workflow_not_found',
+    });
+    expect((await http.get('/api/v1/workflows', accessToken('agent', 'a'))).status).toBe(403);
+  });
+
+  it('reports the default workflow in GET / and as a readiness indicator', async () => {
+    const status = (await (await fetch(`${server.url}/`)).json()) as { workflow: Record<string, unknown> };
+    expect(status.workflow).toMatchObject({
+      name: 'agent_workflow',
+      version: '1.0',
+      enforcement_mode: 'strict',
+    });
+    const health = (await (await fetch(`${server.url}/health/ready`)).json()) as {
+      info: Record<string, unknown>;
+    };
+    expect(Object.keys(health.info)).toEqual(expect.arrayContaining(['workflow', 'state_store']));
+  });
+});
+
+describe('workflow start-up and CLI', () => {
+  it('an invalid workflow stops start-up with exit 2 and file:line:col problems', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'broken.yaml'),
+      'name: broken\nversion: "1"\nphases:\n  - id: A\n  - id: A\ntransitions:\n  - from: A\n    to: B\n',
+    );
+    const r = await runCli(['serve'], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        ORCHESTRATOR_WORKFLOW_FILE: 'broken.yaml',
+        ORCHESTRATOR_SERVER_PORT: '0',
+      },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/broken\.yaml:5:\d+/);
+    expect(r.stderr).toMatch(/broken\.yaml:8:\d+/);
+  });
+
+  it('`workflow validate` exits 0 for the default workflow and 1 for a broken one', async () => {
+    const ok = await runCli(['workflow', 'validate', join(ROOT, 'workflows/agent_workflow.yaml')]);
+    expect(ok.code).toBe(0);
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'name: bad\nversion: "1"\nphases:\n  - id: A\n    gates:\n      - id: g\n        type: aproval\n        blockers: []\n',
+    );
+    const bad = await runCli(['workflow', 'validate', join(dir, 'bad.yaml')]);
+    expect(bad.code).toBe(1);
+    expect(`${bad.stdout}${bad.stderr}`).toMatch(/bad\.yaml:7:\d+/);
+  });
+
+  it('`workflow show` prints phases, tools and gates', async () => {
+    const r = await runCli(['workflow', 'show', join(ROOT, 'workflows/agent_workflow.yaml')]);
+    expect(r.code).toBe(0);
+    for (const word of ['PLAN', 'TDD', 'IMPL', 'REVIEW', 'COMPLETE', 'plan_approved', 'git_commit'])
+      expect(r.stdout).toContain(word);
+  });
+});
