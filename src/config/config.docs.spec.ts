@@ -7,7 +7,7 @@ describe('docs/CONFIGURATION.md', () => {
   const doc = readFileSync(fileURLToPath(new URL('../../docs/CONFIGURATION.md', import.meta.url)), 'utf8');
   const table = doc.slice(doc.indexOf('<!-- config-table'));
   const documented = new Map<string, string>();
-  for (const match of table.matchAll(/^\| `([a-z_]+\.[a-z_]+)` \| ([^|]+) \|/gm))
+  for (const match of table.matchAll(/^\| `([a-z_]+\.[a-z_]+)`\s*\| ([^|]+?)\s*\|/gm))
     documented.set(match[1], match[2].trim());
 
   const defaults = new OrchestratorConfig() as unknown as Record<string, Record<string, unknown>>;
