@@ -6,6 +6,7 @@ import { AccessTokenGuard } from './access-token.guard.js';
 import { AuthFailures } from './auth-failures.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
 import { SigningKeys } from './signing-keys.js';
 import { TokenService } from './token.service.js';
 
@@ -22,7 +23,9 @@ import { TokenService } from './token.service.js';
     TokenService,
     AuthService,
     AuthFailures,
+    // Order matters: authenticate first, then count the request against its subject.
     { provide: APP_GUARD, useClass: AccessTokenGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
   exports: [TokenService, AuthFailures, SigningKeys],
 })

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerTokenCommands } from '../auth/cli/token.commands.js';
 import { registerWorkflowCommands } from '../workflow/cli/workflow.commands.js';
+import { registerStateCommands } from '../state/cli/state.commands.js';
 import { packageInfo } from '../common/package-info.js';
 import { loadConfig } from '../config/config.loader.js';
 import { configReport, formatConfigReport } from '../config/config.report.js';
@@ -43,5 +44,6 @@ export function buildProgram(): Command {
 
   registerTokenCommands(program);
   registerWorkflowCommands(program);
+  registerStateCommands(program);
   return program;
 }

@@ -19,6 +19,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error({ err: exception, request_id: request?.id }, 'unhandled error');
     }
     if (reply.sent) return;
+    if (typeof body.retry_after_seconds === 'number')
+      void reply.header('retry-after', String(body.retry_after_seconds));
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

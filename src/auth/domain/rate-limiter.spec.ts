@@ -1,0 +1,30 @@
+import { ManualClock } from '../../common/domain/clock.js';
+import { SubjectRateLimiter } from './rate-limiter.js';
+
+describe('SubjectRateLimiter', () => {
+  it('allows a burst of perMinute, then refuses with the seconds until the next token', () => {
+    const clock = new ManualClock();
+    const limiter = new SubjectRateLimiter(6, clock);
+    for (let i = 0; i < 6; i++) expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 10 });
+    clock.advance(10_000);
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+  });
+
+  it('keeps subjects apart', () => {
+    const limiter = new SubjectRateLimiter(1, new ManualClock());
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+    expect(limiter.take('b').allowed).toBe(true);
+  });
+
+  it('refills up to the burst size only', () => {
+    const clock = new ManualClock();
+    const limiter = new SubjectRateLimiter(2, clock);
+    clock.advance(10 * 60_000);
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+  });
+});
