@@ -1,0 +1,78 @@
+import { toArgv, vetCommand } from '../command-argv.js';
+import { type CommandResult, runProcess } from '../process-runner.js';
+import { commandTimedOut } from '../tool-errors.js';
+import { type ToolContext, type ToolExecutor } from '../tool-executor.js';
+
+export interface BashArgs {
+  /** A command line, or an argv list (always run without a shell). */
+  readonly command: string | readonly string[];
+  readonly cwd?: string;
+}
+
+/** Where programs are looked up when the server's own PATH has no absolute entry. */
+const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/**
+ * The child's whole environment. Nothing else of the server's is passed on: its secrets
+ * (ORCHESTRATOR_JWT_SECRET, database URLs) must never reach an agent's command. PATH keeps
+ * only absolute entries, so a `.` in it cannot run a program planted in the workspace.
+ */
+export function commandEnvironment(workspaceRoot: string, path = process.env.PATH): Record<string, string> {
+  const absolute = (path ?? '').split(':').filter((dir) => dir.startsWith('/'));
+  return {
+    PATH: absolute.length > 0 ? absolute.join(':') : FALLBACK_PATH,
+    HOME: workspaceRoot,
+    // Fixed rather than inherited: messages in one language, UTF-8 output.
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+  };
+}
+
+export const bashExecutor: ToolExecutor<BashArgs> = {
+  name: 'bash',
+  description:
+    'Runs a command in the workspace. Without shell operators allowed it runs without a shell (no ;, |, &&, $, globs or redirections).',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['command'],
+    properties: {
+      command: {
+        type: ['string', 'array'],
+        minLength: 1,
+        maxLength: 100_000,
+        minItems: 1,
+        maxItems: 10_000,
+        items: { type: 'string' },
+      },
+      cwd: { type: 'string', minLength: 1, maxLength: 4096 },
+    },
+  },
+  async run(args, context: ToolContext): Promise<CommandResult> {
+    const { workspace, allowShellOperators } = context;
+    vetCommand(args.command, allowShellOperators, workspace.root);
+    const cwd = await workspace.resolveDirectory(args.cwd ?? '.', 'cwd');
+    const argv =
+      typeof args.command !== 'string'
+        ? [...args.command]
+        : allowShellOperators
+          ? ['/bin/sh', '-c', args.command]
+          : toArgv(args.command);
+    const result = await runProcess({
+      file: argv[0],
+      args: argv.slice(1),
+      cwd: cwd.real,
+      env: commandEnvironment(workspace.root),
+      timeoutMs: context.commandTimeoutMs,
+      maxOutputBytes: context.maxOutputBytes,
+      clock: context.clock,
+    });
+    if (result.timed_out) {
+      throw commandTimedOut(
+        `command ran longer than ${context.commandTimeoutMs / 1000} s; its process group was killed`,
+        result,
+      );
+    }
+    return result;
+  },
+};

@@ -1,0 +1,75 @@
+import { realpath } from 'node:fs/promises';
+import { posix } from 'node:path';
+import picomatch from 'picomatch';
+import { toWorkspaceGlob } from '../../../workflow/domain/path-policy.js';
+import { walkFiles, type WalkState } from '../file-walk.js';
+import { outsideWorkspace } from '../tool-errors.js';
+import { type ToolContext, type ToolExecutor } from '../tool-executor.js';
+import { MAX_GLOB_RESULTS } from '../tool-limits.js';
+
+export interface GlobArgs {
+  readonly pattern: string;
+  readonly cwd?: string;
+  readonly max_results?: number;
+}
+
+export interface GlobResult {
+  /** Workspace-relative paths of matching files and symlinks, in name order. */
+  readonly files: string[];
+  readonly count: number;
+  readonly truncated: boolean;
+}
+
+const DEFAULT_MAX_RESULTS = 1000;
+
+export const globExecutor: ToolExecutor<GlobArgs> = {
+  name: 'glob',
+  description:
+    'Lists files matching a glob (`src/**/*.ts`) relative to cwd (default: the workspace root). Skips node_modules and .git below the start.',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['pattern'],
+    properties: {
+      pattern: { type: 'string', minLength: 1, maxLength: 1000 },
+      cwd: { type: 'string', minLength: 1, maxLength: 4096 },
+      max_results: { type: 'integer', minimum: 1, maximum: MAX_GLOB_RESULTS },
+    },
+  },
+  async run(args, { workspace, limits }: ToolContext): Promise<GlobResult> {
+    // The engine's own rule: a glob may not climb (`**` can match nothing, so `a/**/..` is `..`).
+    const normal = toWorkspaceGlob(args.pattern, workspace.root);
+    if (!normal.ok) throw outsideWorkspace(`pattern: ${normal.reason}`);
+    const cwd = await workspace.resolveDirectory(args.cwd ?? '.', 'cwd');
+    // An absolute pattern inside the workspace is already workspace-relative after normalising.
+    const base = args.pattern.replace(/\\/g, '/').startsWith('/') ? '.' : cwd.rel;
+    const pattern = normal.path;
+    const isMatch = picomatch(pattern, { dot: true });
+    const max = args.max_results ?? DEFAULT_MAX_RESULTS;
+
+    // Walk only below the pattern's literal prefix (`src/app` of `src/app/**/*.ts`).
+    const scan = picomatch.scan(pattern);
+    const prefix = scan.isGlob ? scan.base : posix.dirname(pattern);
+    const startRel = posix.join(base, prefix);
+    const start = { rel: startRel, real: workspace.absolute(startRel) };
+    // Symlinks are listed, never followed, in the prefix as in the walk: a prefix that does not
+    // exist, is not a directory, or passes through a symlink matches nothing.
+    const real = await realpath(start.real).catch(() => null);
+    if (real !== start.real || !(await workspace.isDirectory(real))) {
+      return { files: [], count: 0, truncated: false };
+    }
+
+    const files: string[] = [];
+    const state: WalkState = { visited: 0, truncated: false, unreadable: 0 };
+    let truncated = false;
+    for await (const entry of walkFiles(workspace, start, limits.walkMaxEntries, state)) {
+      if (!isMatch(base === '.' ? entry.rel : posix.relative(base, entry.rel))) continue;
+      if (files.length >= max) {
+        truncated = true;
+        break;
+      }
+      files.push(entry.rel);
+    }
+    return { files, count: files.length, truncated: truncated || state.truncated };
+  },
+};

@@ -1,0 +1,48 @@
+import { type Clock } from '../../common/domain/clock.js';
+import { type ToolLimits } from './tool-limits.js';
+import { type Workspace } from './workspace.js';
+
+/** Per-call choices the caller makes after the policy decision. */
+export interface ExecuteOptions {
+  /**
+   * The workflow lets this call use shell operators (`allow_shell_operators` true or a list the
+   * policy has already checked the command against). Default false: commands run without a
+   * shell and any operator, expansion or glob is refused.
+   */
+  readonly allowShellOperators?: boolean;
+}
+
+/** What an executor gets besides its arguments. */
+export interface ToolContext {
+  readonly workspace: Workspace;
+  readonly limits: ToolLimits;
+  readonly commandTimeoutMs: number;
+  /** Per stream (stdout, stderr) of a command. */
+  readonly maxOutputBytes: number;
+  readonly clock: Clock;
+  readonly allowShellOperators: boolean;
+}
+
+/**
+ * One tool. `schema` is a JSON Schema (draft-07) for the arguments, compiled once by the
+ * registry and checked before `run`, so `run` may trust the argument types.
+ */
+export interface ToolExecutor<A> {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: Readonly<Record<string, unknown>>;
+  run(args: A, context: ToolContext): Promise<object>;
+}
+
+/** Any executor, whatever its argument type (parameters are contravariant). */
+export type AnyToolExecutor = ToolExecutor<never>;
+
+/** The same executor under another name (e.g. a workflow's `search_files` for grep). */
+export function aliasOf<A>(executor: ToolExecutor<A>, name: string): ToolExecutor<A> {
+  return {
+    name,
+    description: `${executor.description} (alias of ${executor.name})`,
+    schema: executor.schema,
+    run: (args, context) => executor.run(args, context),
+  };
+}
