@@ -7,6 +7,7 @@ import { CommonModule } from './common/common.module.js';
 import { EventsModule } from './events/events.module.js';
 import { StateModule } from './state/state.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
+import { ToolsModule } from './tools/tools.module.js';
 import { WorkflowModule } from './workflow/workflow.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { RequestTimeoutInterceptor } from './common/http/request-timeout.interceptor.js';
@@ -50,6 +51,7 @@ export class AppModule {
         AuthModule,
         WorkflowModule,
         TasksModule,
+        ToolsModule,
       ],
       providers: [
         { provide: InstanceInfo, useValue: instance },

@@ -1,6 +1,7 @@
 import { type FastifyInstance } from 'fastify';
 import { redactUrl } from '../common/domain/redaction.js';
 import { REQUEST_ID_HEADER } from '../common/http/request-id.js';
+import { enterRequestContext } from '../common/http/request-context.js';
 import { type HttpMetrics } from '../metrics/http-metrics.js';
 
 /** Label for requests no route matched: one value, so unknown URLs cannot explode label sets. */
@@ -13,6 +14,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export function observeRequests(fastify: FastifyInstance, metrics: HttpMetrics): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
+    enterRequestContext({ requestId: request.id });
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -1,0 +1,159 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/domain/clock.js';
+import { DomainError, ForbiddenError } from '../common/domain/domain-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { type AccessClaims } from '../auth/domain/token-claims.js';
+import { EventBus } from '../events/event-bus.js';
+import { AgentTasksService } from '../tasks/agent-tasks.service.js';
+import { PhaseTokenService } from '../tasks/phase-token.service.js';
+import { TaskWorkflows } from '../tasks/workflow-of-task.js';
+import { type Task } from '../tasks/domain/task.model.js';
+import { decideTool, type ToolDecision } from '../workflow/domain/tool-policy.js';
+import { type Workflow } from '../workflow/domain/workflow.runtime.js';
+import { ToolRegistry } from './domain/tool.registry.js';
+import { type ToolDecisionDto, type ToolExecutionDto, type ToolRequestDto } from './dto/tool-request.dto.js';
+import { ToolMetrics } from './tool-metrics.js';
+
+/**
+ * `/tools/authorize` and `/tools/execute`: the phase token is checked, then the workflow's
+ * tool decision is made (before any argument touches the file system), then, for execute,
+ * the tool runs confined to the workspace.
+ */
+@Injectable()
+export class ToolsService {
+  constructor(
+    private readonly tasks: AgentTasksService,
+    private readonly phaseTokens: PhaseTokenService,
+    private readonly workflows: TaskWorkflows,
+    @Inject(ToolRegistry) private readonly registry: ToolRegistry,
+    private readonly events: EventBus,
+    private readonly metrics: ToolMetrics,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async authorize(agent: AccessClaims, request: ToolRequestDto): Promise<ToolDecisionDto> {
+    const { task, workflow } = await this.context(agent, request);
+    const decision = this.decide(agent, task, workflow, request);
+    return view(decision);
+  }
+
+  async execute(agent: AccessClaims, request: ToolRequestDto): Promise<ToolExecutionDto> {
+    if (!this.config.values.tools.execution_enabled) {
+      throw new ForbiddenError(
+        'execution_disabled',
+        'this server does not run tools (tools.execution_enabled is false); use /tools/authorize',
+      );
+    }
+    const { task, workflow } = await this.context(agent, request);
+    const decision = this.decide(agent, task, workflow, request);
+    if (!decision.allowed) {
+      throw new ForbiddenError('tool_forbidden', decision.reason, {
+        phase: decision.phase,
+        tool: decision.tool,
+        rule: decision.rule ?? null,
+      });
+    }
+    const label = this.toolLabel(workflow, task.phase, request.tool_name);
+    const started = this.clock.now();
+    try {
+      const execution = await this.registry.execute(request.tool_name, request.args ?? {}, {
+        allowShellOperators: this.allowsShellOperators(workflow, task.phase, request.tool_name),
+      });
+      this.metrics.duration.observe({ tool: label, outcome: 'ok' }, execution.duration_ms / 1000);
+      this.events.publish('tool.executed', {
+        task_id: task.id,
+        actor: agent.sub,
+        data: {
+          tool: request.tool_name,
+          phase: task.phase,
+          outcome: 'ok',
+          duration_ms: execution.duration_ms,
+        },
+      });
+      return {
+        result: execution.result,
+        logged: true,
+        duration_ms: execution.duration_ms,
+        phase: task.phase,
+      };
+    } catch (err) {
+      const duration = this.clock.now() - started;
+      this.metrics.duration.observe({ tool: label, outcome: 'error' }, duration / 1000);
+      this.events.publish('tool.executed', {
+        task_id: task.id,
+        actor: agent.sub,
+        data: {
+          tool: request.tool_name,
+          phase: task.phase,
+          outcome: err instanceof DomainError ? err.code : 'error',
+          duration_ms: duration,
+        },
+      });
+      throw err;
+    }
+  }
+
+  private async context(
+    agent: AccessClaims,
+    request: ToolRequestDto,
+  ): Promise<{ task: Task; workflow: Workflow }> {
+    const task = await this.tasks.getTask(request.task_id);
+    this.phaseTokens.verifyFor(request.phase_token, agent, task);
+    return { task, workflow: this.workflows.of(task) };
+  }
+
+  private decide(agent: AccessClaims, task: Task, workflow: Workflow, request: ToolRequestDto): ToolDecision {
+    const decision = decideTool(workflow.runtime.toolPolicy, {
+      phase: task.phase,
+      tool: request.tool_name,
+      args: request.args ?? {},
+      workspaceRoot: this.registry.workspace.root,
+    });
+    const label = this.toolLabel(workflow, task.phase, request.tool_name);
+    this.metrics.decisions.inc({
+      tool: label,
+      phase: task.phase,
+      decision: decision.allowed ? 'allowed' : 'denied',
+    });
+    this.events.publish(decision.allowed ? 'tool.authorized' : 'tool.denied', {
+      task_id: task.id,
+      actor: agent.sub,
+      data: {
+        tool: request.tool_name,
+        phase: task.phase,
+        reason: decision.reason,
+        rule: decision.rule ?? null,
+        would_deny: decision.would_deny,
+      },
+    });
+    return decision;
+  }
+
+  /** The workflow may let this phase's tool use shell operators (already checked by the policy). */
+  private allowsShellOperators(workflow: Workflow, phase: string, tool: string): boolean {
+    const allowed =
+      workflow.runtime.phases.get(phase)?.tool_constraints[tool]?.allow_shell_operators ?? false;
+    return allowed === true || (Array.isArray(allowed) && allowed.length > 0);
+  }
+
+  /** Tool names come from clients: only names the workflow or the server knows become labels. */
+  private toolLabel(workflow: Workflow, phase: string, tool: string): string {
+    const spec = workflow.runtime.phases.get(phase);
+    const known =
+      this.registry.has(tool) || spec?.allowed_tools.includes(tool) || spec?.forbidden_tools.includes(tool);
+    return known ? tool : 'other';
+  }
+}
+
+function view(decision: ToolDecision): ToolDecisionDto {
+  return {
+    allowed: decision.allowed,
+    reason: decision.reason,
+    phase: decision.phase,
+    tool: decision.tool,
+    ...(decision.rule ? { rule: decision.rule } : {}),
+    mode: decision.mode,
+    would_deny: decision.would_deny,
+  };
+}
