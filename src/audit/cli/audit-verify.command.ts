@@ -1,0 +1,94 @@
+import { basename, dirname, resolve } from 'node:path';
+import { type AuditVerifyReport } from '../domain/audit-verify.js';
+import { declaredRange, logSegments, type AuditSegment } from '../file/audit-files.js';
+import { nodeAuditFs, type AuditFs } from '../file/audit-fs.js';
+import { closeSegments, openSegments, verifyOpened } from '../file/audit-log-reader.js';
+import { processIo, type AuditCliIo } from './audit-cli-io.js';
+
+export interface VerifyCommandOptions {
+  /** Files to check; empty: the configured audit file and its rotated files. */
+  readonly files: readonly string[];
+  /** The configured `audit.audit_file`, resolved (used when `files` is empty). */
+  readonly auditFile: string;
+  readonly json?: boolean;
+  readonly io?: AuditCliIo;
+  readonly fs?: AuditFs;
+}
+
+/**
+ * `audit verify [FILE…]`: walks the chain and prints the result. Returns the exit code:
+ * 0 valid, 1 broken (the first broken seq, file and line are printed).
+ * Given files are checked in seq order (rotated names first, by their range), and the first
+ * may start anywhere; without files the whole configured log is checked.
+ */
+export async function runAuditVerify(options: VerifyCommandOptions): Promise<number> {
+  const io = options.io ?? processIo;
+  const fs = options.fs ?? nodeAuditFs;
+  const explicit = options.files.length > 0;
+  const segments = explicit ? explicitSegments(options.files) : await logSegments(fs, options.auditFile);
+  const opened = await openSegments(fs, segments);
+  let report: AuditVerifyReport;
+  try {
+    if (explicit && opened.length < segments.length) {
+      const missing = segments.filter((s) => !opened.some((o) => o.segment === s)).map((s) => s.path);
+      io.err(`audit verify: no such file: ${missing.join(', ')}`);
+      return 2;
+    }
+    report = await verifyOpened(opened, { allowPartialStart: explicit });
+  } finally {
+    await closeSegments(opened);
+  }
+  if (options.json) {
+    io.out(JSON.stringify(report, null, 2));
+  } else {
+    print(report, explicit ? null : dirname(options.auditFile), io);
+  }
+  return report.valid ? 0 : 1;
+}
+
+function explicitSegments(files: readonly string[]): AuditSegment[] {
+  const segments = files.map((file): AuditSegment => {
+    const range = declaredRange(basename(file));
+    return {
+      name: file,
+      path: resolve(file),
+      declaredFirstSeq: range?.firstSeq ?? null,
+      declaredLastSeq: range?.lastSeq ?? null,
+      limit: null,
+    };
+  });
+  // Rotated files by their range; others (the current file) after them, in the given order.
+  const order = (s: AuditSegment) => s.declaredFirstSeq ?? Number.MAX_SAFE_INTEGER;
+  return segments
+    .map((segment, index) => ({ segment, index }))
+    .sort((a, b) => order(a.segment) - order(b.segment) || a.index - b.index)
+    .map(({ segment }) => segment);
+}
+
+function print(report: AuditVerifyReport, dir: string | null, io: AuditCliIo): void {
+  const where = dir ? ` in ${dir}` : '';
+  const files = `${report.files} file${report.files === 1 ? '' : 's'}`;
+  const range = report.first_seq === null ? '' : ` (seq ${report.first_seq}–${report.last_seq})`;
+  const broken = report.first_broken;
+  if (broken) {
+    io.err(`✗ audit chain broken at seq ${broken.seq}: ${broken.file} line ${broken.line}: ${broken.reason}`);
+    io.err(`  ${broken.message}`);
+    io.err(`  ${report.entries} entries before it were intact (${files}${where})`);
+    return;
+  }
+  io.out(`✓ audit chain valid: ${report.entries} entries in ${files}${where}${range}`);
+  if (report.starts_after_seq > 0) {
+    io.out(`  starts after seq ${report.starts_after_seq}: older files were removed by retention`);
+  }
+  for (const tear of report.recovered) {
+    io.out(
+      `  recovered: ${tear.file} line ${tear.line} (${tear.bytes} bytes) was cut short by a crash; seq ${tear.seq} records the recovery`,
+    );
+  }
+  if (report.torn_tail) {
+    const t = report.torn_tail;
+    io.out(
+      `  torn tail: ${t.file} line ${t.line} (${t.bytes} bytes) was cut short by a crash; the writer will record it at its next start`,
+    );
+  }
+}

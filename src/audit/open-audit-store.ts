@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import { type Clock } from '../common/domain/clock.js';
+import type { AuditConfig } from '../config/config.schema.js';
+import { type AuditStore, type AuditWarning } from './audit.store.js';
+import { type AuditRedactionOptions } from './domain/audit-redaction.js';
+import { JsonlAuditStore, type AuditWriteInfo } from './file/jsonl-audit.store.js';
+import { MemoryAuditStore } from './memory-audit.store.js';
+
+export interface OpenAuditOptions {
+  readonly config: AuditConfig;
+  /** Relative `audit_file` paths are resolved against this directory (`AppConfig.baseDir`). */
+  readonly baseDir: string;
+  /** `memory` for tests and the memory state backend; default `file`. */
+  readonly backend?: 'file' | 'memory';
+  readonly clock?: Clock;
+  /** Literal secrets (the signing secrets) to scrub from every entry. */
+  readonly secrets?: readonly string[];
+  readonly redaction?: Partial<AuditRedactionOptions>;
+  readonly onWarning?: (warning: AuditWarning) => void;
+  readonly onWrite?: (write: AuditWriteInfo) => void;
+}
+
+/**
+ * Opens the configured audit log. For `file`: resumes the chain from the tail of
+ * `audit.audit_file` (start-up warnings go to `onWarning` too) and applies retention.
+ */
+export async function openAuditStore(options: OpenAuditOptions): Promise<AuditStore> {
+  const redaction = { ...options.redaction, ...(options.secrets ? { secrets: options.secrets } : {}) };
+  if (options.backend === 'memory') return new MemoryAuditStore({ clock: options.clock, redaction });
+  const { config } = options;
+  const store = await JsonlAuditStore.open({
+    auditFile: resolve(options.baseDir, config.audit_file),
+    maxEntries: config.max_entries,
+    rotateSizeMb: config.rotate_size_mb,
+    autoRotate: config.auto_rotate,
+    retainFiles: config.retain_files,
+    fsync: config.fsync,
+    clock: options.clock,
+    redaction,
+    onWarning: options.onWarning,
+    onWrite: options.onWrite,
+  });
+  for (const warning of store.startup.warnings) options.onWarning?.(warning);
+  return store;
+}
