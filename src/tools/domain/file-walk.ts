@@ -13,7 +13,7 @@ export interface WalkedEntry {
 }
 
 export interface WalkState {
-  /** Directory entries seen so far. */
+  /** Entries (files, symlinks, directories) visited so far. */
   visited: number;
   /** Set when `maxEntries` stopped the walk. */
   truncated: boolean;
@@ -22,9 +22,9 @@ export interface WalkState {
 }
 
 /**
- * Files and symlinks under a directory, depth first in name order (so results are stable).
- * Symlinks are reported, never followed; every directory is listed through the workspace,
- * which re-checks it is still inside. Stops after `maxEntries` entries.
+ * Files and symlinks under a directory, depth first in name order (so results are stable and
+ * sorted by path). Symlinks are reported, never followed; every directory is listed through
+ * the workspace, which re-checks it is still inside. Stops after `maxEntries` entries.
  */
 export async function* walkFiles(
   workspace: Workspace,
@@ -32,33 +32,35 @@ export async function* walkFiles(
   maxEntries: number,
   state: WalkState,
 ): AsyncGenerator<WalkedEntry> {
-  const stack: Array<{ rel: string; real: string }> = [start];
-  while (stack.length > 0) {
-    const dir = stack.pop() as { rel: string; real: string };
+  // Entries still to visit, the next one last: a directory is replaced by its children.
+  const pending: Array<WalkedEntry & { dir: boolean }> = [{ ...start, symlink: false, dir: true }];
+  while (pending.length > 0) {
+    const item = pending.pop() as WalkedEntry & { dir: boolean };
+    if (item.real !== start.real && ++state.visited > maxEntries) {
+      state.truncated = true;
+      return;
+    }
+    if (!item.dir) {
+      yield { rel: item.rel, real: item.real, symlink: item.symlink };
+      continue;
+    }
     let entries;
     try {
-      entries = await workspace.list(dir.real, `'${dir.rel}'`);
+      entries = await workspace.list(item.real, `'${item.rel}'`);
     } catch (error) {
-      if (dir === start) throw error;
+      if (item.real === start.real) throw error;
       state.unreadable++;
       continue;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const subdirs: Array<{ rel: string; real: string }> = [];
+    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
     for (const entry of entries) {
-      if (++state.visited > maxEntries) {
-        state.truncated = true;
-        return;
-      }
-      const rel = dir.rel === '.' ? entry.name : `${dir.rel}/${entry.name}`;
-      const real = posix.join(dir.real, entry.name);
+      const rel = item.rel === '.' ? entry.name : `${item.rel}/${entry.name}`;
+      const real = posix.join(item.real, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name)) subdirs.push({ rel, real });
+        if (!SKIPPED_DIRS.has(entry.name)) pending.push({ rel, real, symlink: false, dir: true });
       } else if (entry.isFile() || entry.isSymbolicLink()) {
-        yield { rel, real, symlink: entry.isSymbolicLink() };
+        pending.push({ rel, real, symlink: entry.isSymbolicLink(), dir: false });
       }
     }
-    // Reversed so the first subdirectory in name order is walked first.
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
 }

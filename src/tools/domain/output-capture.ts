@@ -1,3 +1,5 @@
+import { withoutPartialChar } from './text-content.js';
+
 /**
  * Captures a stream up to `limit` bytes, keeping its head and its tail: a test run's
  * summary is at the end, its first failure near the start. What falls in between is
@@ -35,16 +37,27 @@ export class CappedOutput {
     }
   }
 
-  /** Bytes received but not kept. */
-  get dropped(): number {
-    return Math.max(0, this.total - this.headLimit - this.tailLimit);
+  /**
+   * The captured text and how many bytes it leaves out. Head and tail are decoded whole, and
+   * a character cut by either edge of the gap is dropped with it (and counted), never shown
+   * as a replacement character.
+   */
+  snapshot(): { text: string; dropped: number } {
+    const all = Buffer.concat([...this.head, ...this.tail]);
+    if (this.total <= this.headLimit + this.tailLimit) return { text: all.toString('utf8'), dropped: 0 };
+    const head = withoutPartialChar(Buffer.concat(this.head));
+    const tail = withoutLeadingContinuation(all.subarray(all.length - this.tailLimit));
+    const dropped = this.total - head.length - tail.length;
+    return {
+      text: `${head.toString('utf8')}\n[… ${dropped} bytes dropped …]\n${tail.toString('utf8')}`,
+      dropped,
+    };
   }
+}
 
-  text(): string {
-    const head = Buffer.concat(this.head).toString('utf8');
-    const tail = Buffer.concat(this.tail);
-    if (this.dropped === 0) return head + tail.toString('utf8');
-    const kept = tail.subarray(tail.length - this.tailLimit).toString('utf8');
-    return `${head}\n[… ${this.dropped} bytes dropped …]\n${kept}`;
-  }
+/** `data` from the first byte that starts a character (skipping at most three continuation bytes). */
+function withoutLeadingContinuation(data: Buffer): Buffer {
+  let start = 0;
+  while (start < data.length && start < 3 && (data[start] & 0xc0) === 0x80) start++;
+  return data.subarray(start);
 }

@@ -80,13 +80,15 @@ export function runProcess(request: ProcessRequest): Promise<CommandResult> {
       done = true;
       clearTimeout(timer);
       clearTimeout(grace);
+      const out = stdout.snapshot();
+      const err = stderr.snapshot();
       resolve({
         exit_code: exitCode,
         signal: exitSignal,
-        stdout: stdout.text(),
-        stderr: stderr.text(),
-        truncated: stdout.dropped + stderr.dropped > 0,
-        dropped_bytes: { stdout: stdout.dropped, stderr: stderr.dropped },
+        stdout: out.text,
+        stderr: err.text,
+        truncated: out.dropped + err.dropped > 0,
+        dropped_bytes: { stdout: out.dropped, stderr: err.dropped },
         timed_out: timedOut,
         duration_ms: request.clock.now() - started,
       });

@@ -43,7 +43,8 @@ function fileFilter(workspace: Workspace, glob: string | undefined): (rel: strin
   if (glob === undefined) return () => true;
   const normal = toWorkspaceGlob(glob, workspace.root);
   if (!normal.ok) throw outsideWorkspace(`glob: ${normal.reason}`);
-  return picomatch(normal.path, { dot: true, basename: true });
+  // picomatch's `basename` option breaks patterns that do have a slash: only set it without one.
+  return picomatch(normal.path, { dot: true, basename: !normal.path.includes('/') });
 }
 
 export const grepExecutor: ToolExecutor<GrepArgs> = {
