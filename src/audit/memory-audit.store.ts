@@ -14,7 +14,7 @@ import {
 import { DEFAULT_AUDIT_REDACTION, type AuditRedactionOptions } from './domain/audit-redaction.js';
 import { AuditStatsAccumulator, type AuditStats, type AuditStatsQuery } from './domain/audit-stats.js';
 import { ChainVerifier, type AuditVerifyReport } from './domain/audit-verify.js';
-import { sealEntry, serializeEntry } from './domain/hash-chain.js';
+import { sealEntryLine } from './domain/hash-chain.js';
 
 export interface MemoryAuditOptions {
   readonly clock?: Clock;
@@ -48,15 +48,14 @@ export class MemoryAuditStore extends AuditStore {
   async append(input: AuditEntryInput): Promise<AuditEntry> {
     if (this.closed) throw auditClosed();
     const fields = prepareEntry(input, this.redaction);
-    const entry = deepFreeze(
-      sealEntry(fields, {
-        seq: this.lastSeq + 1,
-        ts: new Date(this.clock.now()).toISOString(),
-        prevHash: this.lastHash,
-      }),
-    );
+    const { entry, line } = sealEntryLine(fields, {
+      seq: this.lastSeq + 1,
+      ts: new Date(this.clock.now()).toISOString(),
+      prevHash: this.lastHash,
+    });
+    deepFreeze(entry);
     this.entries.push(entry);
-    this.lines.push(serializeEntry(entry as unknown as Record<string, unknown>));
+    this.lines.push(line);
     this.lastSeq = entry.seq;
     this.lastHash = entry.hash;
     if (this.entries.length > this.retain) {

@@ -1,5 +1,5 @@
 import { type AuditEntry } from './audit-entry.js';
-import { entryHash, serializeEntry } from './hash-chain.js';
+import { checkEntry } from './hash-chain.js';
 
 /** Why a line is not a trustworthy entry. */
 export type LineProblem = 'unparseable' | 'not_an_entry' | 'hash_mismatch' | 'non_canonical';
@@ -35,14 +35,15 @@ export function parseAuditLine(text: string): ParsedLine {
   const claimedSeq = Number.isSafeInteger(record['seq']) ? (record['seq'] as number) : null;
   const shapeError = checkShape(record);
   if (shapeError) return bad('not_an_entry', shapeError, claimedSeq);
-  if (entryHash(record) !== record['hash']) {
+  const { hashOk, formOk } = checkEntry(record, text);
+  if (!hashOk) {
     return bad(
       'hash_mismatch',
       'the entry does not match its hash (edited after it was written)',
       claimedSeq,
     );
   }
-  if (serializeEntry(record) !== text) {
+  if (!formOk) {
     return bad(
       'non_canonical',
       'the line is not written in canonical form (edited after it was written)',

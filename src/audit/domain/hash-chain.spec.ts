@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GENESIS_HASH, type UnsealedEntry } from './audit-entry.js';
 import { parseAuditLine } from './audit-line.js';
 import { canonicalJson } from './canonical-json.js';
-import { entryHash, sealEntry, serializeEntry } from './hash-chain.js';
+import { entryHash, sealEntry, sealEntryLine, serializeEntry } from './hash-chain.js';
 
 const FIELDS: UnsealedEntry = {
   actor: 'agent-001',
@@ -66,6 +66,16 @@ describe('hash chain', () => {
     ).toBe(true);
     expect(line.endsWith(`"prev_hash":"${GENESIS_HASH}","hash":"${first.hash}"}`)).toBe(true);
     expect(line).toContain('"args":{"a":[true,null,{"x":"é","y":2}],"path":"tests/a.test.ts","z":1}');
+  });
+
+  it('seals and writes in one pass, giving the same line and hash as the separate steps', () => {
+    const { entry, line } = sealEntryLine(FIELDS, {
+      seq: 2,
+      ts: '2026-01-01T00:00:01.000Z',
+      prevHash: first.hash,
+    });
+    expect(entry).toEqual(second);
+    expect(line).toBe(serializeEntry(second as unknown as Record<string, unknown>));
   });
 
   it('reads back a written line as the same entry', () => {

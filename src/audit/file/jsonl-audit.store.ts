@@ -16,7 +16,7 @@ import { normalizeAuditQuery, recentCount, type AuditPage, type AuditQuery } fro
 import { DEFAULT_AUDIT_REDACTION, type AuditRedactionOptions } from '../domain/audit-redaction.js';
 import { type AuditStats, type AuditStatsQuery } from '../domain/audit-stats.js';
 import { type AuditVerifyReport } from '../domain/audit-verify.js';
-import { sealEntry, serializeEntry } from '../domain/hash-chain.js';
+import { sealEntryLine } from '../domain/hash-chain.js';
 import {
   currentSegment,
   listRotated,
@@ -251,12 +251,9 @@ export class JsonlAuditStore extends AuditStore {
       let lines: string[] = [];
       let chunkBytes = 0;
       for (const pending of batch) {
-        const entry = sealEntry(pending.fields, {
-          seq: this.seq + 1,
-          ts: pending.ts,
-          prevHash: this.lastHash,
-        });
-        const line = `${serializeEntry(entry as unknown as Record<string, unknown>)}\n`;
+        const link = { seq: this.seq + 1, ts: pending.ts, prevHash: this.lastHash };
+        const { entry, line: text } = sealEntryLine(pending.fields, link);
+        const line = `${text}\n`;
         const size = Buffer.byteLength(line);
         if (this.mustRotateBefore(chunk.length, chunkBytes, size)) {
           await this.flush(chunk, lines);
@@ -450,8 +447,9 @@ export class JsonlAuditStore extends AuditStore {
       durable: false,
       error: null,
     };
-    const entry = sealEntry(fields, { seq: this.seq + 1, ts: pending.ts, prevHash: this.lastHash });
-    const line = `${serializeEntry(entry as unknown as Record<string, unknown>)}\n`;
+    const link = { seq: this.seq + 1, ts: pending.ts, prevHash: this.lastHash };
+    const { entry, line: text } = sealEntryLine(fields, link);
+    const line = `${text}\n`;
     this.seq = entry.seq;
     this.lastHash = entry.hash;
     pending.entry = entry;

@@ -1,0 +1,48 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/auth.decorators.js';
+import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
+import { AuditStore } from './audit.store.js';
+import { type AuditStats } from './domain/audit-stats.js';
+import { type AuditVerifyReport } from './domain/audit-verify.js';
+import {
+  AuditEntryDto,
+  AuditPageDto,
+  AuditQueryDto,
+  AuditRecentQueryDto,
+  AuditStatsQueryDto,
+} from './dto/audit.dto.js';
+
+@ApiTags('audit')
+@ApiBearerAuth(ACCESS_TOKEN_SCHEME)
+@Roles('operator')
+@Controller('api/v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditStore) {}
+
+  @Get('query')
+  @ApiOperation({ summary: 'Audit entries, newest first, across rotated files; filtered and paginated' })
+  @ApiOkResponse({ type: AuditPageDto })
+  async query(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
+    return (await this.audit.query(query)) as AuditPageDto;
+  }
+
+  @Get('recent')
+  @ApiOperation({ summary: 'The latest entries, newest first' })
+  @ApiOkResponse({ type: [AuditEntryDto] })
+  async recent(@Query() query: AuditRecentQueryDto): Promise<AuditEntryDto[]> {
+    return [...(await this.audit.recent(query.count))] as AuditEntryDto[];
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Totals, success rate, and counts by tool, phase, decision and action' })
+  stats(@Query() query: AuditStatsQueryDto): Promise<AuditStats> {
+    return this.audit.stats(query);
+  }
+
+  @Get('verify')
+  @ApiOperation({ summary: 'Walk the hash chain over every retained file; report the first break' })
+  verify(): Promise<AuditVerifyReport> {
+    return this.audit.verify();
+  }
+}

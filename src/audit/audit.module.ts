@@ -1,0 +1,72 @@
+import {
+  Global,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { Clock } from '../common/domain/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { SigningSecret } from '../config/signing-secret.js';
+import { HealthRegistry } from '../health/health-registry.js';
+import { AuditController } from './audit.controller.js';
+import { AuditMetrics } from './audit-metrics.js';
+import { AuditStore } from './audit.store.js';
+import { AuditTrail } from './audit-trail.js';
+import { openAuditStore } from './open-audit-store.js';
+
+/** Adds the `audit` readiness indicator and closes the log (flushing pending entries) last. */
+@Injectable()
+export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    private readonly store: AuditStore,
+    private readonly registry: HealthRegistry,
+    private readonly health: HealthIndicatorService,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register('audit', async () => {
+      const { status, backend, details } = await this.store.health();
+      const check = this.health.check('audit');
+      return status === 'up' ? check.up({ backend, ...details }) : check.down({ backend, ...details });
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+@Global()
+@Module({
+  controllers: [AuditController],
+  providers: [
+    AuditMetrics,
+    {
+      provide: AuditStore,
+      inject: [AppConfig, SigningSecret, Clock, AuditMetrics],
+      useFactory: (config: AppConfig, secret: SigningSecret, clock: Clock, metrics: AuditMetrics) => {
+        const logger = new Logger('AuditLog');
+        return openAuditStore({
+          config: config.values.audit,
+          baseDir: config.baseDir,
+          backend: config.values.state.backend === 'memory' ? 'memory' : 'file',
+          clock,
+          // Belt and braces: the literal secrets are scrubbed from entries whatever key holds them.
+          secrets: [secret.reveal(), ...secret.revealPrevious()],
+          onWarning: (warning) => logger.warn(`${warning.code}: ${warning.message}`),
+          onWrite: (write) => {
+            metrics.writeSeconds.observe(write.seconds);
+            metrics.entries.inc(write.entries);
+          },
+        });
+      },
+    },
+    AuditTrail,
+    AuditLifecycle,
+  ],
+  exports: [AuditStore, AuditTrail],
+})
+export class AuditModule {}
