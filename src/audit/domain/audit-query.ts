@@ -140,6 +140,12 @@ export class AuditPageCollector {
     return this.query.beforeSeq !== null && seq >= this.query.beforeSeq;
   }
 
+  /** Whether no entry stamped within `range` can match the query's time bounds. */
+  excludesRange(range: { readonly min: string; readonly max: string }): boolean {
+    const { since, until } = this.query;
+    return (since !== null && range.max < since) || (until !== null && range.min >= until);
+  }
+
   page(): AuditPage {
     const entries = this.found.slice(0, this.query.limit);
     const more = this.found.length > this.query.limit;

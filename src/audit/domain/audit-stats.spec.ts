@@ -63,4 +63,34 @@ describe('audit stats', () => {
       first_seq: null,
     });
   });
+
+  it('merges whole-file summaries that fall inside its bounds, with the same result as adding entries', () => {
+    const entries = [
+      entry(1, { tool: 'bash', success: false }),
+      entry(2, { tool: 'bash', phase: 'TDD' }),
+      entry(3, { tool: 'read_files', phase: 'PLAN', decision: 'denied', success: false }),
+      entry(4, { action: 'task.claim' }),
+    ];
+    const direct = new AuditStatsAccumulator({ since: '2026-01-01T00:00:01Z' });
+    for (const e of entries) direct.add(e);
+
+    const fileA = new AuditStatsAccumulator();
+    for (const e of entries.slice(0, 2)) fileA.add(e);
+    const fileB = new AuditStatsAccumulator();
+    for (const e of entries.slice(2)) fileB.add(e);
+    const merged = new AuditStatsAccumulator({ since: '2026-01-01T00:00:01Z' });
+    expect(merged.covers(fileA.tsRange!)).toBe(true);
+    expect(merged.covers(fileB.tsRange!)).toBe(true);
+    merged.merge(fileA);
+    merged.merge(fileB);
+    expect(merged.result()).toEqual(direct.result());
+
+    const later = new AuditStatsAccumulator({ since: '2026-01-01T00:00:03Z' });
+    expect(later.covers(fileA.tsRange!)).toBe(false);
+    expect(later.excludes(fileA.tsRange!)).toBe(true);
+    expect(later.excludes(fileB.tsRange!)).toBe(false);
+    const bounded = new AuditStatsAccumulator({ until: '2026-01-01T00:00:04Z' });
+    expect(bounded.covers(fileB.tsRange!)).toBe(false);
+    expect(bounded.excludes(fileB.tsRange!)).toBe(false);
+  });
 });

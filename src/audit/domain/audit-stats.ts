@@ -44,6 +44,8 @@ export class AuditStatsAccumulator {
   private readonly byAction = new Map<string, MutableCounts>();
   private firstSeq: number | null = null;
   private lastSeq: number | null = null;
+  private minTs: string | null = null;
+  private maxTs: string | null = null;
 
   constructor(query: AuditStatsQuery = {}) {
     this.since = isoBound(query.since, 'since');
@@ -60,6 +62,53 @@ export class AuditStatsAccumulator {
     count(bucket(this.byAction, entry.action), entry.success);
     if (this.firstSeq === null || entry.seq < this.firstSeq) this.firstSeq = entry.seq;
     if (this.lastSeq === null || entry.seq > this.lastSeq) this.lastSeq = entry.seq;
+    if (this.minTs === null || entry.ts < this.minTs) this.minTs = entry.ts;
+    if (this.maxTs === null || entry.ts > this.maxTs) this.maxTs = entry.ts;
+  }
+
+  /** Timestamps of the entries counted: null when none. */
+  get tsRange(): { readonly min: string; readonly max: string } | null {
+    return this.minTs === null || this.maxTs === null ? null : { min: this.minTs, max: this.maxTs };
+  }
+
+  /** Whether every entry stamped within `range` is inside this accumulator's time bounds. */
+  covers(range: { readonly min: string; readonly max: string }): boolean {
+    return (
+      (this.since === null || range.min >= this.since) && (this.until === null || range.max < this.until)
+    );
+  }
+
+  /** Whether no entry stamped within `range` can be inside this accumulator's time bounds. */
+  excludes(range: { readonly min: string; readonly max: string }): boolean {
+    return (
+      (this.since !== null && range.max < this.since) || (this.until !== null && range.min >= this.until)
+    );
+  }
+
+  /**
+   * Adds the counts of another accumulator (a cached summary of a whole file) whose entries
+   * all fall inside this one's bounds (check with `covers`).
+   */
+  merge(other: AuditStatsAccumulator): void {
+    addCounts(this.all, other.all);
+    for (const [mine, theirs] of [
+      [this.byTool, other.byTool],
+      [this.byPhase, other.byPhase],
+      [this.byDecision, other.byDecision],
+      [this.byAction, other.byAction],
+    ] as const) {
+      for (const [key, counts] of theirs) addCounts(bucket(mine, key), counts);
+    }
+    for (const seq of [other.firstSeq, other.lastSeq]) {
+      if (seq === null) continue;
+      if (this.firstSeq === null || seq < this.firstSeq) this.firstSeq = seq;
+      if (this.lastSeq === null || seq > this.lastSeq) this.lastSeq = seq;
+    }
+    const range = other.tsRange;
+    if (range) {
+      if (this.minTs === null || range.min < this.minTs) this.minTs = range.min;
+      if (this.maxTs === null || range.max > this.maxTs) this.maxTs = range.max;
+    }
   }
 
   result(): AuditStats {
@@ -85,6 +134,12 @@ function count(counts: MutableCounts, success: boolean): void {
   counts.total += 1;
   if (success) counts.successes += 1;
   else counts.failures += 1;
+}
+
+function addCounts(to: MutableCounts, from: MutableCounts): void {
+  to.total += from.total;
+  to.successes += from.successes;
+  to.failures += from.failures;
 }
 
 function bucket(map: Map<string, MutableCounts>, key: string): MutableCounts {

@@ -5,6 +5,7 @@ import { ChainVerifier, type AuditVerifyReport, type VerifyOptions } from '../do
 import { type AuditSegment } from './audit-files.js';
 import { type AuditFs, type AuditReadHandle } from './audit-fs.js';
 import { backwardLines, forwardLines } from './line-reader.js';
+import { type SegmentSummaries } from './segment-summaries.js';
 
 /** A segment opened for reading; `size` is fixed when opened, so later appends are not seen. */
 export interface OpenSegment {
@@ -52,15 +53,26 @@ export function readEntry(bytes: Buffer): AuditEntry | null {
   }
 }
 
-/** Newest first across segments (given oldest first). */
+/**
+ * Newest first across segments (given oldest first). With `summaries`, rotated files whose
+ * known time range is outside the query's are skipped unread.
+ */
 export async function queryOpened(
   opened: readonly OpenSegment[],
   query: NormalizedAuditQuery,
+  summaries?: SegmentSummaries,
 ): Promise<AuditPage> {
   const collector = new AuditPageCollector(query);
   for (let i = opened.length - 1; i >= 0 && !collector.done; i--) {
     const { segment, handle, size } = opened[i]!;
-    if (segment.declaredFirstSeq !== null && collector.skips(segment.declaredFirstSeq)) continue;
+    if (segment.declaredFirstSeq !== null) {
+      if (collector.skips(segment.declaredFirstSeq)) continue;
+      const summary = summaries?.get(segment.name, size);
+      if (summary) {
+        const range = summary.tsRange;
+        if (range === null || collector.excludesRange(range)) continue;
+      }
+    }
     for await (const { bytes } of backwardLines(handle, size)) {
       const entry = readEntry(bytes);
       if (entry === null || collector.skips(entry.seq)) continue;
@@ -70,16 +82,35 @@ export async function queryOpened(
   return collector.page();
 }
 
+/**
+ * Counts entries in the time range. With `summaries`, each rotated file is read once ever:
+ * its whole-file counts are cached and merged when the range covers the file.
+ */
 export async function statsOpened(
   opened: readonly OpenSegment[],
   query?: AuditStatsQuery,
+  summaries?: SegmentSummaries,
 ): Promise<AuditStats> {
   const stats = new AuditStatsAccumulator(query);
-  for (const { handle, size } of opened) {
+  for (const { segment, handle, size } of opened) {
+    const cacheable = summaries !== undefined && segment.declaredFirstSeq !== null;
+    const summary = cacheable ? summaries.get(segment.name, size) : undefined;
+    if (summary) {
+      const range = summary.tsRange;
+      if (range === null || stats.excludes(range)) continue;
+      if (stats.covers(range)) {
+        stats.merge(summary);
+        continue;
+      }
+    }
+    const fresh = cacheable && !summary ? new AuditStatsAccumulator() : null;
     for await (const { bytes } of forwardLines(handle, size)) {
       const entry = readEntry(bytes);
-      if (entry !== null) stats.add(entry);
+      if (entry === null) continue;
+      stats.add(entry);
+      fresh?.add(entry);
     }
+    if (fresh) summaries!.set(segment.name, size, fresh);
   }
   return stats.result();
 }

@@ -317,6 +317,54 @@ describe('JsonlAuditStore', () => {
     );
   });
 
+  it("reads each rotated file once for stats, and skips files outside a query's time range", async () => {
+    const auditFile = fresh();
+    const reads = new Map<string, number>();
+    const fs = new FaultyAuditFs();
+    fs.openRead = async (path: string) => {
+      const handle = await nodeAuditFs.openRead(path);
+      if (!handle) return null;
+      return {
+        size: handle.size,
+        close: () => handle.close(),
+        read: (position: number, length: number) => {
+          reads.set(path, (reads.get(path) ?? 0) + 1);
+          return handle.read(position, length);
+        },
+      };
+    };
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const store = await openStore({ auditFile, fs, clock, maxEntries: 10, retainFiles: 100, fsync: false });
+    for (let i = 0; i < 45; i++) {
+      await store.append(input({ tool: i % 3 === 0 ? 'bash' : 'read_files', success: i % 4 !== 0 }));
+      clock.advance(1000);
+    }
+    const all = (await onDisk(auditFile)).map((l) => l.entry);
+    const brute = (since: string) => {
+      const bound = new Date(since).toISOString();
+      const inRange = all.filter((e) => e.ts >= bound);
+      return { total: inRange.length, successes: inRange.filter((e) => e.success).length };
+    };
+
+    const first = await store.stats();
+    expect(first).toMatchObject(brute('2026'));
+    expect(first.total).toBe(45);
+    reads.clear();
+    const second = await store.stats();
+    expect(second).toEqual(first);
+    expect([...reads.keys()]).toEqual([auditFile]); // rotated files came from the cache
+
+    for (const since of ['2026-01-01T00:00:05Z', '2026-01-01T00:00:25Z', '2026-01-01T00:00:44Z']) {
+      expect(await store.stats({ since })).toMatchObject(brute(since));
+    }
+
+    reads.clear();
+    const page = await store.query({ since: '2026-01-01T00:00:38Z' });
+    expect(page.entries.map((e) => e.seq)).toEqual([45, 44, 43, 42, 41, 40, 39]);
+    expect([...reads.keys()].sort()).toEqual([auditFile, `${auditFile}.000000000031-000000000040`]);
+    await store.close();
+  });
+
   describe('write failures', () => {
     it('rejects with audit_write_failed and acknowledges nothing when the disk is full', async () => {
       const auditFile = fresh();

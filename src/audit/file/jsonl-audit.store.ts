@@ -34,6 +34,7 @@ import {
   type OpenSegment,
 } from './audit-log-reader.js';
 import { readAuditTail, type AuditTail } from './audit-recovery.js';
+import { SegmentSummaries } from './segment-summaries.js';
 
 export interface JsonlAuditOptions {
   /** `audit.audit_file`; rotated files are written beside it. */
@@ -109,6 +110,7 @@ export class JsonlAuditStore extends AuditStore {
   private readonly committer: GroupCommit<PendingAppend>;
   private handle: StateFileHandle | null = null;
   private rotated: RotatedFile[] = [];
+  private readonly summaries = new SegmentSummaries();
   /** Seq and hash of the last entry sealed (maybe not yet durable). */
   private seq = 0;
   private lastHash = '';
@@ -190,7 +192,7 @@ export class JsonlAuditStore extends AuditStore {
 
   async query(query?: AuditQuery): Promise<AuditPage> {
     const normalized = normalizeAuditQuery(query);
-    return this.reading((opened) => queryOpened(opened, normalized));
+    return this.reading((opened) => queryOpened(opened, normalized, this.summaries));
   }
 
   async recent(count?: number): Promise<readonly AuditEntry[]> {
@@ -198,7 +200,7 @@ export class JsonlAuditStore extends AuditStore {
   }
 
   async stats(query?: AuditStatsQuery): Promise<AuditStats> {
-    return this.reading((opened) => statsOpened(opened, query));
+    return this.reading((opened) => statsOpened(opened, query, this.summaries));
   }
 
   async verify(): Promise<AuditVerifyReport> {
@@ -363,6 +365,7 @@ export class JsonlAuditStore extends AuditStore {
       }
       this.rotated.shift();
     }
+    this.summaries.retainOnly(this.rotated.map((file) => file.name));
   }
 
   private async openCurrent(): Promise<void> {
