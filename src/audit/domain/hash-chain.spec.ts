@@ -121,4 +121,14 @@ describe('hash chain', () => {
     expect(parseAuditLine(line).ok).toBe(true);
     expect(parseAuditLine(line.replace('"zeta":1', '"zeta":2')).ok).toBe(false);
   });
+
+  it('round-trips text that is not valid UTF-16 or holds line separators', () => {
+    const odd = sealEntry(
+      { ...FIELDS, reason: 'lone \ud800 surrogate, line\u2028separator, newline\nand NUL\u0000' },
+      { seq: 1, ts: first.ts, prevHash: GENESIS_HASH },
+    );
+    const line = serializeEntry(odd as unknown as Record<string, unknown>);
+    expect(line).not.toContain('\n');
+    expect(parseAuditLine(Buffer.from(line).toString('utf8'))).toEqual({ ok: true, entry: odd });
+  });
 });

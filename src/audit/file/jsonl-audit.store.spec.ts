@@ -137,6 +137,16 @@ describe('JsonlAuditStore', () => {
     await reopened.close();
   });
 
+  it('close waits for appends in flight, then refuses new ones', async () => {
+    const auditFile = fresh();
+    const store = await openStore({ auditFile });
+    const inFlight = Array.from({ length: 10 }, (_, i) => store.append(input({ request_id: `r${i}` })));
+    await store.close();
+    expect((await Promise.all(inFlight)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await readFile(auditFile, 'utf8')).split('\n').filter(Boolean)).toHaveLength(10);
+    await expect(store.append(input())).rejects.toMatchObject({ code: 'audit_closed' });
+  });
+
   it('group-commits concurrent appends: one write and one fdatasync per batch', async () => {
     const fs = new FaultyAuditFs();
     const writes: AuditWriteInfo[] = [];
