@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { type Logger as PinoLogger } from 'pino';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         StatusModule,
         EventsModule,
         StateModule,
+        AuditModule,
         AuthModule,
         WorkflowModule,
         TasksModule,

@@ -135,7 +135,9 @@ describe('crash safety of the file store', () => {
 
     expect(acknowledged.size).toBeGreaterThanOrEqual(10);
     server = await startServer({ dir });
-    expect(server.logs.some((l) => l.level === 'warn' && String(l.msg).includes('journal_torn_tail'))).toBe(true);
+    expect(server.logs.some((l) => l.level === 'warn' && String(l.msg).includes('journal_torn_tail'))).toBe(
+      true,
+    );
     const after = api(server.url);
     for (const id of acknowledged) {
       const task = await after.get<{ phase: string; artifacts: Record<string, unknown> }>(

@@ -24,11 +24,8 @@ export class AuthController {
   @Roles('admin')
   @ApiOperation({ summary: 'Mint an access token (admin)' })
   @ApiCreatedResponse({ type: AccessTokenDto })
-  mint(@Body() body: CreateTokenDto, @Principal() caller: AccessClaims): AccessTokenDto {
-    return this.auth.mint(
-      { role: body.role, subject: body.subject, ttlSeconds: body.ttl_seconds },
-      caller.sub,
-    );
+  mint(@Body() body: CreateTokenDto, @Principal() caller: AccessClaims): Promise<AccessTokenDto> {
+    return this.auth.mint({ role: body.role, subject: body.subject, ttlSeconds: body.ttl_seconds }, caller);
   }
 
   @Post('refresh')

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { Clock } from '../common/domain/clock.js';
 import { ForbiddenError, UnauthorizedError } from '../common/domain/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
@@ -8,23 +9,38 @@ import { type AccessClaims, type Role } from './domain/token-claims.js';
 import { type AccessTokenDto } from './dto/token.dto.js';
 import { TokenService } from './token.service.js';
 
-/** Use cases of access tokens: mint, refresh with rotation, revoke. */
+/** Use cases of access tokens: mint, refresh with rotation, revoke. Each is audited before it answers. */
 @Injectable()
 export class AuthService {
   constructor(
     private readonly tokens: TokenService,
     private readonly state: StateRepository,
     private readonly events: EventBus,
+    private readonly audit: AuditTrail,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
-  mint(input: { role: Role; subject: string; ttlSeconds?: number }, actor: string): AccessTokenDto {
+  async mint(
+    input: { role: Role; subject: string; ttlSeconds?: number },
+    caller: AccessClaims,
+  ): Promise<AccessTokenDto> {
     const minted = this.tokens.mintAccess(input);
-    this.events.publish('token.minted', {
-      actor,
-      data: { jti: minted.claims.jti, role: input.role, subject: input.subject },
+    const facts = {
+      jti: minted.claims.jti,
+      role: input.role,
+      subject: input.subject,
+      expires_at: minted.claims.exp,
+    };
+    await this.audit.record({
+      actor: caller.sub,
+      role: caller.role,
+      action: 'token.mint',
+      decision: 'allowed',
+      success: true,
+      details: facts,
     });
+    this.events.publish('token.minted', { actor: caller.sub, data: facts });
     return this.describe(minted.token, minted.claims);
   }
 
@@ -50,10 +66,16 @@ export class AuthService {
       ttlSeconds: Math.min(token_expiry_seconds, chainEnds - now),
       chainStartedAt: current.orig_iat,
     });
-    this.events.publish('token.refreshed', {
+    const facts = { old_jti: current.jti, jti: minted.claims.jti, old_revoked: require_token_rotation };
+    await this.audit.record({
       actor: current.sub,
-      data: { old_jti: current.jti, jti: minted.claims.jti, old_revoked: require_token_rotation },
+      role: current.role,
+      action: 'token.refresh',
+      decision: 'allowed',
+      success: true,
+      details: facts,
     });
+    this.events.publish('token.refreshed', { actor: current.sub, data: facts });
     return this.describe(minted.token, minted.claims);
   }
 
@@ -64,10 +86,16 @@ export class AuthService {
       throw new ForbiddenError('not_token_owner', 'only an admin may revoke another subject’s token');
     }
     await this.state.addRevocation(claims.jti, claims.exp * 1000);
-    this.events.publish('token.revoked', {
+    const facts = { jti: claims.jti, subject: claims.sub };
+    await this.audit.record({
       actor: caller.sub,
-      data: { jti: claims.jti, subject: claims.sub },
+      role: caller.role,
+      action: 'token.revoke',
+      decision: 'allowed',
+      success: true,
+      details: facts,
     });
+    this.events.publish('token.revoked', { actor: caller.sub, data: facts });
     return { revoked: true, jti: claims.jti };
   }
 

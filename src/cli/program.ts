@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerTokenCommands } from '../auth/cli/token.commands.js';
 import { registerWorkflowCommands } from '../workflow/cli/workflow.commands.js';
 import { registerStateCommands } from '../state/cli/state.commands.js';
+import { registerAuditCommands } from '../audit/cli/audit.commands.js';
 import { packageInfo } from '../common/package-info.js';
 import { loadConfig } from '../config/config.loader.js';
 import { configReport, formatConfigReport } from '../config/config.report.js';
@@ -45,5 +46,6 @@ export function buildProgram(): Command {
   registerTokenCommands(program);
   registerWorkflowCommands(program);
   registerStateCommands(program);
+  registerAuditCommands(program);
   return program;
 }

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/domain/clock.js';
 import { DomainError, ForbiddenError, NotFoundError } from '../common/domain/domain-error.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
 import { StateRepository } from '../state/state.repository.js';
 import { decideCompletion } from '../workflow/domain/completion-decision.js';
@@ -38,6 +39,7 @@ export class AgentTasksService {
     private readonly workflows: TaskWorkflows,
     private readonly phaseTokens: PhaseTokenService,
     private readonly events: EventBus,
+    private readonly audit: AuditTrail,
     private readonly metrics: TaskMetrics,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -63,6 +65,16 @@ export class AgentTasksService {
     });
     this.metrics.claims.inc({ result: task ? 'claimed' : 'empty' });
     if (!task) return null;
+    await this.audit.record({
+      actor: agent.sub,
+      role: agent.role,
+      action: 'task.claim',
+      decision: 'allowed',
+      success: true,
+      task_id: task.id,
+      phase: task.phase,
+      details: { attempt: task.attempts, capabilities: request.capabilities ?? [] },
+    });
     const allowedTools = this.workflows.allowedTools(this.workflows.of(task), task.phase);
     this.events.publish('task.claimed', {
       task_id: task.id,
@@ -110,9 +122,8 @@ export class AgentTasksService {
       artifacts: mergedArtifacts(task, submitted),
       approvals: approvedGates(task, task.phase),
     });
-    this.recordDecision(task, agent, decision);
-
     if (!decision.allowed) {
+      await this.recordDecision(task, agent, decision, submitted);
       const body = this.describe(decision, task.phase);
       if (key) {
         const stored: StoredTransition = { fingerprint: print, body, token_version: task.token_version };
@@ -167,6 +178,7 @@ export class AgentTasksService {
       }
       throw err;
     }
+    await this.recordDecision(task, agent, decision, submitted);
     this.events.publish('task.transitioned', {
       task_id: task.id,
       actor: agent.sub,
@@ -188,6 +200,17 @@ export class AgentTasksService {
     const decision = decideCompletion(workflow, {
       phase: task.phase,
       artifacts: mergedArtifacts(task, artifacts),
+    });
+    await this.audit.record({
+      actor: agent.sub,
+      role: agent.role,
+      action: 'task.complete',
+      decision: decision.allowed ? 'allowed' : 'blocked',
+      success: decision.allowed,
+      task_id: task.id,
+      phase: task.phase,
+      blockers: decision.blockers,
+      details: { warnings: decision.warnings, artifacts: Object.keys(artifacts), mode: decision.mode },
     });
     if (!decision.allowed) {
       this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'blocked' });
@@ -231,6 +254,7 @@ export class AgentTasksService {
     const next = await this.state.mutateTask(task.id, (current) =>
       machine.release(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs }, this.clock),
     );
+    await this.auditAttemptEnd(agent, 'task.release', next, null);
     this.events.publish(next.status === 'failed' ? 'task.failed' : 'task.released', {
       task_id: task.id,
       actor: agent.sub,
@@ -249,6 +273,7 @@ export class AgentTasksService {
     const next = await this.state.mutateTask(task.id, (current) =>
       machine.fail(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs, reason }, this.clock),
     );
+    await this.auditAttemptEnd(agent, 'task.fail', next, reason);
     this.events.publish('task.failed', {
       task_id: task.id,
       actor: agent.sub,
@@ -298,7 +323,50 @@ export class AgentTasksService {
     };
   }
 
-  private recordDecision(task: Task, agent: AccessClaims, decision: TransitionDecision): void {
+  private auditAttemptEnd(
+    agent: AccessClaims,
+    action: string,
+    task: Task,
+    reason: string | null,
+  ): Promise<unknown> {
+    return this.audit.record({
+      actor: agent.sub,
+      role: agent.role,
+      action,
+      decision: 'allowed',
+      success: true,
+      task_id: task.id,
+      phase: task.phase,
+      reason,
+      details: { status: task.status, attempts: task.attempts, retry_not_before: task.retry_not_before },
+    });
+  }
+
+  /** Audit entry (awaited: durable before the answer), metrics and gate events of one decision. */
+  private async recordDecision(
+    task: Task,
+    agent: AccessClaims,
+    decision: TransitionDecision,
+    submitted: Record<string, unknown>,
+  ): Promise<void> {
+    await this.audit.record({
+      actor: agent.sub,
+      role: agent.role,
+      action: 'task.transition',
+      decision: decision.allowed ? 'allowed' : 'blocked',
+      success: decision.allowed,
+      task_id: task.id,
+      phase: decision.from,
+      blockers: decision.blockers,
+      details: {
+        to: decision.to,
+        gate: decision.gate ?? null,
+        mode: decision.mode,
+        warnings: decision.warnings,
+        would_block: decision.would_block,
+        artifacts: Object.keys(submitted),
+      },
+    });
     const result = decision.allowed ? 'allowed' : 'blocked';
     this.metrics.transitions.inc({ from: decision.from, to: decision.to, result });
     if (decision.gate) {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/domain/clock.js';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
 import { StateRepository } from '../state/state.repository.js';
 import { TaskMetrics } from './task-metrics.js';
@@ -22,6 +23,7 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly state: StateRepository,
     private readonly events: EventBus,
+    private readonly audit: AuditTrail,
     private readonly metrics: TaskMetrics,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -48,6 +50,16 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdo
         retryBackoffMs: this.config.values.tasks.retry_backoff_seconds * 1000,
       });
       for (const task of expired) {
+        await this.audit.record({
+          actor: 'system',
+          role: 'system',
+          action: 'task.lease_expired',
+          decision: 'n/a',
+          success: true,
+          task_id: task.id,
+          phase: task.phase,
+          details: { status: task.status, attempts: task.attempts, retry_not_before: task.retry_not_before },
+        });
         this.metrics.leasesExpired.inc();
         this.events.publish(task.status === 'failed' ? 'task.failed' : 'task.lease_expired', {
           task_id: task.id,

@@ -4,6 +4,7 @@ import { Clock } from '../common/domain/clock.js';
 import { InvalidInputError, NotFoundError } from '../common/domain/domain-error.js';
 import { IdGenerator } from '../common/domain/ids.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
 import { StateRepository } from '../state/state.repository.js';
 import { WorkflowRegistry } from '../workflow/workflow.registry.js';
@@ -23,6 +24,7 @@ export class OperatorTasksService {
     private readonly registry: WorkflowRegistry,
     private readonly workflows: TaskWorkflows,
     private readonly events: EventBus,
+    private readonly audit: AuditTrail,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
@@ -45,6 +47,21 @@ export class OperatorTasksService {
       { clock: this.clock, ids: this.ids },
     );
     const stored = await this.state.createTask(task);
+    await this.audit.record({
+      actor: operator.sub,
+      role: operator.role,
+      action: 'task.create',
+      decision: 'allowed',
+      success: true,
+      task_id: stored.id,
+      phase: stored.phase,
+      details: {
+        title: stored.title,
+        workflow: stored.workflow,
+        dependencies: stored.dependencies,
+        priority: stored.priority,
+      },
+    });
     this.events.publish('task.created', {
       task_id: stored.id,
       actor: operator.sub,
@@ -79,6 +96,16 @@ export class OperatorTasksService {
     const task = await this.state.mutateTask(id, (current) =>
       machine.cancel(current, { actor: operator.sub, reason }, this.clock),
     );
+    await this.audit.record({
+      actor: operator.sub,
+      role: operator.role,
+      action: 'task.cancel',
+      decision: 'allowed',
+      success: true,
+      task_id: id,
+      phase: task.phase,
+      reason: reason ?? null,
+    });
     this.events.publish('task.cancelled', {
       task_id: id,
       actor: operator.sub,
@@ -116,6 +143,17 @@ export class OperatorTasksService {
         this.clock,
       ),
     );
+    await this.audit.record({
+      actor: operator.sub,
+      role: operator.role,
+      action: decision === 'approved' ? 'task.approve' : 'task.reject',
+      decision: 'allowed',
+      success: true,
+      task_id: id,
+      phase: gate.phase,
+      reason: comment ?? null,
+      details: { gate: gateId },
+    });
     this.events.publish(decision === 'approved' ? 'gate.approved' : 'gate.rejected', {
       task_id: id,
       actor: operator.sub,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ForbiddenError, UnauthorizedError } from '../common/domain/domain-error.js';
 import { type AccessClaims, type PhaseClaims } from '../auth/domain/token-claims.js';
+import { AuthFailures } from '../auth/auth-failures.js';
 import { TokenService } from '../auth/token.service.js';
 import { type Task } from './domain/task.model.js';
 
@@ -10,7 +11,10 @@ import { type Task } from './domain/task.model.js';
  */
 @Injectable()
 export class PhaseTokenService {
-  constructor(private readonly tokens: TokenService) {}
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly failures: AuthFailures,
+  ) {}
 
   issue(task: Task, allowedTools: readonly string[]): string {
     if (!task.holder) throw new Error(`phase token requested for unheld task ${task.id}`);
@@ -38,6 +42,20 @@ export class PhaseTokenService {
     bearer: AccessClaims,
     task: Task,
     { checkVersion = true } = {},
+  ): PhaseClaims {
+    try {
+      return this.check(token, bearer, task, checkVersion);
+    } catch (err) {
+      this.failures.refused({ actor: bearer.sub, role: bearer.role, err, task_id: task.id });
+      throw err;
+    }
+  }
+
+  private check(
+    token: string | undefined,
+    bearer: AccessClaims,
+    task: Task,
+    checkVersion: boolean,
   ): PhaseClaims {
     const claims = this.verifySignature(token);
     if (claims.sub !== bearer.sub) {

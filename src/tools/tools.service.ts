@@ -3,6 +3,7 @@ import { Clock } from '../common/domain/clock.js';
 import { DomainError, ForbiddenError } from '../common/domain/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
 import { AgentTasksService } from '../tasks/agent-tasks.service.js';
 import { PhaseTokenService } from '../tasks/phase-token.service.js';
@@ -27,6 +28,7 @@ export class ToolsService {
     private readonly workflows: TaskWorkflows,
     @Inject(ToolRegistry) private readonly registry: ToolRegistry,
     private readonly events: EventBus,
+    private readonly audit: AuditTrail,
     private readonly metrics: ToolMetrics,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -35,6 +37,7 @@ export class ToolsService {
   async authorize(agent: AccessClaims, request: ToolRequestDto): Promise<ToolDecisionDto> {
     const { task, workflow } = await this.context(agent, request);
     const decision = this.decide(agent, task, workflow, request);
+    await this.auditCall(agent, task, request, 'tool.authorize', decision);
     return view(decision);
   }
 
@@ -48,6 +51,7 @@ export class ToolsService {
     const { task, workflow } = await this.context(agent, request);
     const decision = this.decide(agent, task, workflow, request);
     if (!decision.allowed) {
+      await this.auditCall(agent, task, request, 'tool.execute', decision);
       throw new ForbiddenError('tool_forbidden', decision.reason, {
         phase: decision.phase,
         tool: decision.tool,
@@ -56,42 +60,75 @@ export class ToolsService {
     }
     const label = this.toolLabel(workflow, task.phase, request.tool_name);
     const started = this.clock.now();
+    let outcome:
+      { ok: true; result: object; duration: number } | { ok: false; error: unknown; duration: number };
     try {
       const execution = await this.registry.execute(request.tool_name, request.args ?? {}, {
         allowShellOperators: this.allowsShellOperators(workflow, task.phase, request.tool_name),
       });
-      this.metrics.duration.observe({ tool: label, outcome: 'ok' }, execution.duration_ms / 1000);
-      this.events.publish('tool.executed', {
-        task_id: task.id,
-        actor: agent.sub,
-        data: {
-          tool: request.tool_name,
-          phase: task.phase,
-          outcome: 'ok',
-          duration_ms: execution.duration_ms,
-        },
-      });
-      return {
-        result: execution.result,
-        logged: true,
-        duration_ms: execution.duration_ms,
-        phase: task.phase,
-      };
-    } catch (err) {
-      const duration = this.clock.now() - started;
-      this.metrics.duration.observe({ tool: label, outcome: 'error' }, duration / 1000);
-      this.events.publish('tool.executed', {
-        task_id: task.id,
-        actor: agent.sub,
-        data: {
-          tool: request.tool_name,
-          phase: task.phase,
-          outcome: err instanceof DomainError ? err.code : 'error',
-          duration_ms: duration,
-        },
-      });
-      throw err;
+      outcome = { ok: true, result: execution.result, duration: execution.duration_ms };
+    } catch (error) {
+      outcome = { ok: false, error, duration: this.clock.now() - started };
     }
+    const code = outcome.ok ? 'ok' : outcome.error instanceof DomainError ? outcome.error.code : 'error';
+    this.metrics.duration.observe(
+      { tool: label, outcome: outcome.ok ? 'ok' : 'error' },
+      outcome.duration / 1000,
+    );
+    await this.auditCall(agent, task, request, 'tool.execute', decision, {
+      success: outcome.ok,
+      duration_ms: outcome.duration,
+      outcome: code,
+      reason: outcome.ok
+        ? null
+        : outcome.error instanceof Error
+          ? outcome.error.message
+          : String(outcome.error),
+      exit_code: outcome.ok ? ((outcome.result as { exit_code?: unknown }).exit_code ?? null) : null,
+    });
+    this.events.publish('tool.executed', {
+      task_id: task.id,
+      actor: agent.sub,
+      data: { tool: request.tool_name, phase: task.phase, outcome: code, duration_ms: outcome.duration },
+    });
+    if (!outcome.ok) throw outcome.error;
+    return { result: outcome.result, logged: true, duration_ms: outcome.duration, phase: task.phase };
+  }
+
+  /** One durable audit entry per decision or execution, awaited before the answer. */
+  private auditCall(
+    agent: AccessClaims,
+    task: Task,
+    request: ToolRequestDto,
+    action: 'tool.authorize' | 'tool.execute',
+    decision: ToolDecision,
+    execution?: {
+      success: boolean;
+      duration_ms: number;
+      outcome: string;
+      reason: string | null;
+      exit_code: unknown;
+    },
+  ): Promise<unknown> {
+    return this.audit.record({
+      actor: agent.sub,
+      role: agent.role,
+      action,
+      decision: decision.allowed ? 'allowed' : 'denied',
+      success: execution ? execution.success : decision.allowed,
+      task_id: task.id,
+      phase: task.phase,
+      tool: request.tool_name,
+      args: request.args ?? {},
+      reason: execution?.reason ?? decision.reason,
+      duration_ms: execution?.duration_ms ?? null,
+      details: {
+        rule: decision.rule ?? null,
+        mode: decision.mode,
+        would_deny: decision.would_deny,
+        ...(execution ? { outcome: execution.outcome, exit_code: execution.exit_code } : {}),
+      },
+    });
   }
 
   private async context(

@@ -31,6 +31,22 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+/** Every child this test file started and that has not exited; killed after the file (see e2e-setup). */
+const running = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  return child;
+}
+
+/** Kills whatever a test left running, so no server outlives its test file. */
+export async function killAllChildren(): Promise<void> {
+  const exits = [...running].map((child) => new Promise((r) => child.once('exit', r)));
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.all(exits);
+}
+
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'orch-e2e-'));
 }
@@ -53,11 +69,13 @@ export function runCli(
   options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd ?? tempDir(),
-      env: options.env ?? baseEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = track(
+      spawn(process.execPath, [CLI, ...args], {
+        cwd: options.cwd ?? tempDir(),
+        env: options.env ?? baseEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -81,11 +99,13 @@ export function runCli(
 export function startServer(options: ServerOptions = {}): Promise<ServerProcess> {
   const dir = options.dir ?? tempDir();
   if (options.configYaml !== undefined) writeFileSync(join(dir, 'orchestrator.yaml'), options.configYaml);
-  const child = spawn(process.execPath, [CLI, 'serve', ...(options.args ?? [])], {
-    cwd: dir,
-    env: baseEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = track(
+    spawn(process.execPath, [CLI, 'serve', ...(options.args ?? [])], {
+      cwd: dir,
+      env: baseEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   let buffered = '';
