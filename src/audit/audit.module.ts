@@ -6,7 +6,6 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { Clock } from '../common/domain/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { SigningSecret } from '../config/signing-secret.js';
@@ -23,15 +22,10 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly store: AuditStore,
     private readonly registry: HealthRegistry,
-    private readonly health: HealthIndicatorService,
   ) {}
 
   onModuleInit(): void {
-    this.registry.register('audit', async () => {
-      const { status, backend, details } = await this.store.health();
-      const check = this.health.check('audit');
-      return status === 'up' ? check.up({ backend, ...details }) : check.down({ backend, ...details });
-    });
+    this.registry.registerStore('audit', () => this.store.health());
   }
 
   async onApplicationShutdown(): Promise<void> {

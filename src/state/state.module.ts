@@ -6,7 +6,6 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config.js';
 import { HealthRegistry } from '../health/health-registry.js';
 import { openStateRepository } from './open-state-repository.js';
@@ -18,15 +17,10 @@ export class StateLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly state: StateRepository,
     private readonly registry: HealthRegistry,
-    private readonly health: HealthIndicatorService,
   ) {}
 
   onModuleInit(): void {
-    this.registry.register('state_store', async () => {
-      const { status, backend, details } = await this.state.health();
-      const check = this.health.check('state_store');
-      return status === 'up' ? check.up({ backend, ...details }) : check.down({ backend, ...details });
-    });
+    this.registry.registerStore('state_store', () => this.state.health());
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -34,7 +34,7 @@ export interface ServerProcess {
 /** Every child this test file started and that has not exited; killed after the file (see e2e-setup). */
 const running = new Set<ChildProcess>();
 
-function track(child: ChildProcess): ChildProcess {
+function track<T extends ChildProcess>(child: T): T {
   running.add(child);
   child.on('exit', () => running.delete(child));
   return child;
