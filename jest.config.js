@@ -6,6 +6,9 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  // E2E tests start real server processes: seconds are normal on a loaded machine, minutes are a hang.
+  // (Jest reads testTimeout only at the top level, not per project.)
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
@@ -13,8 +16,6 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/e2e-setup.ts'],
-      // Each test starts real server processes; a few seconds is normal, minutes is a hang.
-      testTimeout: 30_000,
     },
   ],
 };
