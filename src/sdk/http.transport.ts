@@ -1,0 +1,98 @@
+import { type ErrorBody, errorFromResponse, OrchestratorUnavailableError } from './errors.js';
+import {
+  backoffMs,
+  parseRetryAfter,
+  RETRYABLE_STATUSES,
+  type RetryOptions,
+  retrySettings,
+} from './retry.policy.js';
+
+export interface TransportOptions {
+  baseUrl: string;
+  accessToken: string;
+  fetch?: typeof fetch;
+  retry?: RetryOptions;
+  /** Per-attempt timeout in ms (default 30 000). */
+  timeoutMs?: number;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Only calls that are safe to repeat set this (see docs/AGENT_SDK.md "Retries"). */
+  retryable: boolean;
+}
+
+export interface HttpResult<T> {
+  status: number;
+  body: T;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** JSON over HTTP with the access token, typed errors, and retries for the calls that allow them. */
+export class HttpTransport {
+  private readonly settings;
+  private readonly fetchFn: typeof fetch;
+  readonly baseUrl: string;
+
+  constructor(private readonly options: TransportOptions) {
+    this.settings = retrySettings(options.retry);
+    this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  async call<T>(method: string, path: string, options: CallOptions): Promise<HttpResult<T>> {
+    const attempts = options.retryable ? this.settings.retries + 1 : 1;
+    let last: OrchestratorUnavailableError | undefined;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) {
+        const wait = last?.retryAfterMs ?? backoffMs(attempt - 1, this.settings);
+        await sleep(Math.min(wait, this.settings.maxDelayMs));
+      }
+      try {
+        return await this.once<T>(method, path, options);
+      } catch (error) {
+        if (!(error instanceof OrchestratorUnavailableError)) throw error;
+        last = error;
+      }
+    }
+    throw last!;
+  }
+
+  private async once<T>(method: string, path: string, options: CallOptions): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.accessToken}`,
+      accept: 'application/json',
+      ...options.headers,
+    };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchFn(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+      text = await response.text();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new OrchestratorUnavailableError(`cannot reach ${this.baseUrl}: ${reason}`, 'network_error', 0);
+    }
+    let body: unknown = null;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = { message: text.slice(0, 500) };
+      }
+    }
+    if (response.ok) return { status: response.status, body: body as T };
+    const retryAfter = RETRYABLE_STATUSES.has(response.status)
+      ? parseRetryAfter(response.headers.get('retry-after'))
+      : undefined;
+    throw errorFromResponse(response.status, (body ?? {}) as ErrorBody, retryAfter);
+  }
+}
