@@ -1,0 +1,291 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { tempDir } from './support/server-process.js';
+
+/**
+ * Static checks of the deployment artifacts: there is no Docker engine or cluster in CI, so
+ * every manifest is parsed and checked here, and the real linters (promtool, systemd-analyze,
+ * nginx -t) run on the files users copy.
+ */
+const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+
+function filesUnder(dir: string, pattern: RegExp): string[] {
+  return readdirSync(join(ROOT, dir), { recursive: true })
+    .map((f) => join(dir, String(f)))
+    .filter((f) => pattern.test(f) && statSync(join(ROOT, f)).isFile())
+    .sort();
+}
+
+type Doc = Record<string, unknown> & {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: unknown;
+};
+
+/** The part of a Deployment these checks read. */
+interface DeploymentSpec {
+  replicas: number;
+  strategy: { type: string };
+  template: {
+    spec: {
+      securityContext: { runAsNonRoot?: boolean };
+      containers: Array<{
+        livenessProbe: { httpGet: { path: string } };
+        readinessProbe: { httpGet: { path: string } };
+        securityContext: unknown;
+        resources: { requests?: unknown; limits?: unknown };
+        volumeMounts: Array<{ mountPath: string }>;
+      }>;
+      volumes: Array<{ persistentVolumeClaim?: { claimName: string } }>;
+    };
+  };
+}
+
+function parseYamlFile(file: string): Doc[] {
+  const docs = parseAllDocuments(readFileSync(join(ROOT, file), 'utf8'));
+  for (const d of docs) if (d.errors.length) throw new Error(`${file}: ${d.errors[0].message}`);
+  return docs.map((d) => d.toJS() as Doc).filter((d) => d !== null);
+}
+
+/** Runs a tool; a missing binary fails loudly with the Debian package to install. */
+function run(cmd: string, args: string[], debianPackage: string): { code: number; output: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
+    throw new Error(
+      `${cmd} is not installed: apt-get install ${debianPackage} (scripts/ensure-test-deps.sh)`,
+    );
+  }
+  return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+}
+
+const YAML_FILES = [
+  ...filesUnder('k8s', /\.ya?ml$/),
+  ...filesUnder('deploy', /\.ya?ml$/),
+  'docker-compose.yml',
+];
+const K8S_FILES = filesUnder('k8s', /\.ya?ml$/);
+const k8sDocs = K8S_FILES.flatMap((file) => parseYamlFile(file).map((doc) => ({ file, doc })));
+const objects = k8sDocs.filter(({ doc }) => doc.kind !== 'Kustomization');
+const baseDeployment = objects.find(
+  ({ file, doc }) => doc.kind === 'Deployment' && !file.includes('overlays'),
+)?.doc;
+
+describe('YAML under k8s/ and deploy/', () => {
+  it.each(YAML_FILES)('%s parses', (file) => {
+    expect(parseYamlFile(file).length).toBeGreaterThan(0);
+  });
+
+  it('finds the manifests (a rename would silently shrink these checks)', () => {
+    expect(YAML_FILES.length).toBeGreaterThanOrEqual(12);
+    expect(objects.map(({ doc }) => doc.kind)).toEqual(
+      expect.arrayContaining([
+        'Namespace',
+        'ConfigMap',
+        'Secret',
+        'Deployment',
+        'Service',
+        'Ingress',
+        'PersistentVolumeClaim',
+        'PodDisruptionBudget',
+      ]),
+    );
+  });
+
+  it.each(objects.map(({ file, doc }) => [`${file} ${doc.kind}`, doc] as const))(
+    '%s has apiVersion, kind, metadata.name and namespace',
+    (_, doc) => {
+      expect(doc.apiVersion).toEqual(expect.any(String));
+      expect(doc.kind).toEqual(expect.any(String));
+      expect(doc.metadata?.name).toEqual(expect.any(String));
+      if (doc.kind !== 'Namespace') expect(doc.metadata?.namespace).toBe('orchestrator');
+    },
+  );
+
+  it('every kustomization lists files that exist', () => {
+    for (const { file, doc } of k8sDocs.filter(({ doc }) => doc.kind === 'Kustomization')) {
+      const dir = join(ROOT, file, '..');
+      const listed = [
+        ...((doc.resources as string[] | undefined) ?? []),
+        ...((doc.patches as Array<{ path: string }> | undefined) ?? []).map((p) => p.path),
+      ];
+      for (const entry of listed) expect(() => statSync(join(dir, entry))).not.toThrow();
+    }
+  });
+
+  it('the base Deployment: 1 replica, health probes, locked-down security context, the PVC', () => {
+    const spec = baseDeployment!.spec as DeploymentSpec;
+    // The file store's lock admits one owner; more replicas would fail readiness.
+    expect(spec.replicas).toBe(1);
+    expect(spec.strategy.type).toBe('Recreate');
+    const pod = spec.template.spec;
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    const [container] = pod.containers;
+    expect(container.livenessProbe.httpGet.path).toBe('/health/live');
+    expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.resources.requests).toBeDefined();
+    expect(container.resources.limits).toBeDefined();
+    const claim = pod.volumes.find((v) => v.persistentVolumeClaim)?.persistentVolumeClaim?.claimName;
+    expect(claim).toBe('orchestrator-state');
+    expect(
+      objects.some(({ doc }) => doc.kind === 'PersistentVolumeClaim' && doc.metadata?.name === claim),
+    ).toBe(true);
+    // A read-only root needs every written path mounted.
+    const mounts = container.volumeMounts.map((m) => m.mountPath);
+    expect(mounts).toEqual(
+      expect.arrayContaining(['/var/lib/orchestrator', '/var/log/orchestrator', '/tmp']),
+    );
+  });
+
+  it('the ConfigMap holds a config whose writable paths are mounted volumes', () => {
+    const cm = objects.find(({ doc }) => doc.kind === 'ConfigMap')!.doc;
+    const config = parseAllDocuments((cm.data as Record<string, string>)['orchestrator.yaml'])[0].toJS();
+    expect(config.state.state_file).toMatch(/^\/var\/lib\/orchestrator\//);
+    expect(config.audit.audit_file).toMatch(/^\/var\/(lib|log)\/orchestrator\//);
+  });
+
+  it('the Ingress does not buffer the SSE stream', () => {
+    const ingress = objects.find(({ doc }) => doc.kind === 'Ingress')!.doc;
+    const annotations = ingress.metadata?.annotations ?? {};
+    expect(annotations['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(60);
+  });
+
+  it('the example Secret holds no real secret', () => {
+    const secret = objects.find(({ doc }) => doc.kind === 'Secret')!.doc;
+    expect(JSON.stringify(secret)).toContain('REPLACE');
+  });
+});
+
+describe('Prometheus alert rules', () => {
+  it('promtool check rules accepts deploy/prometheus/alerts.yml', () => {
+    const r = run('promtool', ['check', 'rules', join(ROOT, 'deploy/prometheus/alerts.yml')], 'prometheus');
+    expect(r.output).toContain('SUCCESS');
+    expect(r.code).toBe(0);
+  });
+
+  it('alerts use the metric names the server exports', () => {
+    const text = readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8');
+    for (const needle of [
+      'alert: OrchestratorDown',
+      'alert: HighErrorRate',
+      'http_requests_total{status=~"5.."}',
+      'orchestrator_tasks{status="claimed"}',
+      'orchestrator_leases_expired_total',
+      'orchestrator_transitions_total{result="blocked"}',
+    ])
+      expect(text).toContain(needle);
+  });
+});
+
+describe('systemd unit', () => {
+  const unitFile = join(ROOT, 'deploy/systemd/orchestrator.service');
+  const keys = new Map<string, string[]>();
+  for (const line of readFileSync(unitFile, 'utf8').split('\n')) {
+    const m = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (m) keys.set(m[1], [...(keys.get(m[1]) ?? []), m[2]]);
+  }
+
+  it('systemd-analyze verify accepts it', () => {
+    // verify resolves ExecStart's binary; copy the unit so the check does not depend on cwd.
+    const dir = tempDir();
+    copyFileSync(unitFile, join(dir, 'orchestrator.service'));
+    const r = run('systemd-analyze', ['verify', join(dir, 'orchestrator.service')], 'systemd');
+    // Messages about *other* units (the host's) are not ours to fix; ours must be clean.
+    const ours = r.output.split('\n').filter((l) => l.includes('orchestrator.service'));
+    expect(ours).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
+  it('notify readiness from a helper process, the real command and the guide hardening', () => {
+    expect(keys.get('Type')).toEqual(['notify']);
+    expect(keys.get('NotifyAccess')).toEqual(['all']);
+    expect(keys.get('EnvironmentFile')).toEqual(['/etc/orchestrator/env']);
+    expect(keys.get('ExecStart')?.[0]).toBe(
+      '/usr/bin/node /opt/orchestrator/dist/cli/main.js serve --config /etc/orchestrator/orchestrator.yaml',
+    );
+    for (const [key, value] of [
+      ['NoNewPrivileges', 'true'],
+      ['PrivateTmp', 'true'],
+      ['ProtectSystem', 'strict'],
+      ['ProtectHome', 'true'],
+      ['ReadWritePaths', '/var/lib/orchestrator /var/log/orchestrator'],
+      ['Restart', 'always'],
+    ])
+      expect([key, keys.get(key)]).toEqual([key, [value]]);
+  });
+});
+
+describe('nginx site', () => {
+  it('nginx -t accepts it with a test certificate and a loopback upstream', () => {
+    const dir = tempDir();
+    const key = join(dir, 'tls.key');
+    const crt = join(dir, 'tls.crt');
+    const cert = run(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        crt,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+      ],
+      'openssl',
+    );
+    expect(cert.code).toBe(0);
+    const site = readFileSync(join(ROOT, 'deploy/nginx/orchestrator.conf'), 'utf8');
+    expect(site).toMatch(/least_conn;/);
+    expect(site).toMatch(
+      /location = \/api\/v1\/events\/stream \{[^}]*proxy_buffering off;[^}]*proxy_read_timeout 1h;/,
+    );
+    expect(site).toMatch(/location \/api\/ \{[^}]*limit_req zone=orchestrator_api/);
+    // Only the certificate paths and listen addresses change: nothing binds during -t, but the
+    // test must not depend on /etc/ssl or privileged ports.
+    const testSite = site
+      .replace('/etc/ssl/certs/orchestrator.crt', crt)
+      .replace('/etc/ssl/private/orchestrator.key', key)
+      .replace('listen 80;', 'listen 127.0.0.1:18080;')
+      .replace('listen 443 ssl http2;', 'listen 127.0.0.1:18443 ssl http2;');
+    expect(testSite).not.toContain('/etc/ssl');
+    // Upstream servers (not `server {` blocks) must be loopback-only.
+    const upstreams = [...testSite.matchAll(/^\s*server ([^{\s]\S*)/gm)].map((m) => m[1]);
+    expect(upstreams).toEqual(['127.0.0.1:8000']);
+    writeFileSync(join(dir, 'site.conf'), testSite);
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      [
+        `pid ${dir}/nginx.pid;`,
+        `error_log ${dir}/error.log;`,
+        'events {}',
+        'http {',
+        `  access_log off;`,
+        `  client_body_temp_path ${dir}/body;`,
+        `  proxy_temp_path ${dir}/proxy;`,
+        `  include ${dir}/site.conf;`,
+        '}',
+      ].join('\n'),
+    );
+    const r = run(
+      'nginx',
+      ['-t', '-p', `${dir}/`, '-e', `${dir}/error.log`, '-c', join(dir, 'nginx.conf')],
+      'nginx',
+    );
+    expect(r.output).toContain('test is successful');
+    expect(r.code).toBe(0);
+  });
+});
