@@ -3,6 +3,11 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { disposeServer, startServer, type ServerProcess } from './support/server-process.js';
 
+interface OpenApiOperation {
+  responses: Record<string, { content?: Record<string, unknown> }>;
+  security?: unknown[];
+}
+
 describe('service endpoints of a running server', () => {
   let server: ServerProcess;
 
@@ -62,6 +67,27 @@ describe('service endpoints of a running server', () => {
       expect.arrayContaining(['/', '/health', '/health/live', '/health/ready', '/metrics']),
     );
     expect(Object.values(doc.components.securitySchemes).map((s) => s.scheme)).toContain('bearer');
+    const publicPaths = new Set(['/', '/health', '/health/live', '/health/ready', '/metrics']);
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(operations as Record<string, OpenApiOperation>)) {
+        const ok = op.responses['200'] ?? op.responses['201'];
+        expect(`${method} ${path}: ${ok?.content ? 'documented' : 'undocumented'}`).toBe(
+          `${method} ${path}: documented`,
+        );
+        const secured = (op.security ?? []).length > 0;
+        expect(`${method} ${path}: ${secured ? 'bearer' : 'public'}`).toBe(
+          `${method} ${path}: ${publicPaths.has(path) ? 'public' : 'bearer'}`,
+        );
+      }
+    }
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/tasks/claim',
+        '/api/v1/tasks/transition',
+        '/api/v1/tools/authorize',
+        '/api/v1/audit/verify',
+      ]),
+    );
     const ui = await fetch(`${server.url}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

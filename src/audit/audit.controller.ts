@@ -1,21 +1,25 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators.js';
 import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
 import { AuditStore } from './audit.store.js';
 import { type AuditStats } from './domain/audit-stats.js';
 import { type AuditVerifyReport } from './domain/audit-verify.js';
 import {
+  AuditCountsDto,
   AuditEntryDto,
   AuditPageDto,
   AuditQueryDto,
   AuditRecentQueryDto,
+  AuditStatsDto,
   AuditStatsQueryDto,
+  AuditVerifyDto,
 } from './dto/audit.dto.js';
 
 @ApiTags('audit')
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
 @Roles('operator')
+@ApiExtraModels(AuditCountsDto)
 @Controller('api/v1/audit')
 export class AuditController {
   constructor(private readonly audit: AuditStore) {}
@@ -36,12 +40,14 @@ export class AuditController {
 
   @Get('stats')
   @ApiOperation({ summary: 'Totals, success rate, and counts by tool, phase, decision and action' })
+  @ApiOkResponse({ type: AuditStatsDto })
   stats(@Query() query: AuditStatsQueryDto): Promise<AuditStats> {
     return this.audit.stats(query);
   }
 
   @Get('verify')
   @ApiOperation({ summary: 'Walk the hash chain over every retained file; report the first break' })
+  @ApiOkResponse({ type: AuditVerifyDto })
   verify(): Promise<AuditVerifyReport> {
     return this.audit.verify();
   }

@@ -30,6 +30,10 @@ export class EventsController {
     summary: 'Server-Sent Events; resumes after Last-Event-ID; a comment heartbeat every 15 s',
   })
   @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description: 'An event stream: `id`, `event` (the type) and `data` (the event as JSON)',
+    schema: { type: 'string' },
+  })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Replay events after this id first' })
   stream(
     @Req() request: FastifyRequest,

@@ -97,3 +97,59 @@ export class AuditPageDto {
   @ApiProperty({ type: [AuditEntryDto] }) entries!: AuditEntryDto[];
   @ApiProperty({ nullable: true, type: String }) next_cursor!: string | null;
 }
+
+export class AuditCountsDto {
+  @ApiProperty() total!: number;
+  @ApiProperty() successes!: number;
+  @ApiProperty() failures!: number;
+}
+
+export class AuditStatsDto extends AuditCountsDto {
+  @ApiProperty({ nullable: true, type: Number, description: 'successes / total; null without entries' })
+  success_rate!: number | null;
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/AuditCountsDto' } })
+  by_tool!: Record<string, AuditCountsDto>;
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/AuditCountsDto' } })
+  by_phase!: Record<string, AuditCountsDto>;
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/AuditCountsDto' } })
+  by_decision!: Record<string, AuditCountsDto>;
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/AuditCountsDto' } })
+  by_action!: Record<string, AuditCountsDto>;
+  @ApiProperty({ nullable: true, type: Number }) first_seq!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) last_seq!: number | null;
+  @ApiProperty({ nullable: true, type: String }) since!: string | null;
+  @ApiProperty({ nullable: true, type: String }) until!: string | null;
+}
+
+export class AuditBreakDto {
+  @ApiProperty({ description: 'The seq missing or damaged' }) seq!: number;
+  @ApiProperty() file!: string;
+  @ApiProperty({ description: '1-based line in file' }) line!: number;
+  @ApiProperty({ example: 'prev_hash_mismatch' }) reason!: string;
+  @ApiProperty() message!: string;
+}
+
+export class AuditVerifyDto {
+  @ApiProperty() valid!: boolean;
+  @ApiProperty({ description: 'Entries checked (up to the break, if any)' }) entries!: number;
+  @ApiProperty() files!: number;
+  @ApiProperty({ nullable: true, type: Number }) first_seq!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) last_seq!: number | null;
+  @ApiProperty({ nullable: true, type: String }) last_hash!: string | null;
+  @ApiProperty({ description: '0 when the chain starts at genesis; else the last seq retention deleted' })
+  starts_after_seq!: number;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'Torn lines vouched for by audit.recover entries',
+  })
+  recovered!: unknown[];
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description: 'A torn last line not yet recovered',
+  })
+  torn_tail!: unknown;
+  @ApiPropertyOptional({ type: AuditBreakDto }) first_broken?: AuditBreakDto;
+}
