@@ -241,11 +241,7 @@ export class AgentTasksService {
     const next = await this.state.mutateTask(task.id, (current) =>
       machine.heartbeat(current, { agentId: agent.sub, leaseMs: this.leaseMs }, this.clock),
     );
-    this.events.publish('task.heartbeat', {
-      task_id: task.id,
-      actor: agent.sub,
-      data: { lease_expires_at: next.lease_expires_at },
-    });
+    // No event per heartbeat: they are frequent and would push real changes out of the history.
     return leaseView(next);
   }
 

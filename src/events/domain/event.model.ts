@@ -2,7 +2,6 @@
 export const EVENT_TYPES = [
   'task.created',
   'task.claimed',
-  'task.heartbeat',
   'task.lease_expired',
   'task.transitioned',
   'task.released',
