@@ -23,7 +23,12 @@ function configFor(path: string, defaultName: string | null = null): AppConfig {
 async function appWith(config: AppConfig): Promise<NestFastifyApplication> {
   @Global()
   @Module({
-    providers: [{ provide: AppConfig, useValue: config }, HealthRegistry, StatusRegistry],
+    providers: [
+      { provide: AppConfig, useValue: config },
+      HealthIndicatorService,
+      HealthRegistry,
+      StatusRegistry,
+    ],
     exports: [AppConfig, HealthRegistry, StatusRegistry],
   })
   class TestHostModule {}
