@@ -1,0 +1,123 @@
+import { createServer, type Server } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  CLI,
+  baseEnv,
+  disposeServer,
+  runCli,
+  startServer,
+  tempDir,
+  type ServerProcess,
+} from './support/server-process.js';
+
+/**
+ * docs/DEPLOYMENT.md quotes the server's start-up refusals; each quoted block must be what the
+ * built CLI prints (with `<…>` standing for the varying parts), and each refusal must be quoted.
+ */
+const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const doc = readFileSync(join(ROOT, 'docs/DEPLOYMENT.md'), 'utf8');
+const troubleshooting = doc.slice(doc.indexOf('## Troubleshooting'));
+const quoted = [...troubleshooting.matchAll(/```text\n([\s\S]*?)\n```/g)].map((m) => m[1]);
+
+function pattern(block: string): RegExp {
+  const parts = block.split(/<[^>\n]+>/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(parts.join('[^\\n]+?'));
+}
+
+const refusals: Record<string, string> = {};
+
+async function occupiedPort(): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+beforeAll(async () => {
+  const noSecret = { ...baseEnv({ NODE_ENV: 'production' }) };
+  delete noSecret.ORCHESTRATOR_JWT_SECRET;
+  refusals.secret = (await runCli(['serve'], { env: noSecret })).stderr;
+
+  const blocker = await occupiedPort();
+  const port = String((blocker.address() as { port: number }).port);
+  refusals.port = (await runCli(['serve'], { env: baseEnv({ ORCHESTRATOR_SERVER_PORT: port }) })).stderr;
+  blocker.close();
+
+  // Root may write anywhere, so as root the refusal is shown for `nobody` (setpriv, util-linux).
+  const ro = tempDir();
+  chmodSync(ro, 0o555);
+  const env = baseEnv({ ORCHESTRATOR_STATE_FILE: join(ro, 'state', 'state.json') });
+  const asUser =
+    process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+  const denied = spawnSync(
+    asUser[0] ?? process.execPath,
+    [...asUser.slice(1), ...(asUser.length ? [process.execPath] : []), CLI, 'serve'],
+    {
+      cwd: ro,
+      env,
+      encoding: 'utf8',
+      timeout: 15_000,
+    },
+  );
+  refusals.permission = denied.stderr;
+
+  const owner: ServerProcess = await startServer();
+  try {
+    refusals.locked = (await runCli(['serve'], { cwd: owner.dir })).stderr;
+  } finally {
+    await disposeServer(owner);
+  }
+
+  const dir = tempDir();
+  writeFileSync(join(dir, 'bad.yaml'), 'name: bad\nphases: 3\n');
+  refusals.workflow = (
+    await runCli(['serve'], { cwd: dir, env: baseEnv({ ORCHESTRATOR_WORKFLOW_FILE: join(dir, 'bad.yaml') }) })
+  ).stderr;
+}, 60_000);
+
+describe('docs/DEPLOYMENT.md troubleshooting messages', () => {
+  it('quotes five refusals', () => {
+    expect(quoted).toHaveLength(5);
+  });
+
+  it.each(['secret', 'port', 'permission', 'locked', 'workflow'])(
+    'the %s refusal is quoted verbatim',
+    (name) => {
+      const printed = refusals[name];
+      expect(printed).toMatch(/^orchestrator: /m);
+      const match = quoted.filter((block) => pattern(block).test(printed));
+      expect([name, match.length, printed]).toEqual([name, 1, printed]);
+    },
+  );
+
+  it('every quoted block is printed by one of the refusals', () => {
+    for (const block of quoted) {
+      expect([block, Object.values(refusals).some((p) => pattern(block).test(p))]).toEqual([block, true]);
+    }
+  });
+});
+
+describe('docs/DEPLOYMENT.md production config', () => {
+  it('is accepted by `config show` (paths moved into a temp dir)', () => {
+    const yaml = /<< 'YAML'\n([\s\S]*?)\nYAML\n/.exec(doc)?.[1];
+    expect(yaml).toBeDefined();
+    const dir = tempDir();
+    for (const sub of ['lib', 'log']) mkdirSync(join(dir, sub));
+    const file = join(dir, 'orchestrator.yaml');
+    writeFileSync(
+      file,
+      yaml!
+        .replaceAll('/var/lib/orchestrator', join(dir, 'lib'))
+        .replaceAll('/var/log/orchestrator', join(dir, 'log'))
+        .replaceAll('/opt/orchestrator', ROOT),
+    );
+    const r = spawnSync(process.execPath, [CLI, 'config', 'show', '--config', file], {
+      env: baseEnv({ NODE_ENV: 'production' }),
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(join(dir, 'lib', 'state.json'));
+  });
+});
