@@ -3,6 +3,9 @@
  *
  *   npm run build && node bench/run.mjs [--connections 50] [--duration 10] [--audit-fsync=off]
  *                                       [--scenarios ceiling,health,authorize,execute_read,snapshot,lifecycle,scaling]
+ *                                       [--sizes 1000,10000,100000] [--cpu-prof]
+ *
+ * --cpu-prof runs the server under `node --cpu-prof` and writes the profile to $TMPDIR/orchestrator-cpu-prof/.
  *
  * The server runs as `node dist/cli/main.js serve` (NODE_ENV=production, a random 64-hex secret, file
  * store and audit log in a temp dir, port 0). Its store is seeded offline with 10,000 queued tasks
@@ -39,6 +42,7 @@ function parseArgs(argv) {
     else if (flag === '--duration') opts.duration = Number(value());
     else if (flag === '--audit-fsync') opts.auditFsync = !['off', 'false', '0', 'no'].includes(value());
     else if (flag === '--scenarios') opts.scenarios = value().split(',').filter(Boolean);
+    else if (flag === '--cpu-prof') opts.cpuProf = true;
     else if (flag === '--sizes') opts.sizes = value().split(',').map(Number);
     else if (flag === '--help' || flag === '-h') {
       console.log(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]);
@@ -59,9 +63,11 @@ process.on('exit', () => {
 process.on('SIGINT', () => process.exit(130));
 
 /** Spawns `serve` in `dir`; resolves at the "listening" log line with the start-up time. */
+let cpuProfDir = null;
 function startServer(dir, env = {}) {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const flags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child = spawn(process.execPath, [...flags, CLI, 'serve'], {
     cwd: dir,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -110,7 +116,7 @@ function startServer(dir, env = {}) {
             async stop() {
               if (child.exitCode !== null || child.signalCode !== null) return;
               const exited = new Promise((r) => child.once('exit', r));
-              child.kill('SIGKILL');
+              child.kill(cpuProfDir ? 'SIGTERM' : 'SIGKILL'); // SIGTERM lets --cpu-prof write its profile
               await exited;
             },
           });
@@ -406,6 +412,7 @@ function table(rows, columns) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const want = (s) => opts.scenarios.includes(s);
+  if (opts.cpuProf) cpuProfDir = join(tmpdir(), 'orchestrator-cpu-prof');
   const env = { ORCHESTRATOR_AUDIT_FSYNC: opts.auditFsync ? 'true' : 'false' };
   const results = [];
   const started = Date.now();
