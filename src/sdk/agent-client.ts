@@ -200,17 +200,17 @@ export class AgentClient implements AsyncDisposable {
     });
   }
 
-  /** Searches file contents (`grep {pattern, path?, glob?, …}`). */
+  /** Searches file contents (`search_files`, the workflow name of `grep`: `{pattern, path?, glob?, …}`). */
   grep(
     pattern: string,
     options: { path?: string; glob?: string; [arg: string]: unknown } = {},
   ): Promise<ToolExecution> {
-    return this.useTool('grep', { ...options, pattern });
+    return this.useTool('search_files', { ...options, pattern });
   }
 
-  /** Lists files matching a glob (`glob {pattern, cwd?}`). */
+  /** Lists files matching a glob (`list_files`, the workflow name of `glob`: `{pattern, cwd?}`). */
   glob(pattern: string, options: { cwd?: string; [arg: string]: unknown } = {}): Promise<ToolExecution> {
-    return this.useTool('glob', { ...options, pattern });
+    return this.useTool('list_files', { ...options, pattern });
   }
 
   /** Runs a command without a shell (`bash {command, cwd?}`). */

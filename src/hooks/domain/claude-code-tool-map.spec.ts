@@ -34,11 +34,11 @@ describe('mapClaudeCodeTool', () => {
     [
       'Grep',
       { pattern: 'TODO', path: `${cwd}/src`, glob: '*.ts', output_mode: 'content' },
-      'grep',
+      'search_files',
       { pattern: 'TODO', path: 'src', glob: '*.ts' },
     ],
-    ['Grep', { pattern: 'TODO' }, 'grep', { pattern: 'TODO' }],
-    ['Glob', { pattern: '**/*.ts', path: cwd }, 'glob', { pattern: '**/*.ts', cwd: '.' }],
+    ['Grep', { pattern: 'TODO' }, 'search_files', { pattern: 'TODO' }],
+    ['Glob', { pattern: '**/*.ts', path: cwd }, 'list_files', { pattern: '**/*.ts', cwd: '.' }],
   ])('maps %s to its workflow tool and arguments', (name, input, tool, args) => {
     expect(mapClaudeCodeTool(call(name, input))).toEqual({ tool, args });
   });

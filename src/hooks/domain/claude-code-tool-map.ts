@@ -62,11 +62,12 @@ const BUILT_IN: Record<string, { tool: string; args: Mapper }> = {
     },
   },
   Bash: { tool: 'bash', args: (i) => ({ command: i.command }) },
+  // The workflow names of the grep/glob executors: policies list these, not the aliases.
   Grep: {
-    tool: 'grep',
+    tool: 'search_files',
     args: (i, cwd) => ({ pattern: i.pattern, path: workspacePath(i.path, cwd), glob: i.glob }),
   },
-  Glob: { tool: 'glob', args: (i, cwd) => ({ pattern: i.pattern, cwd: workspacePath(i.path, cwd) }) },
+  Glob: { tool: 'list_files', args: (i, cwd) => ({ pattern: i.pattern, cwd: workspacePath(i.path, cwd) }) },
 };
 
 /** Maps a Claude Code tool call to a workflow tool call; anything unknown is denied. */
