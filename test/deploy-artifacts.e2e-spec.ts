@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { tempDir } from './support/server-process.js';
@@ -194,9 +194,15 @@ describe('systemd unit', () => {
   }
 
   it('systemd-analyze verify accepts it', () => {
-    // verify resolves ExecStart's binary; copy the unit so the check does not depend on cwd.
+    // verify checks that ExecStart's binary exists: point it at this Node (CI may not have
+    // /usr/bin/node). It exits 0 on unknown keys but names the file, hence the filter below.
     const dir = tempDir();
-    copyFileSync(unitFile, join(dir, 'orchestrator.service'));
+    const unit = readFileSync(unitFile, 'utf8').replace(
+      'ExecStart=/usr/bin/node ',
+      `ExecStart=${process.execPath} `,
+    );
+    expect(unit).toContain(`ExecStart=${process.execPath} `);
+    writeFileSync(join(dir, 'orchestrator.service'), unit);
     const r = run('systemd-analyze', ['verify', join(dir, 'orchestrator.service')], 'systemd');
     // Messages about *other* units (the host's) are not ours to fix; ours must be clean.
     const ours = r.output.split('\n').filter((l) => l.includes('orchestrator.service'));
