@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AgentClient } from '../src/sdk/index.js';
+import { api } from './support/api.js';
+import { disposeServer, runCli, baseEnv, type ServerProcess, startServer } from './support/server-process.js';
+import { accessToken } from './support/tokens.js';
+
+const FIXTURES = resolve(
+  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
+  'fixtures/claude-code',
+);
+const operator = accessToken('operator', 'http-hook-op');
+const agentToken = accessToken('agent', 'http-hook-agent');
+const sample = (name: string) =>
+  JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Record<string, unknown>;
+const PATH = '/api/v1/hooks/claude-code/pre-tool-use';
+
+interface Out {
+  hookSpecificOutput: { hookEventName: string; permissionDecision: string; permissionDecisionReason: string };
+}
+
+/** Runs only once HooksModule is in AppModule (route present); see the issue's report. */
+describe('POST /api/v1/hooks/claude-code/pre-tool-use', () => {
+  let server: ServerProcess;
+  let client: AgentClient;
+  let wired = false;
+
+  beforeAll(async () => {
+    server = await startServer();
+    const probe = await api(server.url).post(PATH, agentToken, {});
+    wired = probe.status !== 404;
+    await api(server.url).post('/api/v1/tasks', operator, { title: 'http hook' });
+    client = new AgentClient({
+      baseUrl: server.url,
+      agentId: 'http-hook-agent',
+      accessToken: agentToken,
+      heartbeat: false,
+    });
+    await client.claimTask();
+  });
+  afterAll(async () => {
+    await client?.close();
+    await disposeServer(server);
+  });
+
+  const ask = (body: unknown, phaseToken?: string) =>
+    api(server.url).post<Out>(PATH, agentToken, body, phaseToken ? { 'x-phase-token': phaseToken } : {});
+
+  it('allows and denies by the phase policy, in hook JSON', async () => {
+    if (!wired) return;
+    const read = await ask(sample('read-source'), client.phaseToken);
+    expect(read.status).toBe(200);
+    expect(read.body.hookSpecificOutput).toMatchObject({
+      hookEventName: 'PreToolUse',
+      permissionDecision: 'allow',
+    });
+    const write = await ask(sample('write-test-file'), client.phaseToken);
+    expect(write.body.hookSpecificOutput.permissionDecision).toBe('deny');
+    expect(write.body.hookSpecificOutput.permissionDecisionReason).toContain('phase PLAN');
+  });
+
+  it('answers 200 deny without a phase token, with a bad one, for garbage and unmapped tools', async () => {
+    if (!wired) return;
+    for (const [body, token, reason] of [
+      [sample('read-source'), undefined, 'missing_phase_token'],
+      [sample('read-source'), 'x.y.z', 'invalid_token'],
+      [{ nonsense: true }, client.phaseToken, 'tool_name'],
+      [sample('webfetch'), client.phaseToken, 'WebFetch'],
+    ] as const) {
+      const res = await ask(body, token);
+      expect(res.status).toBe(200);
+      expect(res.body.hookSpecificOutput.permissionDecision).toBe('deny');
+      expect(res.body.hookSpecificOutput.permissionDecisionReason).toContain(reason);
+    }
+  });
+
+  it('is for agents only', async () => {
+    if (!wired) return;
+    const res = await api(server.url).post(PATH, operator, sample('read-source'));
+    expect(res.status).toBe(403);
+  });
+
+  it('the CLI registers `hook claude-code`', async () => {
+    if (!wired) return;
+    const run = await runCli(['hook', 'claude-code', '--help'], { env: baseEnv() });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--token-file');
+  });
+});
