@@ -9,6 +9,7 @@ import { EventsModule } from './events/events.module.js';
 import { StateModule } from './state/state.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { ToolsModule } from './tools/tools.module.js';
+import { HooksModule } from './hooks/hooks.module.js';
 import { WorkflowModule } from './workflow/workflow.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { RequestTimeoutInterceptor } from './common/http/request-timeout.interceptor.js';
@@ -54,6 +55,7 @@ export class AppModule {
         WorkflowModule,
         TasksModule,
         ToolsModule,
+        HooksModule,
       ],
       providers: [
         { provide: InstanceInfo, useValue: instance },

@@ -97,12 +97,12 @@ export class TokenService {
       throw new UnauthorizedError('invalid_token', `${typ} token is not signed by a key this server knows`);
     let claims: Record<string, unknown>;
     try {
-      claims = this.jwtService.verify(token, {
-        secret: key.secret,
+      claims = jwt.verify(token, key.key, {
         algorithms: [this.keys.algorithm],
         issuer: TOKEN_ISSUER,
         clockTimestamp: this.nowSeconds(),
-      });
+        complete: false,
+      }) as Record<string, unknown>;
     } catch (err) {
       if (err instanceof jwt.TokenExpiredError)
         throw new UnauthorizedError('token_expired', `${typ} token has expired`);
@@ -119,7 +119,7 @@ export class TokenService {
 
   private sign(claims: AccessClaims | PhaseClaims): string {
     return this.jwtService.sign(claims, {
-      secret: this.keys.current.secret,
+      privateKey: this.keys.current.key,
       algorithm: this.keys.algorithm,
       keyid: this.keys.current.kid,
     });

@@ -3,6 +3,7 @@ import { registerTokenCommands } from '../auth/cli/token.commands.js';
 import { registerWorkflowCommands } from '../workflow/cli/workflow.commands.js';
 import { registerStateCommands } from '../state/cli/state.commands.js';
 import { registerAuditCommands } from '../audit/cli/audit.commands.js';
+import { registerHookCommands } from '../hooks/cli/hook.commands.js';
 import { packageInfo } from '../common/package-info.js';
 import { loadConfig } from '../config/config.loader.js';
 import { configReport, formatConfigReport } from '../config/config.report.js';
@@ -47,5 +48,6 @@ export function buildProgram(): Command {
   registerWorkflowCommands(program);
   registerStateCommands(program);
   registerAuditCommands(program);
+  registerHookCommands(program);
   return program;
 }

@@ -12,6 +12,7 @@ import { ToolsService } from './tools.service.js';
 @Module({
   imports: [TasksModule, WorkflowModule],
   controllers: [ToolsController],
+  exports: [ToolsService],
   providers: [
     {
       provide: ToolRegistry,
