@@ -1,5 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PreToolUseOutputDto } from './dto/pre-tool-use-output.dto.js';
 import { Principal, Roles } from '../auth/auth.decorators.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
@@ -20,9 +21,7 @@ export class HooksController {
       'Claude Code PreToolUse HTTP hook: the body is the hook JSON; answers allow or deny (never a non-2xx)',
   })
   @ApiHeader({ name: 'X-Phase-Token', required: true, description: 'Phase token of the held task' })
-  @ApiOkResponse({
-    description: '{hookSpecificOutput: {hookEventName, permissionDecision, permissionDecisionReason}}',
-  })
+  @ApiOkResponse({ type: PreToolUseOutputDto })
   preToolUse(
     // A plain object: the hook JSON carries fields (session_id, transcript_path…) no DTO should whitelist away.
     @Body() body: Record<string, unknown>,
