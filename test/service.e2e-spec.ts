@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { disposeServer, startServer, type ServerProcess } from './support/server-process.js';
 
 interface OpenApiOperation {
@@ -106,6 +107,21 @@ describe('service endpoints of a running server', () => {
       code: 'invalid_json',
       message: expect.stringContaining('JSON'),
     });
+  });
+
+  it('an undecodable URL gets 400 invalid_url with the error body', async () => {
+    const { hostname, port } = new URL(server.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () =>
+        socket.write('GET /api/v1/tasks/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400/);
+    expect(JSON.parse(raw.split('\r\n\r\n')[1])).toMatchObject({ statusCode: 400, code: 'invalid_url' });
   });
 
   it('an unknown route gets 404 route_not_found', async () => {

@@ -1,12 +1,13 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from '../app.module.js';
 import { InvalidInputError } from '../common/domain/domain-error.js';
 import { validationMessages } from '../common/http/validation-messages.js';
 import { requestIdFor } from '../common/http/request-id.js';
+import { toErrorBody } from '../common/http/error-body.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
 import { observeRequests } from './request-observer.js';
 import { mountSwagger } from './swagger.js';
@@ -19,6 +20,11 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
     // Fastify's own two lines per request are replaced by one line from observeRequests.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdFor,
+    // Errors Fastify raises before routing (an undecodable URL) get the API's error body too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const body = toErrorBody(error);
+      void reply.code(body.statusCode).send(body);
+    },
     bodyLimit: server.body_limit_kb * 1024,
     requestTimeout: server.timeout * 1000,
     return503OnClosing: true,
