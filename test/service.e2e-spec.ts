@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { disposeServer, startServer, type ServerProcess } from './support/server-process.js';
+import { accessToken } from './support/tokens.js';
 
 interface OpenApiOperation {
   responses: Record<string, { content?: Record<string, unknown> }>;
@@ -107,6 +108,34 @@ describe('service endpoints of a running server', () => {
       code: 'invalid_json',
       message: expect.stringContaining('JSON'),
     });
+  });
+
+  it('a body nested deeper than 64 levels gets 400 json_too_deep, not a stack overflow', async () => {
+    const mint = (body: string) =>
+      fetch(`${server.url}/api/v1/auth/tokens`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${accessToken('admin', 'root')}`,
+        },
+        body,
+      });
+    const deep = await mint(
+      `{"role":"agent","subject":"a","x":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`,
+    );
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toMatchObject({
+      code: 'json_too_deep',
+      message: expect.stringContaining('64'),
+    });
+    // At the limit the body is parsed and judged by validation instead.
+    const atLimit = await mint(`{"role":"agent","subject":"a","x":${'['.repeat(63)}${']'.repeat(63)}}`);
+    expect(atLimit.status).toBe(400);
+    expect(await atLimit.json()).toMatchObject({ code: 'validation_failed' });
+    // Fastify's prototype-poisoning guard still applies.
+    const poisoned = await mint('{"role":"agent","subject":"a","__proto__":{"admin":true}}');
+    expect(poisoned.status).toBe(400);
+    expect(await poisoned.json()).toMatchObject({ code: 'invalid_json' });
   });
 
   it('an undecodable URL gets 400 invalid_url with the error body', async () => {

@@ -1,10 +1,17 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import {
+  type FastifyError,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+  type RawServerDefault,
+} from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from '../app.module.js';
 import { InvalidInputError } from '../common/domain/domain-error.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../common/http/json-depth.js';
 import { validationMessages } from '../common/http/validation-messages.js';
 import { requestIdFor } from '../common/http/request-id.js';
 import { toErrorBody } from '../common/http/error-body.js';
@@ -45,6 +52,26 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
     }),
   );
   const fastify = app.getHttpAdapter().getInstance();
+  // Fastify's JSON parser (prototype-poisoning checks kept), then a depth limit.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>(
+    'application/json',
+    { bodyLimit: server.body_limit_kb * 1024 },
+    (request, body, done) =>
+      parseJson(request, body.toString('utf8'), (error, value) => {
+        if (error) return done(error, undefined);
+        if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) {
+          return done(
+            new InvalidInputError(
+              'json_too_deep',
+              `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`,
+            ),
+            undefined,
+          );
+        }
+        done(null, value);
+      }),
+  );
   // Nest routes Fastify's own errors (body parsing, limits) through AllExceptionsFilter too.
   observeRequests(fastify, app.get(HttpMetrics));
   mountSwagger(app);
