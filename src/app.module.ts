@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { type Logger as PinoLogger } from 'pino';
 import { AuditModule } from './audit/audit.module.js';
@@ -12,7 +12,6 @@ import { ToolsModule } from './tools/tools.module.js';
 import { HooksModule } from './hooks/hooks.module.js';
 import { WorkflowModule } from './workflow/workflow.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
-import { RequestTimeoutInterceptor } from './common/http/request-timeout.interceptor.js';
 import { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { SigningSecret } from './config/signing-secret.js';
@@ -60,7 +59,6 @@ export class AppModule {
       providers: [
         { provide: InstanceInfo, useValue: instance },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
       ],
       exports: [InstanceInfo],
     };

@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Roles } from '../auth/auth.decorators.js';
-import { NoRequestTimeout } from '../common/http/request-timeout.interceptor.js';
+import { NoRequestTimeout } from '../common/http/request-timeout.js';
 import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
 import { EventQueryDto } from './dto/event-query.dto.js';
 import { EventListDto } from './dto/event.dto.js';

@@ -11,6 +11,7 @@ import {
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from '../app.module.js';
 import { InvalidInputError } from '../common/domain/domain-error.js';
+import { enforceRequestTimeout } from '../common/http/request-timeout.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../common/http/json-depth.js';
 import { validationMessages } from '../common/http/validation-messages.js';
 import { requestIdFor } from '../common/http/request-id.js';
@@ -74,6 +75,7 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
   );
   // Nest routes Fastify's own errors (body parsing, limits) through AllExceptionsFilter too.
   observeRequests(fastify, app.get(HttpMetrics));
+  enforceRequestTimeout(fastify, server.timeout * 1000);
   mountSwagger(app);
   await app.init();
   return app;
