@@ -6,6 +6,7 @@ import { UnauthorizedError } from '../common/domain/domain-error.js';
 import { IdGenerator } from '../common/domain/ids.js';
 import { AppConfig } from '../config/app-config.js';
 import { SigningKeys } from './signing-keys.js';
+import { VerifiedTokenCache } from './domain/verified-token-cache.js';
 import {
   type AccessClaims,
   type PhaseClaims,
@@ -29,12 +30,17 @@ export interface PhaseTokenInput {
 
 type ClaimsOf<T extends TokenType> = T extends 'access' ? AccessClaims : PhaseClaims;
 
+/** Verified tokens remembered (about 1 KB each). */
+const VERIFIED_TOKENS_CACHED = 10_000;
+
 /**
  * Mints and verifies both kinds of JWT. Verification names what is wrong with a stable code
  * (`invalid_token`, `token_expired`, `wrong_token_type`) and never echoes the token.
  */
 @Injectable()
 export class TokenService {
+  private readonly verified = new VerifiedTokenCache<Record<string, unknown>>(VERIFIED_TOKENS_CACHED);
+
   constructor(
     private readonly jwtService: JwtService,
     private readonly keys: SigningKeys,
@@ -82,6 +88,21 @@ export class TokenService {
 
   /** Verifies signature, algorithm, issuer, expiry and `typ`; returns the claims. */
   verify<T extends TokenType>(token: string, typ: T): ClaimsOf<T> {
+    const claims = this.verified.get(token) ?? this.verified.set(token, this.verifySignature(token, typ));
+    if (typeof claims.exp === 'number' && this.nowSeconds() >= claims.exp) {
+      throw new UnauthorizedError('token_expired', `${typ} token has expired`);
+    }
+    if (claims.typ !== typ) {
+      throw new UnauthorizedError(
+        'wrong_token_type',
+        `expected a ${typ} token, got a ${String(claims.typ)} token`,
+      );
+    }
+    return claims as unknown as ClaimsOf<T>;
+  }
+
+  /** Signature, algorithm, key, issuer and expiry, through jsonwebtoken. */
+  private verifySignature(token: string, typ: TokenType): Record<string, unknown> {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload !== 'object') {
       throw new UnauthorizedError('invalid_token', `malformed ${typ} token`);
@@ -108,13 +129,7 @@ export class TokenService {
         throw new UnauthorizedError('token_expired', `${typ} token has expired`);
       throw new UnauthorizedError('invalid_token', `${typ} token is invalid: ${(err as Error).message}`);
     }
-    if (claims.typ !== typ) {
-      throw new UnauthorizedError(
-        'wrong_token_type',
-        `expected a ${typ} token, got a ${String(claims.typ)} token`,
-      );
-    }
-    return claims as unknown as ClaimsOf<T>;
+    return claims;
   }
 
   private sign(claims: AccessClaims | PhaseClaims): string {
