@@ -4,6 +4,7 @@ import { claim, expireLease } from '../tasks/domain/task-state-machine.js';
 import type { Task } from '../tasks/domain/task.model.js';
 import { StateIndex } from './index/state-index.js';
 import type { StateOp } from './index/state-op.js';
+import { listTasks } from './list-tasks.js';
 import { stateClosed } from './state-errors.js';
 import {
   StateRepository,
@@ -16,9 +17,6 @@ import {
   type TaskMutation,
   type TaskPage,
 } from './state.repository.js';
-
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 1000;
 
 /**
  * The port implemented over the shared in-memory `StateIndex`. Each mutation runs its
@@ -61,27 +59,7 @@ export abstract class IndexedStateRepository extends StateRepository {
   }
 
   async listTasks(query: TaskListQuery): Promise<TaskPage> {
-    const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
-    const fromCursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    let skip = fromCursor === null ? Math.max(query.offset ?? 0, 0) : 0;
-    const tasks: Task[] = [];
-    let total = 0;
-    let nextPosition: number | null = null;
-    for (const [position, id] of this.index.idsFrom(0)) {
-      const task = this.index.getTask(id)!;
-      if (query.status !== undefined && task.status !== query.status) continue;
-      if (query.phase !== undefined && task.phase !== query.phase) continue;
-      if (query.agentId !== undefined && task.holder !== query.agentId) continue;
-      total += 1;
-      if (fromCursor !== null && position < fromCursor) continue;
-      if (skip > 0) {
-        skip -= 1;
-        continue;
-      }
-      if (tasks.length < limit) tasks.push(task);
-      else nextPosition ??= position;
-    }
-    return { tasks, total, next_cursor: nextPosition === null ? null : encodeCursor(nextPosition) };
+    return listTasks(this.index, query);
   }
 
   async countByStatus(): Promise<StatusCounts> {
@@ -209,14 +187,4 @@ function assertSameIdentity(current: Task, next: Task): void {
       `A mutation may not change the id, creation or dependencies of ${current.id}`,
     );
   }
-}
-
-function encodeCursor(position: number): string {
-  return Buffer.from(`p:${position}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const match = /^p:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new InvalidInputError('invalid_cursor', 'The cursor is not one this server issued');
-  return Number(match[1]);
 }

@@ -2,6 +2,8 @@ import { TASK_STATUSES, type Task, type TaskStatus } from '../../tasks/domain/ta
 import type { IdempotencyRecord, StatusCounts } from '../state.repository.js';
 import { deepFreeze } from './deep-freeze.js';
 import { LeaseIndex } from './lease-index.js';
+import { PositionSet } from './position-set.js';
+import { everyPosition, type RankedPositions } from './ranked-positions.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { StateMaps, StateOp } from './state-op.js';
 
@@ -17,7 +19,11 @@ export class StateIndex {
   private readonly position = new Map<string, number>();
   /** Reverse dependency edges: task id → ids of tasks that depend on it. */
   private readonly dependants = new Map<string, Set<string>>();
-  private readonly counts = new Map<TaskStatus, number>(TASK_STATUSES.map((s) => [s, 0]));
+  /** Per status, the creation positions of its tasks: listing pages and counts without a scan. */
+  private readonly byStatus = new Map<TaskStatus, PositionSet>(
+    TASK_STATUSES.map((s) => [s, new PositionSet()]),
+  );
+  private readonly allPositions = everyPosition(() => this.order.length);
   readonly ready = new ReadyQueue();
   readonly leases = new LeaseIndex();
   private readonly revocations = new Map<string, number>();
@@ -36,16 +42,24 @@ export class StateIndex {
   }
 
   countByStatus(): StatusCounts {
-    return Object.fromEntries(this.counts) as Record<TaskStatus, number>;
-  }
-
-  /** Task ids in creation order starting at position `from`. */
-  *idsFrom(from: number): Generator<[number, string]> {
-    for (let i = Math.max(0, from); i < this.order.length; i++) yield [i, this.order[i]!];
+    return Object.fromEntries(TASK_STATUSES.map((s) => [s, this.byStatus.get(s)!.size])) as Record<
+      TaskStatus,
+      number
+    >;
   }
 
   positionOf(id: string): number | undefined {
     return this.position.get(id);
+  }
+
+  /** The task created at `position` (0 ≤ position < taskCount). */
+  taskAt(position: number): Task {
+    return this.tasks.get(this.order[position]!)!;
+  }
+
+  /** Creation positions of the tasks with `status`, or of all tasks when it is undefined. */
+  positions(status?: TaskStatus): RankedPositions {
+    return status === undefined ? this.allPositions : this.byStatus.get(status)!;
   }
 
   isRevoked(jti: string): boolean {
@@ -105,19 +119,16 @@ export class StateIndex {
 
   private setTask(id: string, next: Task | undefined): void {
     const prev = this.tasks.get(id);
-    if (prev) this.counts.set(prev.status, this.counts.get(prev.status)! - 1);
-    if (next) {
-      this.tasks.set(id, next);
-      this.counts.set(next.status, this.counts.get(next.status)! + 1);
-    } else {
-      this.tasks.delete(id);
-    }
+    if (prev) this.byStatus.get(prev.status)!.delete(this.position.get(id)!);
+    if (next) this.tasks.set(id, next);
+    else this.tasks.delete(id);
     if (!prev && next) {
       this.position.set(id, this.order.length);
       this.order.push(id);
     } else if (prev && !next) {
       this.forget(id);
     }
+    if (next) this.byStatus.get(next.status)!.add(this.position.get(id)!);
     if (prev) for (const dep of prev.dependencies) this.dependants.get(dep)?.delete(id);
     if (next) for (const dep of next.dependencies) this.dependantsOf(dep).add(id);
     this.leases.remove(id);
@@ -147,11 +158,15 @@ export class StateIndex {
     return set;
   }
 
-  /** Drops `id` from the creation order (normally the last entry: undoing the latest create). */
+  /**
+   * Drops `id` from the creation order (normally the last entry: undoing the latest create).
+   * Later tasks move down one position, in the status sets too, so positions stay dense.
+   */
   private forget(id: string): void {
     const at = this.position.get(id)!;
     this.order.splice(at, 1);
     this.position.delete(id);
     for (let i = at; i < this.order.length; i++) this.position.set(this.order[i]!, i);
+    for (const set of this.byStatus.values()) set.closeGap(at);
   }
 }
