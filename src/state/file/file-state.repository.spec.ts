@@ -149,8 +149,8 @@ describe('FileStateRepository', () => {
       expect(await reopened.isRevoked('jti-1')).toBe(true);
       expect(await reopened.getIdempotencyRecord('k1', T0)).toMatchObject({ response: { ok: 1 } });
       expect(await reopened.countByStatus()).toMatchObject({ queued: 4, claimed: 1 });
-      // Start-up compacted: the replayed journal became the snapshot.
-      expect((await readFile(`${copy}.journal`, 'utf8')).trim().split('\n')).toHaveLength(1);
+      // Start-up kept the journal as it was (the next checkpoint compacts it).
+      expect((await readFile(`${copy}.journal`, 'utf8')).trim().split('\n')).toHaveLength(10);
     });
 
     it('survives a clean close and reopen; close checkpoints', async () => {
@@ -202,6 +202,214 @@ describe('FileStateRepository', () => {
       repo.stopAutoCheckpoint();
       expect((await repo.health()).details).toMatchObject({ journal_records: 0 });
       expect(JSON.parse(await readFile(stateFile, 'utf8')).tasks).toHaveLength(1);
+    });
+  });
+
+  describe('reopening a journal with records', () => {
+    interface SnapshotHead {
+      snapshot_id: string;
+      previous_snapshot_id: string | null;
+      last_seq: number;
+      tasks: { title: string }[];
+    }
+    const readSnapshot = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as SnapshotHead;
+    const journalLines = async (file: string) =>
+      (await readFile(`${file}.journal`, 'utf8')).trim().split('\n');
+
+    it('opens without writing a snapshot or a journal: the journal is kept as it is', async () => {
+      const repo = await openRepo();
+      const moved = await fillAndWork(repo);
+      const copy = await crashCopy();
+      const snapshotBefore = await stat(copy);
+      const snapshotBytes = await readFile(copy);
+      const journalBefore = await readFile(`${copy}.journal`);
+
+      const fs = new FaultyFs();
+      const reopened = await openRepo({ stateFile: copy, fs });
+      expect(reopened.startup).toMatchObject({
+        tasks: 5,
+        replayedRecords: 9,
+        warnings: [],
+        journalCopy: null,
+      });
+      expect(fs.writes).toBe(0);
+      expect(fs.datasyncs).toBe(1); // the replayed records are made durable before use
+      const snapshotAfter = await stat(copy);
+      expect([snapshotAfter.ino, snapshotAfter.mtimeMs]).toEqual([
+        snapshotBefore.ino,
+        snapshotBefore.mtimeMs,
+      ]);
+      expect(await readFile(copy)).toEqual(snapshotBytes);
+      expect(await readFile(`${copy}.journal`)).toEqual(journalBefore);
+      expect((await readdir(join(copy, '..'))).filter((f) => f.includes('.tmp-'))).toEqual([]);
+      expect(await reopened.getTask(moved.id)).toEqual(moved);
+      expect(await reopened.health()).toMatchObject({ status: 'up', details: { journal_records: 9 } });
+    });
+
+    it('appends to the same journal after reopening; the appends survive a crash and a reopen', async () => {
+      const repo = await openRepo();
+      await fillAndWork(repo);
+      const copy = await crashCopy();
+      const journalIno = (await stat(`${copy}.journal`)).ino;
+      const snapshotId = (await readSnapshot(copy)).snapshot_id;
+
+      const reopened = await openRepo({ stateFile: copy });
+      const added = await reopened.createTask(newTask('after reopen'));
+      await reopened.addRevocation('jti-2', T0 + 10_000);
+      expect((await stat(`${copy}.journal`)).ino).toBe(journalIno);
+      const lines = await journalLines(copy);
+      expect(lines).toHaveLength(1 + 9 + 2);
+      expect(lines.slice(1).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(
+        Array.from({ length: 11 }, (_, i) => i + 1),
+      );
+      expect((await readSnapshot(copy)).snapshot_id).toBe(snapshotId);
+
+      // Crash (no close): everything acknowledged is in the journal.
+      const crashed = await copyOf(copy);
+      const again = await openRepo({ stateFile: crashed });
+      expect(again.startup).toMatchObject({ tasks: 6, replayedRecords: 11, warnings: [] });
+      expect(await again.getTask(added.id)).toEqual(added);
+      expect(await again.isRevoked('jti-2')).toBe(true);
+      await again.createTask(newTask('third life'));
+
+      // A clean close compacts; the next open replays nothing.
+      await again.close();
+      expect(await journalLines(crashed)).toHaveLength(1);
+      const last = await openRepo({ stateFile: crashed });
+      expect(last.startup).toMatchObject({ tasks: 7, replayedRecords: 0, warnings: [] });
+    });
+
+    it('the auto checkpoint compacts the kept journal afterwards', async () => {
+      const repo = await openRepo();
+      await fillAndWork(repo);
+      const copy = await crashCopy();
+      const first = await readSnapshot(copy);
+      expect(first.tasks).toHaveLength(0);
+
+      const reopened = await openRepo({ stateFile: copy });
+      reopened.startAutoCheckpoint(20);
+      for (let i = 0; i < 100 && (await reopened.health()).details['journal_records'] !== 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      reopened.stopAutoCheckpoint();
+      expect((await reopened.health()).details).toMatchObject({ journal_records: 0 });
+      const compacted = await readSnapshot(copy);
+      expect(compacted).toMatchObject({ previous_snapshot_id: first.snapshot_id, last_seq: 9 });
+      expect(compacted.tasks).toHaveLength(5);
+      expect(await journalLines(copy)).toHaveLength(1);
+      await reopened.createTask(newTask());
+      const again = await openRepo({ stateFile: await copyOf(copy) });
+      expect(again.startup).toMatchObject({ tasks: 6, replayedRecords: 1, warnings: [] });
+    });
+
+    it('a background checkpoint cut short after its snapshot loses nothing', async () => {
+      const repo = await openRepo();
+      const moved = await fillAndWork(repo);
+      const copy = await crashCopy();
+      const fs = new FaultyFs();
+      const reopened = await openRepo({ stateFile: copy, fs });
+      const added = await reopened.createTask(newTask('before checkpoint'));
+      // The new snapshot is written, then making the new journal fails (as a crash would there).
+      const open = fs.open;
+      fs.open = async (path, mode) => {
+        if (path.includes('.journal.tmp-')) throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+        return open(path, mode);
+      };
+      expect(await codeOf(reopened.checkpoint())).toBe('state_write_failed');
+      expect((await readSnapshot(copy)).last_seq).toBe(10);
+      const crashed = await copyOf(copy); // snapshot: new one; journal: the old, kept one
+      fs.open = open;
+      const after = await reopened.createTask(newTask('after failed checkpoint')); // rebuilds first
+      expect(await journalLines(copy)).toHaveLength(2);
+
+      const fromCrash = await openRepo({ stateFile: crashed });
+      expect(fromCrash.startup).toMatchObject({ tasks: 6, replayedRecords: 0, warnings: [] });
+      expect(await fromCrash.getTask(moved.id)).toEqual(moved);
+      expect(await fromCrash.getTask(added.id)).toEqual(added);
+      const fromLive = await openRepo({ stateFile: await copyOf(copy) });
+      expect(fromLive.startup).toMatchObject({ tasks: 7, warnings: [] });
+      expect(await fromLive.getTask(after.id)).toEqual(after);
+    });
+
+    const damages: [string, (lines: string[]) => string, string[]][] = [
+      [
+        'a torn tail',
+        (l) => `${l.join('\n')}\n{"crc":"00000000","seq":10,"at":"2026-`,
+        ['journal_torn_tail'],
+      ],
+      [
+        'a missing record (seq gap)',
+        (l) => `${[...l.slice(0, 3), ...l.slice(4)].join('\n')}\n`,
+        ['journal_seq_gap'],
+      ],
+      ['a repeated record', (l) => `${[...l.slice(0, 3), l[2]!, ...l.slice(3)].join('\n')}\n`, []],
+    ];
+    it.each(damages)(
+      'still compacts at open after %s, and loses nothing acknowledged',
+      async (_, damage, codes) => {
+        const repo = await openRepo();
+        const tasks: Task[] = [];
+        for (let i = 0; i < 5; i++) tasks.push(await repo.createTask(newTask(`t${i}`)));
+        const copy = await crashCopy();
+        const first = await readSnapshot(copy);
+        await writeFile(`${copy}.journal`, damage(await journalLines(copy)));
+
+        const reopened = await openRepo({ stateFile: copy });
+        expect(reopened.startup.warnings.map((w) => w.code)).toEqual(codes);
+        const rewritten = await readSnapshot(copy);
+        expect(rewritten.previous_snapshot_id).toBe(first.snapshot_id);
+        expect(await journalLines(copy)).toHaveLength(1);
+        const expected = codes.includes('journal_seq_gap')
+          ? ['t0', 't1', 't3', 't4']
+          : ['t0', 't1', 't2', 't3', 't4'];
+        expect(rewritten.tasks.map((t) => t.title)).toEqual(expected);
+        const added = await reopened.createTask(newTask('after'));
+
+        const again = await openRepo({ stateFile: await copyOf(copy) });
+        expect(again.startup).toMatchObject({ replayedRecords: 1, warnings: [] });
+        expect((await again.listTasks({})).tasks.map((t) => t.title)).toEqual([...expected, 'after']);
+        expect(await again.getTask(added.id)).toEqual(added);
+      },
+    );
+
+    it('still compacts at open when the journal names another snapshot', async () => {
+      const repo = await openRepo();
+      await repo.createTask(newTask('old'));
+      await backupState(stateFile, join(dir, 'backup.json'));
+      await repo.createTask(newTask('newer'));
+      const copy = await crashCopy();
+      await copyFile(join(dir, 'backup.json'), copy);
+      const restored = await readSnapshot(copy);
+      const reopened = await openRepo({ stateFile: copy });
+      expect(reopened.startup.warnings.map((w) => w.code)).toEqual(['journal_foreign']);
+      expect((await readSnapshot(copy)).previous_snapshot_id).toBe(restored.snapshot_id);
+      const header = JSON.parse((await journalLines(copy))[0]!) as { snapshot_id: string };
+      expect(header.snapshot_id).toBe((await readSnapshot(copy)).snapshot_id);
+      await reopened.createTask(newTask('after'));
+      const again = await openRepo({ stateFile: await copyOf(copy) });
+      expect(again.startup.warnings).toEqual([]);
+      expect((await again.listTasks({})).tasks.map((t) => t.title)).toEqual(['old', 'after']);
+    });
+
+    it('a journal without its snapshot (fresh start) is set aside, not appended to', async () => {
+      const repo = await openRepo();
+      await repo.createTask(newTask('orphaned'));
+      const copy = await crashCopy();
+      const orphanHeader = (await journalLines(copy))[0]!;
+      await rm(copy);
+      const reopened = await openRepo({ stateFile: copy });
+      expect(reopened.startup.warnings.map((w) => w.code)).toEqual(['journal_orphaned']);
+      expect(reopened.startup.tasks).toBe(0);
+      expect(await readFile(reopened.startup.journalCopy!, 'utf8')).toContain('"orphaned"');
+      const snapshot = await readSnapshot(copy);
+      expect(snapshot).toMatchObject({ previous_snapshot_id: null, last_seq: 0, tasks: [] });
+      const lines = await journalLines(copy);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).not.toBe(orphanHeader);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ snapshot_id: snapshot.snapshot_id, base_seq: 0 });
+      await reopened.createTask(newTask('fresh'));
+      const again = await openRepo({ stateFile: await copyOf(copy) });
+      expect(again.startup).toMatchObject({ tasks: 1, replayedRecords: 1, warnings: [] });
     });
   });
 

@@ -101,7 +101,10 @@ export class FileStateRepository extends IndexedStateRepository {
     );
   }
 
-  /** Locks the directory, loads the snapshot, replays the journal and compacts it. */
+  /**
+   * Locks the directory, loads the snapshot and replays the journal. A journal that can take
+   * more records is kept (compacted by the next checkpoint); any other is compacted now.
+   */
   static async open(options: FileStateOptions): Promise<FileStateRepository> {
     const stateFile = resolve(options.stateFile);
     const fs = options.fs ?? nodeStateFs;
@@ -226,10 +229,12 @@ export class FileStateRepository extends IndexedStateRepository {
         message: `Took over the lock left by pid ${this.lock.takenOverFrom.pid}, which is no longer running`,
       });
     }
-    if (loaded.clean) {
-      this.journal = await this.openJournal();
-      this.journalSize = loaded.journalBytes;
-      this.journalBroken = false;
+    if (loaded.appendable) {
+      // The journal continues the snapshot and ends with a complete record: keep appending to
+      // it and leave compacting it to the next checkpoint (auto or at close), instead of
+      // writing the whole state again before the store can open.
+      await this.reuseJournal(loaded.journalBytes);
+      this.recordsSinceCheckpoint = loaded.records.length;
     } else {
       await this.rewrite();
     }
@@ -318,6 +323,20 @@ export class FileStateRepository extends IndexedStateRepository {
     this.recordsSinceCheckpoint = 0;
     this.lastCheckpointAt = isoTime(this.clock.now());
     this.lastError = null;
+  }
+
+  /** Opens the journal read at start-up for appending after its last record. */
+  private async reuseJournal(bytes: number): Promise<void> {
+    try {
+      this.journal = await this.openJournal();
+      // The replayed records may be written but not yet durable (a crash between a write and
+      // its fdatasync): make them durable before anything is served or decided on top of them.
+      if (this.fsync && bytes > 0) await this.journal.datasync();
+    } catch (error) {
+      throw stateWriteFailed(`the state journal ${this.journalFile}`, error);
+    }
+    this.journalSize = bytes;
+    this.journalBroken = false;
   }
 
   private openJournal(): Promise<StateFileHandle> {

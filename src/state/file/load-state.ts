@@ -33,6 +33,11 @@ export interface LoadedState {
   readonly clean: boolean;
   /** The journal's header names a snapshot other than the one read. */
   readonly journalMismatch: boolean;
+  /**
+   * The journal continues the snapshot read, every record in it was applied, in order and
+   * without a gap, and it ends with a complete line: the store may keep appending to it.
+   */
+  readonly appendable: boolean;
 }
 
 /**
@@ -60,6 +65,7 @@ export async function loadStateFiles(
     keepJournalCopy: false,
     clean: false,
     journalMismatch: false,
+    appendable: false,
   };
   if (bytes.length === 0) return result;
   const parsed = parseJournal(bytes, journalFile);
@@ -91,9 +97,14 @@ export async function loadStateFiles(
     return result;
   }
   let expected = snapshot.last_seq + 1;
+  let inOrder = header.base_seq === snapshot.last_seq;
   for (const record of parsed.records) {
-    if (record.seq < expected) continue;
+    if (record.seq < expected) {
+      inOrder = false;
+      continue;
+    }
     if (record.seq > expected) {
+      inOrder = false;
       result.warnings.push({
         code: 'journal_seq_gap',
         message: `${journalFile}: changes ${expected}..${record.seq - 1} are missing`,
@@ -104,5 +115,6 @@ export async function loadStateFiles(
   }
   result.lastSeq = expected - 1;
   result.clean = result.records.length === 0 && parsed.warnings.length === 0;
+  result.appendable = inOrder && parsed.warnings.length === 0 && !result.keepJournalCopy;
   return result;
 }
