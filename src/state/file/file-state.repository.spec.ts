@@ -279,6 +279,40 @@ describe('FileStateRepository', () => {
       expect(last.startup).toMatchObject({ tasks: 7, replayedRecords: 0, warnings: [] });
     });
 
+    it('replays a task changed many times to the same state, counts and claim order', async () => {
+      const repo = await openRepo();
+      const tasks: Task[] = [];
+      for (let i = 0; i < 6; i++) tasks.push(await repo.createTask(newTask(`t${i}`)));
+      for (let round = 1; round <= 3; round++) {
+        for (const [i, task] of tasks.entries()) {
+          await repo.mutateTask(task.id, (t) => ({ ...t, priority: (i * round) % 4 }));
+        }
+      }
+      await repo.claimNextEligible({ agentId: 'a1', capabilities: [], leaseMs: LEASE, now: clock.now() });
+      await repo.addRevocation('jti-1', T0 + 1);
+      await repo.addRevocation('jti-2', T0 + 10_000);
+      expect(await repo.pruneRevocations(T0 + 5_000)).toBe(1);
+      const reopened = await openRepo({ stateFile: await crashCopy() });
+      expect(reopened.startup).toMatchObject({ tasks: 6, warnings: [] });
+      expect(await reopened.listTasks({})).toEqual(await repo.listTasks({}));
+      expect(await reopened.countByStatus()).toEqual(await repo.countByStatus());
+      expect([await reopened.isRevoked('jti-1'), await reopened.isRevoked('jti-2')]).toEqual([false, true]);
+      const claimAll = async (r: FileStateRepository) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          const claimed = await r.claimNextEligible({
+            agentId: 'b',
+            capabilities: [],
+            leaseMs: LEASE,
+            now: clock.now(),
+          });
+          if (claimed) ids.push(claimed.id);
+        }
+        return ids;
+      };
+      expect(await claimAll(reopened)).toEqual(await claimAll(repo));
+    });
+
     it('the auto checkpoint compacts the kept journal afterwards', async () => {
       const repo = await openRepo();
       await fillAndWork(repo);

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../../common/domain/clock.js';
 import { DomainError } from '../../common/domain/domain-error.js';
 import { uuidGenerator, type IdGenerator } from '../../common/domain/ids.js';
 import { isoTime } from '../../tasks/domain/task.model.js';
-import { applyToMaps, type StateMaps, type StateOp } from '../index/state-op.js';
+import { applyToMaps, emptyStateMaps, type StateMaps, type StateOp } from '../index/state-op.js';
 import { IndexedStateRepository } from '../indexed-state.repository.js';
 import { stateWriteFailed } from '../state-errors.js';
 import type { StateHealth } from '../state.repository.js';
@@ -206,14 +206,14 @@ export class FileStateRepository extends IndexedStateRepository {
     const loaded = await loadStateFiles(this.fs, this.stateFile, this.journalFile);
     const warnings: StateWarning[] = [...loaded.warnings];
     const { snapshot } = loaded;
-    if (snapshot) {
-      for (const task of snapshot.maps.tasks.values()) this.index.apply({ op: 'put_task', task });
-      for (const [jti, expires_at] of snapshot.maps.revocations)
-        this.index.apply({ op: 'put_revocation', jti, expires_at });
-      for (const record of snapshot.maps.idempotency.values())
-        this.index.apply({ op: 'put_idempotency', record });
-    }
-    for (const record of loaded.records) for (const op of record.ops) this.index.apply(op);
+    // Fold the journal into plain maps first, so the indexes see each task once (its last
+    // image) rather than once per change: the same state as a checkpoint and a reopen.
+    const maps = snapshot?.maps ?? emptyStateMaps();
+    for (const record of loaded.records) for (const op of record.ops) applyToMaps(maps, op);
+    for (const task of maps.tasks.values()) this.index.apply({ op: 'put_task', task });
+    for (const [jti, expires_at] of maps.revocations)
+      this.index.apply({ op: 'put_revocation', jti, expires_at });
+    for (const record of maps.idempotency.values()) this.index.apply({ op: 'put_idempotency', record });
     this.seq = this.durableSeq = loaded.lastSeq;
     this.snapshotId = snapshot?.snapshot_id ?? null;
     let journalCopy: string | null = null;
