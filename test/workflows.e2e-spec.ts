@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { api } from './support/api.js';
 import { disposeServer, runCli, startServer, tempDir, type ServerProcess } from './support/server-process.js';
@@ -45,6 +45,38 @@ describe('workflows over HTTP', () => {
       info: Record<string, unknown>;
     };
     expect(Object.keys(health.info)).toEqual(expect.arrayContaining(['workflow', 'state_store']));
+  });
+});
+
+describe('tasks pinned to a workflow version that is no longer loaded', () => {
+  let server: ServerProcess | undefined;
+  afterAll(() => disposeServer(server));
+
+  it('are not handed out by claim and stay queued; newer tasks are', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'workflow.yaml');
+    const original = readFileSync(join(ROOT, 'workflows/agent_workflow.yaml'), 'utf8');
+    writeFileSync(file, original);
+    const env = { ORCHESTRATOR_WORKFLOW_FILE: file };
+    const operator = accessToken('operator', 'op');
+    const agent = accessToken('agent', 'agent-1');
+    server = await startServer({ dir, env });
+    const old = await api(server.url).post<{ id: string }>('/api/v1/tasks', operator, { title: 'old' });
+    expect(old.status).toBe(201);
+    await server.stop();
+
+    writeFileSync(file, original.replace(/^version: '1\.0'$/m, "version: '2.0'"));
+    server = await startServer({ dir, env });
+    const http = api(server.url);
+    expect((await http.post('/api/v1/tasks/claim', agent, {})).status).toBe(204);
+    expect((await http.get(`/api/v1/tasks/${old.body.id}`, operator)).body).toMatchObject({
+      status: 'queued',
+      workflow: { name: 'agent_workflow', version: '1.0' },
+    });
+    const fresh = await http.post<{ id: string }>('/api/v1/tasks', operator, { title: 'new' });
+    const claimed = await http.post<{ task: { id: string } }>('/api/v1/tasks/claim', agent, {});
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.task.id).toBe(fresh.body.id);
   });
 });
 

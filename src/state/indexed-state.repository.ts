@@ -68,7 +68,12 @@ export abstract class IndexedStateRepository extends StateRepository {
 
   async claimNextEligible(request: ClaimRequest): Promise<Task | null> {
     this.assertOpen();
-    const id = this.index.ready.next(new Set(request.capabilities), request.now);
+    const { claimable } = request;
+    const id = this.index.ready.next(
+      new Set(request.capabilities),
+      request.now,
+      claimable && ((candidate) => claimable(this.index.getTask(candidate)!)),
+    );
     if (id === null) return null;
     const claimed = claim(this.index.getTask(id)!, request, { now: () => request.now });
     await this.commit([{ op: 'put_task', task: claimed }]);

@@ -6,6 +6,8 @@ export interface ClaimRequest {
   readonly leaseMs: number;
   /** Epoch ms; eligibility (retry backoff) and the lease are computed from it. */
   readonly now: number;
+  /** Tasks this returns false for are passed over (e.g. their pinned workflow is not loaded). */
+  readonly claimable?: (task: Task) => boolean;
 }
 
 export interface LeaseExpiryRequest {

@@ -62,6 +62,8 @@ export class AgentTasksService {
       capabilities: request.capabilities ?? [],
       leaseMs: this.leaseMs,
       now: this.clock.now(),
+      // A task pinned to a workflow version no longer loaded could not be worked on: leave it queued.
+      claimable: (candidate) => this.workflows.isLoaded(candidate),
     });
     this.metrics.claims.inc({ result: task ? 'claimed' : 'empty' });
     if (!task) return null;

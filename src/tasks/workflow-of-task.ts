@@ -12,6 +12,11 @@ export class TaskWorkflows {
     return this.registry.get(task.workflow.name, task.workflow.version);
   }
 
+  /** False when the version the task is pinned to is no longer loaded (it cannot be worked on). */
+  isLoaded(task: Task): boolean {
+    return this.registry.has(task.workflow.name, task.workflow.version);
+  }
+
   allowedTools(workflow: Workflow, phase: string): readonly string[] {
     return workflow.runtime.phases.get(phase)?.allowed_tools ?? [];
   }

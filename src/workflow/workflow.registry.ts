@@ -47,6 +47,11 @@ export class WorkflowRegistry implements OnModuleInit {
     return this.loaded().get(name, version);
   }
 
+  /** Whether that exact version (or any version of `name`) is loaded. */
+  has(name: string, version?: string): boolean {
+    return this.loaded().find(name, version) !== undefined;
+  }
+
   list(): Workflow[] {
     return this.loaded().list();
   }

@@ -60,14 +60,21 @@ export class ReadyQueue {
     this.entries.delete(id);
   }
 
-  /** Id of the next task an agent with `capabilities` may claim at `now`, or null. */
-  next(capabilities: ReadonlySet<string>, now: number): string | null {
+  /**
+   * Id of the next task an agent with `capabilities` may claim at `now`, or null. Tasks `accept`
+   * refuses are passed over like tasks in retry backoff.
+   */
+  next(
+    capabilities: ReadonlySet<string>,
+    now: number,
+    accept: (id: string) => boolean = () => true,
+  ): string | null {
     let best: ReadyEntry | null = null;
     for (const group of this.groups.values()) {
       if (!group.capabilities.every((c) => capabilities.has(c))) continue;
       for (const entry of group.list) {
         if (best !== null && compareClaimOrder(entry, best) > 0) break;
-        if (entry.retryAt <= now) {
+        if (entry.retryAt <= now && accept(entry.id)) {
           best = entry;
           break;
         }
