@@ -72,8 +72,8 @@ describe('disk full: writes fail with a clear 503, nothing unwritten is acknowle
       },
     });
 
-  async function titles(base: string): Promise<Set<string>> {
-    const seen = new Set<string>();
+  async function allTasks(base: string): Promise<Array<{ id: string; title: string }>> {
+    const tasks: Array<{ id: string; title: string }> = [];
     let cursor: string | null = null;
     do {
       const page = await tryFetch(
@@ -81,10 +81,28 @@ describe('disk full: writes fail with a clear 503, nothing unwritten is acknowle
         { token: operator },
       );
       expect(page.status).toBe(200);
-      for (const t of page.body!.tasks as Array<{ title: string }>) seen.add(t.title);
+      tasks.push(...(page.body!.tasks as Array<{ id: string; title: string }>));
       cursor = page.body!.next_cursor as string | null;
     } while (cursor);
-    return seen;
+    return tasks;
+  }
+
+  const titles = async (base: string) => new Set((await allTasks(base)).map((t) => t.title));
+
+  /** Task ids with a `task.create` audit entry. */
+  async function auditedCreations(base: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page = await tryFetch(
+        `${base}/api/v1/audit/query?action=task.create&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        { token: operator },
+      );
+      expect(page.status).toBe(200);
+      for (const e of page.body!.entries as Array<{ task_id: string }>) ids.add(e.task_id);
+      cursor = page.body!.next_cursor as string | null;
+    } while (cursor);
+    return ids;
   }
 
   /** Creates tasks one by one until several in a row are refused; returns each outcome. */
@@ -147,10 +165,14 @@ describe('disk full: writes fail with a clear 503, nothing unwritten is acknowle
     const present = await titles(base);
     for (const o of [...before, ...outcomes]) {
       if (o.status === 201) expect(present.has(o.title)).toBe(true);
-      // state_write_failed: nothing was changed; audit_write_failed: the change may be stored, never acknowledged.
+      // state_write_failed: nothing was changed; audit_write_failed: the change may be stored (and
+      // its entry written late), never acknowledged.
       if (o.code === 'state_write_failed') expect(present.has(o.title)).toBe(false);
     }
     expect(present.has(after)).toBe(true);
+    // A change stored while the audit log was full is audited once it is writable again.
+    const audited = await auditedCreations(base);
+    for (const t of await allTasks(base)) expect(audited.has(t.id)).toBe(true);
     const verify = await tryFetch(`${base}/api/v1/audit/verify`, { token: operator });
     expect(verify.body).toMatchObject({ valid: true });
 
