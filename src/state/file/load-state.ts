@@ -29,8 +29,6 @@ export interface LoadedState {
   readonly warnings: readonly StateWarning[];
   /** The journal holds something that was not applied (damaged or foreign): keep a copy. */
   readonly keepJournalCopy: boolean;
-  /** A snapshot plus a matching journal without records: nothing to compact. */
-  readonly clean: boolean;
   /** The journal's header names a snapshot other than the one read. */
   readonly journalMismatch: boolean;
   /**
@@ -63,7 +61,6 @@ export async function loadStateFiles(
     journalBytes: bytes.length,
     warnings: [] as StateWarning[],
     keepJournalCopy: false,
-    clean: false,
     journalMismatch: false,
     appendable: false,
   };
@@ -114,7 +111,6 @@ export async function loadStateFiles(
     expected = record.seq + 1;
   }
   result.lastSeq = expected - 1;
-  result.clean = result.records.length === 0 && parsed.warnings.length === 0;
   result.appendable = inOrder && parsed.warnings.length === 0 && !result.keepJournalCopy;
   return result;
 }
