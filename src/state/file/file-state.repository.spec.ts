@@ -336,6 +336,19 @@ describe('FileStateRepository', () => {
       expect(again.startup).toMatchObject({ tasks: 6, replayedRecords: 1, warnings: [] });
     });
 
+    it('compacts a kept journal within 5 s of start-up, long before the interval', async () => {
+      const repo = await openRepo();
+      await fillAndWork(repo);
+      const reopened = await openRepo({ stateFile: await crashCopy() });
+      expect((await reopened.health()).details['journal_records']).toBeGreaterThan(0);
+      reopened.startAutoCheckpoint(3_600_000);
+      for (let i = 0; i < 80 && (await reopened.health()).details['journal_records'] !== 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      reopened.stopAutoCheckpoint();
+      expect((await reopened.health()).details).toMatchObject({ journal_records: 0 });
+    }, 15_000);
+
     it('a background checkpoint cut short after its snapshot loses nothing', async () => {
       const repo = await openRepo();
       const moved = await fillAndWork(repo);

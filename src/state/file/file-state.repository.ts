@@ -44,6 +44,9 @@ export interface StartupReport {
   readonly journalCopy: string | null;
 }
 
+/** How long after start-up a journal kept with records is compacted (at most the interval). */
+const REPLAYED_JOURNAL_CHECKPOINT_MS = 5_000;
+
 /** A committed change waiting for its journal write. */
 interface PendingRecord {
   readonly seq: number;
@@ -78,6 +81,7 @@ export class FileStateRepository extends IndexedStateRepository {
   private lastCheckpointAt: string | null = null;
   private lastError: string | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Timeout | null = null;
   private checkpointing = false;
   private report: StartupReport | null = null;
 
@@ -143,25 +147,40 @@ export class FileStateRepository extends IndexedStateRepository {
     await this.committer.exclusive(() => this.rewrite());
   }
 
-  /** Checkpoints every `intervalMs` when something changed; failures become warnings. */
+  /**
+   * Checkpoints every `intervalMs` when something changed; failures become warnings. A journal
+   * kept at start-up is compacted sooner (after `REPLAYED_JOURNAL_CHECKPOINT_MS`), so a server
+   * restarting often does not replay an ever longer journal.
+   */
   startAutoCheckpoint(intervalMs: number): void {
     this.stopAutoCheckpoint();
-    this.timer = setInterval(() => {
-      if (this.closed || this.checkpointing) return;
-      if (this.recordsSinceCheckpoint === 0 && !this.journalBroken) return;
-      this.checkpointing = true;
-      this.checkpoint()
-        .catch((error: unknown) =>
-          this.onWarning({ code: 'checkpoint_failed', message: (error as Error).message }),
-        )
-        .finally(() => (this.checkpointing = false));
-    }, intervalMs);
+    this.timer = setInterval(() => this.autoCheckpoint(), intervalMs);
     this.timer.unref();
+    if (this.recordsSinceCheckpoint > 0) {
+      this.soon = setTimeout(
+        () => this.autoCheckpoint(),
+        Math.min(intervalMs, REPLAYED_JOURNAL_CHECKPOINT_MS),
+      );
+      this.soon.unref();
+    }
   }
 
   stopAutoCheckpoint(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
     this.timer = null;
+    this.soon = null;
+  }
+
+  private autoCheckpoint(): void {
+    if (this.closed || this.checkpointing) return;
+    if (this.recordsSinceCheckpoint === 0 && !this.journalBroken) return;
+    this.checkpointing = true;
+    this.checkpoint()
+      .catch((error: unknown) =>
+        this.onWarning({ code: 'checkpoint_failed', message: (error as Error).message }),
+      )
+      .finally(() => (this.checkpointing = false));
   }
 
   async close(): Promise<void> {
