@@ -86,7 +86,10 @@ describe('AuditBacklog', () => {
   });
 
   it('keeps the rest held when draining fails part-way', async () => {
-    backlog = new AuditBacklog((input) => log.append(input), () => T);
+    backlog = new AuditBacklog(
+      (input) => log.append(input),
+      () => T,
+    );
     log.failure = auditWriteFailed('audit.jsonl', new Error('EIO'));
     for (const actor of ['a', 'b', 'c']) await backlog.write(entry(actor)).catch(() => undefined);
     log.failure = null;
