@@ -277,3 +277,25 @@ describe('audit tamper evidence, rotation and crashes', () => {
     expect(verify.body.valid).toBe(true);
   });
 });
+
+describe('one writer per audit log', () => {
+  let server: ServerProcess | undefined;
+  afterAll(() => disposeServer(server));
+
+  it('a second server with its own state but the same audit directory is refused with exit 2', async () => {
+    const shared = join(tempDir(), 'audit');
+    const env = (state: string) => ({
+      ORCHESTRATOR_STATE_FILE: join(state, 'state.json'),
+      ORCHESTRATOR_AUDIT_FILE: join(shared, 'audit.jsonl'),
+    });
+    server = await startServer({ env: env(tempDir()) });
+    const second = await runCli(['serve'], { env: baseEnv(env(tempDir())) });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`Audit directory is locked by pid ${server.child.pid}`);
+    expect(second.stderr).toContain(join(shared, 'orchestrator.lock'));
+    // Released at shutdown: the next server may own it.
+    expect(await server.stop()).toBe(0);
+    server = await startServer({ env: env(tempDir()) });
+    expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+  });
+});

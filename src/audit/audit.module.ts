@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import {
   Global,
   Injectable,
@@ -51,6 +52,10 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
           // Belt and braces: the literal secrets are scrubbed from entries whatever key holds them.
           secrets: [secret.reveal(), ...secret.revealPrevious()],
           onWarning: (warning) => logger.warn(`${warning.code}: ${warning.message}`),
+          ownedDir:
+            config.values.state.backend === 'file'
+              ? dirname(resolve(config.baseDir, config.values.state.state_file))
+              : null,
           onWrite: (write) => {
             metrics.writeSeconds.observe(write.seconds);
             metrics.entries.inc(write.entries);

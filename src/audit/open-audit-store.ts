@@ -1,10 +1,12 @@
-import { resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { type Clock } from '../common/domain/clock.js';
 import type { AuditConfig } from '../config/config.schema.js';
 import { type AuditStore, type AuditWarning } from './audit.store.js';
 import { type AuditRedactionOptions } from './domain/audit-redaction.js';
 import { JsonlAuditStore, type AuditWriteInfo } from './file/jsonl-audit.store.js';
 import { MemoryAuditStore } from './memory-audit.store.js';
+import { StateDirLock } from '../state/file/state-dir-lock.js';
 
 export interface OpenAuditOptions {
   readonly config: AuditConfig;
@@ -18,18 +20,32 @@ export interface OpenAuditOptions {
   readonly redaction?: Partial<AuditRedactionOptions>;
   readonly onWarning?: (warning: AuditWarning) => void;
   readonly onWrite?: (write: AuditWriteInfo) => void;
+  /**
+   * A directory this process already owns (the state directory). An audit log anywhere else gets
+   * its own lock: two servers appending to one log would fork its hash chain.
+   */
+  readonly ownedDir?: string | null;
 }
 
 /**
  * Opens the configured audit log. For `file`: resumes the chain from the tail of
- * `audit.audit_file` (start-up warnings go to `onWarning` too) and applies retention.
+ * `audit.audit_file` (start-up warnings go to `onWarning` too) and applies retention; locks
+ * the audit directory unless it is `ownedDir`.
  */
 export async function openAuditStore(options: OpenAuditOptions): Promise<AuditStore> {
   const redaction = { ...options.redaction, ...(options.secrets ? { secrets: options.secrets } : {}) };
   if (options.backend === 'memory') return new MemoryAuditStore({ clock: options.clock, redaction });
   const { config } = options;
+  const auditFile = resolve(options.baseDir, config.audit_file);
+  // The lock file lives in the directory: create it first (a failure surfaces at the lock).
+  await mkdir(dirname(auditFile), { recursive: true }).catch(() => undefined);
+  const lock =
+    options.ownedDir && resolve(options.ownedDir) === dirname(auditFile)
+      ? undefined
+      : await StateDirLock.acquire(dirname(auditFile), { kind: 'audit' });
   const store = await JsonlAuditStore.open({
-    auditFile: resolve(options.baseDir, config.audit_file),
+    auditFile,
+    lock,
     maxEntries: config.max_entries,
     rotateSizeMb: config.rotate_size_mb,
     autoRotate: config.auto_rotate,
@@ -39,6 +55,9 @@ export async function openAuditStore(options: OpenAuditOptions): Promise<AuditSt
     redaction,
     onWarning: options.onWarning,
     onWrite: options.onWrite,
+  }).catch(async (error: unknown) => {
+    await lock?.release().catch(() => undefined);
+    throw error;
   });
   for (const warning of store.startup.warnings) options.onWarning?.(warning);
   return store;

@@ -39,6 +39,8 @@ import { SegmentSummaries } from './segment-summaries.js';
 export interface JsonlAuditOptions {
   /** `audit.audit_file`; rotated files are written beside it. */
   readonly auditFile: string;
+  /** Ownership of the audit directory, released by `close` (see openAuditStore). */
+  readonly lock?: { release(): Promise<void> };
   /** Rotate before a file would hold more entries than this (`audit.max_entries`). */
   readonly maxEntries?: number;
   /** Rotate before a file would grow past this (`audit.rotate_size_mb`). */
@@ -235,9 +237,13 @@ export class JsonlAuditStore extends AuditStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.committer.drain();
-    await this.handle?.close().catch(() => undefined);
-    this.handle = null;
+    try {
+      await this.committer.drain();
+    } finally {
+      await this.handle?.close().catch(() => undefined);
+      this.handle = null;
+      await this.options.lock?.release().catch(() => undefined);
+    }
   }
 
   private get fileEntries(): number {

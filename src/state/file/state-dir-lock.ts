@@ -22,26 +22,35 @@ export interface LockOwner {
   readonly token: string;
 }
 
-/** A live process owns the state directory. Code `state_locked`; names the owner's pid. */
+/**
+ * A live process owns the state (or audit) directory. Code `state_locked`, which start-up turns
+ * into exit 2; names the owner's pid.
+ */
 export class StateLockedError extends UnavailableError {
   constructor(
     readonly lockPath: string,
     readonly owner: LockOwner,
+    kind: LockedDirectoryKind = 'state',
   ) {
     const where = owner.hostname === hostname() ? '' : ` on host ${owner.hostname}`;
+    const Kind = kind === 'audit' ? 'Audit' : 'State';
     super(
       'state_locked',
-      `State directory is locked by pid ${owner.pid}${where} (${owner.purpose} since ${owner.acquired_at}); ` +
-        `lock file ${lockPath}. Stop that process first; only one process may own a state directory.`,
+      `${Kind} directory is locked by pid ${owner.pid}${where} (${owner.purpose} since ${owner.acquired_at}); ` +
+        `lock file ${lockPath}. Stop that process first; only one process may own a ${kind} directory.`,
     );
   }
 }
+
+export type LockedDirectoryKind = 'state' | 'audit';
 
 export interface LockOptions {
   /** What the lock is for, shown to whoever is refused (`server`, `restore`). */
   readonly purpose?: string;
   /** A lock from another host counts as abandoned when not refreshed for this long. */
   readonly foreignStaleMs?: number;
+  /** Which directory this is, for the refusal message (default `state`). */
+  readonly kind?: LockedDirectoryKind;
 }
 
 const REFRESH_MS = 10_000;
@@ -83,7 +92,7 @@ export class StateDirLock {
     try {
       const previous = await readLockOwner(dir);
       if (previous && (await isOwnerAlive(previous, path, options.foreignStaleMs ?? 60_000))) {
-        throw new StateLockedError(path, previous);
+        throw new StateLockedError(path, previous, options.kind);
       }
       const owner: LockOwner = {
         pid: process.pid,
