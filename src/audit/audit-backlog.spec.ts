@@ -1,7 +1,7 @@
-import { DomainError } from '../common/domain/domain-error.js';
 import { auditClosed, auditWriteFailed } from './audit-errors.js';
 import { AuditBacklog } from './audit-backlog.js';
 import { type AuditEntry, type AuditEntryInput } from './domain/audit-entry.js';
+import { rejectionCodeOf } from '../../test/support/domain-errors.js';
 
 /** An audit log that can be made unwritable, keeping what it wrote in order. */
 class FakeLog {
@@ -23,16 +23,6 @@ const entry = (actor: string, details?: unknown): AuditEntryInput => ({
   details,
 });
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return 'written';
-}
-
 describe('AuditBacklog', () => {
   const T = Date.UTC(2026, 0, 1);
   let log: FakeLog;
@@ -50,8 +40,8 @@ describe('AuditBacklog', () => {
 
   it('holds entries that failed to write and writes them, marked and oldest first, before the next one', async () => {
     log.failure = auditWriteFailed('audit.jsonl', Object.assign(new Error('no space'), { code: 'ENOSPC' }));
-    expect(await codeOf(backlog.write(entry('a', { task: 1 })))).toBe('audit_write_failed');
-    expect(await codeOf(backlog.write(entry('b')))).toBe('audit_write_failed');
+    expect(await rejectionCodeOf(backlog.write(entry('a', { task: 1 })))).toBe('audit_write_failed');
+    expect(await rejectionCodeOf(backlog.write(entry('b')))).toBe('audit_write_failed');
     expect(backlog.size).toBe(2);
     expect(log.written).toEqual([]);
 
@@ -81,7 +71,7 @@ describe('AuditBacklog', () => {
 
   it('does not hold entries refused for another reason (a closed log)', async () => {
     log.failure = auditClosed();
-    expect(await codeOf(backlog.write(entry('a')))).toBe('audit_closed');
+    expect(await rejectionCodeOf(backlog.write(entry('a')))).toBe('audit_closed');
     expect(backlog.size).toBe(0);
   });
 

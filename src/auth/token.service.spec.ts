@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../common/domain/clock.js';
-import { DomainError } from '../common/domain/domain-error.js';
 import { SequentialIds } from '../common/domain/ids.js';
 import { loadConfig } from '../config/config.loader.js';
 import { SigningSecret } from '../config/signing-secret.js';
 import { SigningKeys } from './signing-keys.js';
 import { TokenService } from './token.service.js';
+import { errorCodeOf } from '../../test/support/domain-errors.js';
 
 const SECRET = 'token-service-spec-secret-0123456789abcdef';
 
@@ -24,16 +24,6 @@ function service(clock: ManualClock, secret = SECRET): TokenService {
   );
 }
 
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return 'accepted';
-}
-
 describe('TokenService.verify', () => {
   it('refuses a token it verified before once it has expired', () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -43,15 +33,15 @@ describe('TokenService.verify', () => {
     clock.advance(59_000);
     expect(tokens.verify(token, 'access').sub).toBe('a1');
     clock.advance(1_000);
-    expect(codeOf(() => tokens.verify(token, 'access'))).toBe('token_expired');
+    expect(errorCodeOf(() => tokens.verify(token, 'access'))).toBe('token_expired');
   });
 
   it('refuses a verified token presented as the other type, every time', () => {
     const tokens = service(new ManualClock(Date.UTC(2026, 0, 1)));
     const { token } = tokens.mintAccess({ role: 'agent', subject: 'a1' });
     expect(tokens.verify(token, 'access').typ).toBe('access');
-    expect(codeOf(() => tokens.verify(token, 'phase'))).toBe('wrong_token_type');
-    expect(codeOf(() => tokens.verify(token, 'phase'))).toBe('wrong_token_type');
+    expect(errorCodeOf(() => tokens.verify(token, 'phase'))).toBe('wrong_token_type');
+    expect(errorCodeOf(() => tokens.verify(token, 'phase'))).toBe('wrong_token_type');
   });
 
   it('does not accept a token signed with another secret, nor a tampered copy of a verified one', () => {
@@ -61,14 +51,16 @@ describe('TokenService.verify', () => {
       role: 'admin',
       subject: 'x',
     });
-    expect(codeOf(() => tokens.verify(foreign.token, 'access'))).toBe('invalid_token');
+    expect(errorCodeOf(() => tokens.verify(foreign.token, 'access'))).toBe('invalid_token');
     const { token } = tokens.mintAccess({ role: 'agent', subject: 'a1' });
     tokens.verify(token, 'access');
     const [header, , signature] = token.split('.');
     const payload = Buffer.from(JSON.stringify({ typ: 'access', sub: 'a1', role: 'admin' })).toString(
       'base64url',
     );
-    expect(codeOf(() => tokens.verify(`${header}.${payload}.${signature}`, 'access'))).toBe('invalid_token');
+    expect(errorCodeOf(() => tokens.verify(`${header}.${payload}.${signature}`, 'access'))).toBe(
+      'invalid_token',
+    );
   });
 
   it('hands out claims nobody can change', () => {

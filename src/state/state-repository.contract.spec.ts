@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../common/domain/clock.js';
-import { DomainError } from '../common/domain/domain-error.js';
 import { SequentialIds } from '../common/domain/ids.js';
 import { createTask, type NewTaskInput } from '../tasks/domain/task-factory.js';
 import { complete, fail, heartbeat, release, transition } from '../tasks/domain/task-state-machine.js';
@@ -10,6 +9,7 @@ import type { Task } from '../tasks/domain/task.model.js';
 import { FileStateRepository } from './file/file-state.repository.js';
 import { MemoryStateRepository } from './memory-state.repository.js';
 import type { StateRepository } from './state.repository.js';
+import { rejectionCodeOf } from '../../test/support/domain-errors.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const LEASE = 60_000;
@@ -43,16 +43,6 @@ const adapters: [string, () => Promise<Harness>][] = [
     },
   ],
 ];
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarness) => {
   let harness: Harness;
@@ -114,10 +104,10 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
 
     it('validates dependencies atomically: unknown, self-cycle, duplicate id', async () => {
       const a = await add();
-      expect(await codeOf(add({ dependencies: [a.id, 'ghost'] }))).toBe('unknown_dependency');
+      expect(await rejectionCodeOf(add({ dependencies: [a.id, 'ghost'] }))).toBe('unknown_dependency');
       const self = { ...newTask(), id: 'loop', dependencies: ['loop'] };
-      expect(await codeOf(repo.createTask(self))).toBe('dependency_cycle');
-      expect(await codeOf(repo.createTask({ ...newTask(), id: a.id }))).toBe('task_exists');
+      expect(await rejectionCodeOf(repo.createTask(self))).toBe('dependency_cycle');
+      expect(await rejectionCodeOf(repo.createTask({ ...newTask(), id: a.id }))).toBe('task_exists');
       expect((await repo.listTasks({})).total).toBe(1);
     });
 
@@ -139,7 +129,7 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
       ]);
       expect((await repo.listTasks({ agentId: 'agent-2' })).tasks.map((t) => t.id)).toEqual(['task-2']);
       expect((await repo.listTasks({ phase: 'PLAN' })).total).toBe(7);
-      expect(await codeOf(repo.listTasks({ cursor: 'garbage' }))).toBe('invalid_cursor');
+      expect(await rejectionCodeOf(repo.listTasks({ cursor: 'garbage' }))).toBe('invalid_cursor');
     });
   });
 
@@ -249,9 +239,9 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
     it('refuses unknown tasks and stale token versions; a throwing mutation changes nothing', async () => {
       const task = await add();
       await claimFor('a1');
-      expect(await codeOf(repo.mutateTask('ghost', (t) => t))).toBe('task_not_found');
+      expect(await rejectionCodeOf(repo.mutateTask('ghost', (t) => t))).toBe('task_not_found');
       expect(
-        await codeOf(
+        await rejectionCodeOf(
           repo.mutateTask(task.id, (t) => heartbeat(t, { agentId: 'a1', leaseMs: 1 }, clock), {
             expectedTokenVersion: 0,
           }),
@@ -259,12 +249,14 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
       ).toBe('stale_token_version');
       const before = await repo.getTask(task.id);
       expect(
-        await codeOf(
+        await rejectionCodeOf(
           repo.mutateTask(task.id, (t) => transition(t, { agentId: 'intruder', toPhase: 'X' }, clock)),
         ),
       ).toBe('not_holder');
       expect(await repo.getTask(task.id)).toBe(before);
-      expect(await codeOf(repo.mutateTask(task.id, (t) => ({ ...t, id: 'other' })))).toBe('invalid_mutation');
+      expect(await rejectionCodeOf(repo.mutateTask(task.id, (t) => ({ ...t, id: 'other' })))).toBe(
+        'invalid_mutation',
+      );
     });
 
     it('stores an idempotent response in the same atomic change', async () => {
@@ -316,7 +308,7 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
     expect((await repo.health()).status).toBe('up');
     await repo.close();
     expect((await repo.health()).status).toBe('down');
-    expect(await codeOf(add())).toBe('state_closed');
-    expect(await codeOf(claimFor('a'))).toBe('state_closed');
+    expect(await rejectionCodeOf(add())).toBe('state_closed');
+    expect(await rejectionCodeOf(claimFor('a'))).toBe('state_closed');
   });
 });

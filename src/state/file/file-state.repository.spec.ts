@@ -3,7 +3,6 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFil
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../common/domain/clock.js';
-import { DomainError } from '../../common/domain/domain-error.js';
 import { SequentialIds } from '../../common/domain/ids.js';
 import { createTask } from '../../tasks/domain/task-factory.js';
 import { transition } from '../../tasks/domain/task-state-machine.js';
@@ -12,6 +11,7 @@ import { FileStateRepository, type FileStateOptions } from './file-state.reposit
 import { backupState, restoreState } from './state-backup.js';
 import { LOCK_FILE_NAME, StateLockedError } from './state-dir-lock.js';
 import { nodeStateFs, type StateFs } from './state-fs.js';
+import { rejectionCodeOf } from '../../../test/support/domain-errors.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const LEASE = 60_000;
@@ -66,16 +66,6 @@ class FaultyFs implements StateFs {
       close: () => handle.close(),
     };
   };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
 }
 
 describe('FileStateRepository', () => {
@@ -362,7 +352,7 @@ describe('FileStateRepository', () => {
         if (path.includes('.journal.tmp-')) throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
         return open(path, mode);
       };
-      expect(await codeOf(reopened.checkpoint())).toBe('state_write_failed');
+      expect(await rejectionCodeOf(reopened.checkpoint())).toBe('state_write_failed');
       expect((await readSnapshot(copy)).last_seq).toBe(10);
       const crashed = await copyOf(copy); // snapshot: new one; journal: the old, kept one
       fs.open = open;
@@ -514,7 +504,7 @@ describe('FileStateRepository', () => {
 
     it('refuses to start on an unreadable snapshot, and releases the lock', async () => {
       await writeFile(stateFile, '{"format":"workflow-orchestrator/state-snapshot", broken');
-      expect(await codeOf(FileStateRepository.open({ stateFile }))).toBe('state_corrupt');
+      expect(await rejectionCodeOf(FileStateRepository.open({ stateFile }))).toBe('state_corrupt');
       await expect(readFile(join(dir, LOCK_FILE_NAME))).rejects.toMatchObject({ code: 'ENOENT' });
     });
   });
@@ -565,7 +555,7 @@ describe('FileStateRepository', () => {
         now: clock.now(),
       });
       const create = repo.createTask(newTask('lost'));
-      expect(await codeOf(claim)).toBe('state_write_failed');
+      expect(await rejectionCodeOf(claim)).toBe('state_write_failed');
       await expect(create).rejects.toThrow(/ENOSPC.*not applied/);
       expect(await repo.getTask(first.id)).toBe(before);
       expect(await repo.countByStatus()).toMatchObject({ queued: 1, claimed: 0 });
@@ -575,7 +565,7 @@ describe('FileStateRepository', () => {
         details: { last_error: expect.stringContaining('ENOSPC') },
       });
       // Still failing: the rebuild of the journal fails too.
-      expect(await codeOf(repo.addRevocation('j', T0))).toBe('state_write_failed');
+      expect(await rejectionCodeOf(repo.addRevocation('j', T0))).toBe('state_write_failed');
       expect(await repo.isRevoked('j')).toBe(false);
 
       fs.failWith = null;
@@ -602,7 +592,7 @@ describe('FileStateRepository', () => {
       const checkpoint = repo.checkpoint(); // runs before that batch
       fs.failAppendsWith = 'EIO';
       await checkpoint;
-      expect(await codeOf(doomed)).toBe('state_write_failed');
+      expect(await rejectionCodeOf(doomed)).toBe('state_write_failed');
       fs.failAppendsWith = null;
       const reopened = await openRepo({ stateFile: await crashCopy() });
       expect((await reopened.listTasks({})).tasks.map((t) => t.title)).toEqual(['kept']);
@@ -701,7 +691,7 @@ describe('FileStateRepository', () => {
     it('refuses to restore something that is not a state file', async () => {
       const bogus = join(dir, 'bogus.json');
       await writeFile(bogus, '{"hello":1}');
-      expect(await codeOf(restoreState(stateFile, bogus))).toBe('state_corrupt');
+      expect(await rejectionCodeOf(restoreState(stateFile, bogus))).toBe('state_corrupt');
       expect(await readdir(dir)).not.toContain('state.json');
     });
   });

@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../common/domain/clock.js';
-import { DomainError } from '../../common/domain/domain-error.js';
 import { SequentialIds } from '../../common/domain/ids.js';
 import { createTask } from '../../tasks/domain/task-factory.js';
 import type { Task } from '../../tasks/domain/task.model.js';
 import { parseSnapshot, writeSnapshot, type Snapshot } from './snapshot-file.js';
 import { nodeStateFs } from './state-fs.js';
+import { errorCodeOf } from '../../../test/support/domain-errors.js';
 
 const clock = new ManualClock(Date.UTC(2026, 0, 1));
 const ids = new SequentialIds('task');
@@ -41,16 +41,6 @@ function snapshotOf(list: Task[]): Snapshot {
   };
 }
 
-function corruptCode(bytes: Buffer): string {
-  try {
-    parseSnapshot(bytes, 'state.json');
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return 'parsed';
-}
-
 describe('snapshot file', () => {
   let dir: string;
   beforeEach(async () => {
@@ -82,10 +72,16 @@ describe('snapshot file', () => {
     const lines = (await written(tasks(3))).toString().split('\n');
     const damaged = [...lines];
     damaged[2] = damaged[2]!.slice(0, 40);
-    expect(corruptCode(Buffer.from(damaged.join('\n')))).toBe('state_corrupt');
+    expect(errorCodeOf(() => parseSnapshot(Buffer.from(damaged.join('\n')), 'state.json'))).toBe(
+      'state_corrupt',
+    );
     const noComma = [...lines];
     noComma[1] = noComma[1]!.slice(0, -1);
-    expect(corruptCode(Buffer.from(noComma.join('\n')))).toBe('state_corrupt');
-    expect(corruptCode(Buffer.from(lines.slice(0, 3).join('\n')))).toBe('state_corrupt');
+    expect(errorCodeOf(() => parseSnapshot(Buffer.from(noComma.join('\n')), 'state.json'))).toBe(
+      'state_corrupt',
+    );
+    expect(errorCodeOf(() => parseSnapshot(Buffer.from(lines.slice(0, 3).join('\n')), 'state.json'))).toBe(
+      'state_corrupt',
+    );
   });
 });
