@@ -64,9 +64,18 @@ describe('tasks pinned to a workflow version that is no longer loaded', () => {
     const old = await api(server.url).post<{ id: string }>('/api/v1/tasks', operator, { title: 'old' });
     expect(old.status).toBe(201);
     await server.stop();
+    server = await startServer({ dir, env });
+    expect(server.logs.map((l) => String(l.msg))).not.toContainEqual(expect.stringContaining('not loaded'));
+    await server.stop();
 
     writeFileSync(file, original.replace(/^version: '1\.0'$/m, "version: '2.0'"));
     server = await startServer({ dir, env });
+    // Start-up says so, with the stranded version and count.
+    expect(server.logs.map((l) => l.msg)).toContainEqual(
+      expect.stringContaining(
+        '1 open tasks are pinned to workflow versions that are not loaded (agent_workflow 1.0: 1)',
+      ),
+    );
     const http = api(server.url);
     expect((await http.post('/api/v1/tasks/claim', agent, {})).status).toBe(204);
     expect((await http.get(`/api/v1/tasks/${old.body.id}`, operator)).body).toMatchObject({

@@ -11,6 +11,7 @@ import { PhaseTokenService } from './phase-token.service.js';
 import { StateSnapshotController } from './state-snapshot.controller.js';
 import { StateSnapshotService } from './state-snapshot.service.js';
 import { TaskMetrics } from './task-metrics.js';
+import { UnloadedWorkflowCheck } from './unloaded-workflow-check.js';
 import { TaskWorkflows } from './workflow-of-task.js';
 
 @Module({
@@ -25,6 +26,7 @@ import { TaskWorkflows } from './workflow-of-task.js';
     TaskWorkflows,
     TaskMetrics,
     LeaseSweeper,
+    UnloadedWorkflowCheck,
   ],
   exports: [AgentTasksService, PhaseTokenService, TaskWorkflows],
 })
