@@ -112,6 +112,7 @@ function startServer(dir, env = {}) {
             url: entry.url,
             dir,
             startupMs: Math.round(performance.now() - started),
+            pid: child.pid,
             rssMb: () => rssMb(child.pid),
             async stop() {
               if (child.exitCode !== null || child.signalCode !== null) return;
@@ -126,6 +127,14 @@ function startServer(dir, env = {}) {
     });
   });
 }
+
+/** CPU seconds (user + system) the process `pid` has used so far. */
+function cpuSeconds(pid) {
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ, 100 on every Linux x86-64/arm64 build
 
 function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -147,7 +156,11 @@ function startCeiling() {
   children.add(child);
   return new Promise((r) =>
     child.stdout.once('data', (d) =>
-      r({ url: `http://127.0.0.1:${JSON.parse(String(d)).port}`, stop: () => child.kill('SIGKILL') }),
+      r({
+        url: `http://127.0.0.1:${JSON.parse(String(d)).port}`,
+        pid: child.pid,
+        stop: () => child.kill('SIGKILL'),
+      }),
     ),
   );
 }
@@ -210,8 +223,13 @@ function percentile(sorted, p) {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 100) / 100;
 }
 
-/** autocannon with the common settings; returns the numbers we report. */
-async function cannon(name, opts, settings) {
+/**
+ * autocannon with the common settings against the server process `pid`; returns the numbers we
+ * report. `cpu_us` is the server's CPU time (user + system) per request: what a request costs the
+ * server, whatever share of the 2 cores the load generator took.
+ */
+async function cannon(name, opts, pid, settings) {
+  const cpuBefore = cpuSeconds(pid);
   const result = await autocannon({
     connections: opts.connections,
     duration: opts.duration,
@@ -226,6 +244,7 @@ async function cannon(name, opts, settings) {
     p99: result.latency.p99,
     max: result.latency.max,
     requests: result.requests.total,
+    cpu_us: Math.round(((cpuSeconds(pid) - cpuBefore) / result.requests.total) * 1e6),
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
@@ -352,11 +371,11 @@ async function scaling(opts, env) {
       const rssAfterLoad = server.rssMb();
       const agent = token('agent', 'scale-holder');
       const held = await claim(server.url, agent);
-      const snap = await cannon('snapshot', short, {
+      const snap = await cannon('snapshot', short, server.pid, {
         url: `${server.url}/api/v1/state/snapshot`,
         headers: { authorization: `Bearer ${agent}`, 'x-phase-token': held.phase_token },
       });
-      const list = await cannon('list', short, {
+      const list = await cannon('list', short, server.pid, {
         url: `${server.url}/api/v1/tasks?status=queued&limit=100`,
         headers: { authorization: `Bearer ${token('operator', 'scale-operator')}` },
       });
@@ -430,7 +449,7 @@ async function main() {
 
   if (want('ceiling')) {
     const ceiling = await startCeiling();
-    results.push(await cannon('ceiling', opts, { url: `${ceiling.url}/` }));
+    results.push(await cannon('ceiling', opts, ceiling.pid, { url: `${ceiling.url}/` }));
     ceiling.stop();
   }
 
@@ -450,10 +469,11 @@ async function main() {
       const toolBody = (tool, args) =>
         JSON.stringify({ task_id: held.task.id, phase_token: held.phase_token, tool_name: tool, args });
 
-      if (want('health')) results.push(await cannon('health', opts, { url: `${server.url}/health/live` }));
+      if (want('health'))
+        results.push(await cannon('health', opts, server.pid, { url: `${server.url}/health/live` }));
       if (want('authorize'))
         results.push(
-          await cannon('authorize', opts, {
+          await cannon('authorize', opts, server.pid, {
             url: server.url,
             headers: auth,
             requests: [
@@ -472,7 +492,7 @@ async function main() {
         );
       if (want('execute_read'))
         results.push(
-          await cannon('execute_read', opts, {
+          await cannon('execute_read', opts, server.pid, {
             url: `${server.url}/api/v1/tools/execute`,
             method: 'POST',
             headers: auth,
@@ -481,7 +501,7 @@ async function main() {
         );
       if (want('snapshot'))
         results.push(
-          await cannon('snapshot', opts, {
+          await cannon('snapshot', opts, server.pid, {
             url: `${server.url}/api/v1/state/snapshot`,
             headers: { ...auth, 'x-phase-token': held.phase_token },
           }),
@@ -495,7 +515,11 @@ async function main() {
   }
 
   const ceiling = results.find((r) => r.scenario === 'ceiling');
-  for (const r of results) if (ceiling) r.ratio = `${Math.round((r.rps / ceiling.rps) * 1000) / 10}%`;
+  for (const r of results) {
+    if (!ceiling) break;
+    r.ratio = `${Math.round((r.rps / ceiling.rps) * 1000) / 10}%`;
+    if (r.cpu_us !== undefined) r.cpu_ratio = `${Math.round((r.cpu_us / ceiling.cpu_us) * 10) / 10}x`;
+  }
   report.scenarios = results;
   if (want('scaling')) report.scaling = await scaling(opts, env);
   report.total_s = Math.round((Date.now() - started) / 1000);
@@ -505,7 +529,20 @@ async function main() {
       `${opts.connections} connections, ${opts.duration} s, audit fsync ${opts.auditFsync ? 'on' : 'off'}\n`,
   );
   console.log(
-    table(results, ['scenario', 'rps', 'ratio', 'p50', 'p90', 'p99', 'max', 'requests', 'non2xx', 'errors']),
+    table(results, [
+      'scenario',
+      'rps',
+      'ratio',
+      'p50',
+      'p90',
+      'p99',
+      'max',
+      'requests',
+      'cpu_us',
+      'cpu_ratio',
+      'non2xx',
+      'errors',
+    ]),
   );
   const life = results.find((r) => r.scenario === 'lifecycle');
   if (life)
