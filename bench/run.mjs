@@ -244,7 +244,10 @@ async function cannon(name, opts, pid, settings) {
     p99: result.latency.p99,
     max: result.latency.max,
     requests: result.requests.total,
-    cpu_us: Math.round(((cpuSeconds(pid) - cpuBefore) / result.requests.total) * 1e6),
+    cpu_us:
+      result.requests.total > 0
+        ? Math.round(((cpuSeconds(pid) - cpuBefore) / result.requests.total) * 1e6)
+        : null,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
@@ -518,7 +521,8 @@ async function main() {
   for (const r of results) {
     if (!ceiling) break;
     r.ratio = `${Math.round((r.rps / ceiling.rps) * 1000) / 10}%`;
-    if (r.cpu_us !== undefined) r.cpu_ratio = `${Math.round((r.cpu_us / ceiling.cpu_us) * 10) / 10}x`;
+    if (typeof r.cpu_us === 'number' && ceiling.cpu_us > 0)
+      r.cpu_ratio = `${Math.round((r.cpu_us / ceiling.cpu_us) * 10) / 10}x`;
   }
   report.scenarios = results;
   if (want('scaling')) report.scaling = await scaling(opts, env);
