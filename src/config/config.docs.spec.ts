@@ -22,7 +22,8 @@ describe('docs/CONFIGURATION.md', () => {
 
   it('states each default as the code has it', () => {
     for (const [key, value] of actual) {
-      const shown = value === null ? '_(none)_' : `\`${String(value)}\``;
+      const shown =
+        value === null ? '_(none)_' : `\`${Array.isArray(value) ? JSON.stringify(value) : String(value)}\``;
       expect(`${key} = ${documented.get(key)}`).toBe(`${key} = ${shown}`);
     }
   });

@@ -152,6 +152,8 @@ function coerceEnv(key: string, raw: string, source: string, fallback: unknown):
     throw ConfigError.forKey(key, raw, source, 'must be a boolean (true/false)');
   }
   if (fallback === null && text === '') return null;
+  // Lists: comma-separated (the only list keys hold paths, which need no commas).
+  if (Array.isArray(fallback)) return text === '' ? [] : text.split(',').map((item) => item.trim());
   return raw;
 }
 
@@ -175,7 +177,7 @@ function validate(config: OrchestratorConfig, sources: Record<string, ValueSourc
   throw ConfigError.forKey(key, error.value, describeSource(sources[key]), reason);
 }
 
-const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isString', 'isNotEmpty', 'isIn'];
+const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isString', 'isNotEmpty', 'isIn', 'isArray'];
 
 function firstLeaf(error: ValidationError, path: string[]): { path: string[]; error: ValidationError } {
   const here = [...path, error.property];

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import {
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -91,11 +92,27 @@ export class WorkflowConfig {
   @IsOptional() @IsString() @IsNotEmpty() default: string | null = null;
 }
 
+export const SANDBOX_MODES = ['bubblewrap', 'none'] as const;
 export class ToolsConfig {
   @IsString() @IsNotEmpty() workspace_root = '.orchestrator/workspace';
   @IsBoolean() execution_enabled = true;
   @IsInt() @Min(1) @Max(86_400) command_timeout_seconds = 60;
   @IsInt() @Min(1) @Max(1_048_576) max_output_kb = 256;
+  /** Where commands run; `none` runs them unconfined, as the server user (logged loudly). */
+  @IsIn(SANDBOX_MODES) sandbox: (typeof SANDBOX_MODES)[number] = 'bubblewrap';
+  /** Network for every command; else only where a workflow tool constraint sets `network: true`. */
+  @IsBoolean() sandbox_network = false;
+  /** Processes and threads per command. */
+  @IsInt() @Min(16) @Max(100_000) sandbox_max_processes = 256;
+  @IsInt() @Min(64) @Max(1_048_576) sandbox_memory_mb = 4096;
+  @IsInt() @Min(1) @Max(86_400) sandbox_cpu_seconds = 600;
+  @IsInt() @Min(1) @Max(1_048_576) sandbox_max_file_mb = 1024;
+  @IsInt() @Min(64) @Max(1_048_576) sandbox_max_open_files = 4096;
+  @IsInt() @Min(1) @Max(1_048_576) sandbox_tmp_mb = 512;
+  /** Host paths commands see read-only besides the system directories (toolchains in /opt…). */
+  @IsArray()
+  @Matches(/^\/[^,]*$/, { each: true, message: 'must list absolute paths' })
+  sandbox_read_only_paths: string[] = [];
 }
 
 export class TasksConfig {

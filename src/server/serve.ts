@@ -9,6 +9,7 @@ import { exitGracefullyOnSignals } from './graceful-shutdown.js';
 import { createHttpApp } from './http-app.js';
 import { listen } from './http-listen.js';
 import { checkWritableDirectories } from './preflight.js';
+import { checkSandboxPaths } from './sandbox-preflight.js';
 import { notifyReady } from './systemd-notify.js';
 import { StartupError } from './startup-error.js';
 import { DomainError } from '../common/domain/domain-error.js';
@@ -32,6 +33,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   const { warnings } = resolveSigningSecret(config);
   for (const warning of warnings) logger.warn(warning);
   checkWritableDirectories(config);
+  checkSandboxPaths(config);
 
   const workers = effectiveWorkers(config, logger);
   if (workers > 1) {

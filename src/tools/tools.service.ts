@@ -9,8 +9,9 @@ import { AgentTasksService } from '../tasks/agent-tasks.service.js';
 import { PhaseTokenService } from '../tasks/phase-token.service.js';
 import { TaskWorkflows } from '../tasks/workflow-of-task.js';
 import { type Task } from '../tasks/domain/task.model.js';
-import { decideTool, type ToolDecision } from '../workflow/domain/tool-policy.js';
+import { decideTool, resolvedPathRule, type ToolDecision } from '../workflow/domain/tool-policy.js';
 import { type Workflow } from '../workflow/domain/workflow.runtime.js';
+import { type ExecuteOptions } from './domain/tool-executor.js';
 import { ToolRegistry } from './domain/tool.registry.js';
 import { type ToolDecisionDto, type ToolExecutionDto, type ToolRequestDto } from './dto/tool-request.dto.js';
 import { ToolMetrics } from './tool-metrics.js';
@@ -61,12 +62,20 @@ export class ToolsService {
     const label = this.toolLabel(workflow, task.phase, request.tool_name);
     const started = this.clock.now();
     let outcome:
-      { ok: true; result: object; duration: number } | { ok: false; error: unknown; duration: number };
+      | { ok: true; result: object; duration: number; paths: string[] }
+      | { ok: false; error: unknown; duration: number };
     try {
-      const execution = await this.registry.execute(request.tool_name, request.args ?? {}, {
-        allowShellOperators: this.allowsShellOperators(workflow, task.phase, request.tool_name),
-      });
-      outcome = { ok: true, result: execution.result, duration: execution.duration_ms };
+      const execution = await this.registry.execute(
+        request.tool_name,
+        request.args ?? {},
+        this.executeOptions(workflow, decision, request.tool_name),
+      );
+      outcome = {
+        ok: true,
+        result: execution.result,
+        duration: execution.duration_ms,
+        paths: execution.paths,
+      };
     } catch (error) {
       outcome = { ok: false, error, duration: this.clock.now() - started };
     }
@@ -75,7 +84,18 @@ export class ToolsService {
       { tool: label, outcome: outcome.ok ? 'ok' : 'error' },
       outcome.duration / 1000,
     );
-    await this.auditCall(agent, task, request, 'tool.execute', decision, {
+    // A path the policy allowed as written but that lands somewhere its rules forbid is a denial.
+    const deniedWhereItLands =
+      !outcome.ok && outcome.error instanceof DomainError && outcome.error.code === 'tool_forbidden';
+    const recorded: ToolDecision = deniedWhereItLands
+      ? {
+          ...decision,
+          allowed: false,
+          reason: (outcome as { error: DomainError }).error.message,
+          rule: String((outcome as { error: DomainError }).error.details?.rule ?? decision.rule),
+        }
+      : decision;
+    await this.auditCall(agent, task, request, 'tool.execute', recorded, {
       success: outcome.ok,
       duration_ms: outcome.duration,
       outcome: code,
@@ -85,6 +105,8 @@ export class ToolsService {
           ? outcome.error.message
           : String(outcome.error),
       exit_code: outcome.ok ? ((outcome.result as { exit_code?: unknown }).exit_code ?? null) : null,
+      paths: outcome.ok ? outcome.paths : [],
+      sandbox: this.registry.runsCommands(request.tool_name) ? this.registry.sandboxMode : null,
     });
     this.events.publish('tool.executed', {
       task_id: task.id,
@@ -108,6 +130,10 @@ export class ToolsService {
       outcome: string;
       reason: string | null;
       exit_code: unknown;
+      /** Real workspace-relative paths the arguments named. */
+      paths: string[];
+      /** How a command ran (`bubblewrap`, `none`); null for tools that run none. */
+      sandbox: string | null;
     },
   ): Promise<unknown> {
     return this.audit.record({
@@ -126,7 +152,14 @@ export class ToolsService {
         rule: decision.rule ?? null,
         mode: decision.mode,
         would_deny: decision.would_deny,
-        ...(execution ? { outcome: execution.outcome, exit_code: execution.exit_code } : {}),
+        ...(execution
+          ? {
+              outcome: execution.outcome,
+              exit_code: execution.exit_code,
+              ...(execution.paths.length > 0 ? { paths: execution.paths } : {}),
+              ...(execution.sandbox ? { sandbox: execution.sandbox } : {}),
+            }
+          : {}),
       },
     });
   }
@@ -167,11 +200,22 @@ export class ToolsService {
     return decision;
   }
 
-  /** The workflow may let this phase's tool use shell operators (already checked by the policy). */
-  private allowsShellOperators(workflow: Workflow, phase: string, tool: string): boolean {
-    const allowed =
-      workflow.runtime.phases.get(phase)?.tool_constraints[tool]?.allow_shell_operators ?? false;
-    return allowed === true || (Array.isArray(allowed) && allowed.length > 0);
+  /**
+   * What the workflow lets this call do beyond the policy's decision: shell operators (already
+   * checked against the command), network and `.git` writes for its commands, and, in strict
+   * mode, the phase's path rules applied again where each path really lands.
+   */
+  private executeOptions(workflow: Workflow, decision: ToolDecision, tool: string): ExecuteOptions {
+    const constraint = workflow.runtime.phases.get(decision.phase)?.tool_constraints[tool];
+    const operators = constraint?.allow_shell_operators ?? false;
+    return {
+      allowShellOperators: operators === true || (Array.isArray(operators) && operators.length > 0),
+      network: this.config.values.tools.sandbox_network || constraint?.network === true,
+      gitWritable: constraint?.allow_git_writes === true,
+      ...(decision.mode === 'strict'
+        ? { pathRule: resolvedPathRule(workflow.runtime.toolPolicy, decision.phase, tool) }
+        : {}),
+    };
   }
 
   /** Tool names come from clients: only names the workflow or the server knows become labels. */

@@ -3,7 +3,8 @@ import { lstat, open, realpath, rename, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fsFailure } from './fs-failure.js';
-import { outsideWorkspace, toolFailed } from './tool-errors.js';
+import { hardLinkRefused, outsideWorkspace, toolFailed } from './tool-errors.js';
+import { type TouchedPaths } from './touched-paths.js';
 import { type OpenedDirectory, type Workspace } from './workspace.js';
 
 /** A file written to a temporary name beside its target, waiting to be renamed over it. */
@@ -39,11 +40,12 @@ export interface WrittenFile {
 
 export async function writeFilesAtomically(
   workspace: Workspace,
+  paths: TouchedPaths,
   files: readonly FileToWrite[],
 ): Promise<WrittenFile[]> {
   const staged: StagedWrite[] = [];
   try {
-    for (const file of files) staged.push(await stageWrite(workspace, file));
+    for (const file of files) staged.push(await stageWrite(workspace, paths, file));
   } catch (error) {
     await Promise.all(staged.map((s) => s.abort()));
     throw error;
@@ -59,21 +61,33 @@ export async function writeFilesAtomically(
   return staged.map(({ rel, bytes, created }) => ({ path: rel, bytes, created }));
 }
 
-export function stageWrite(workspace: Workspace, file: FileToWrite): Promise<StagedWrite> {
-  return stage(workspace, workspace.relative(file.value, file.key), file, false);
+/**
+ * Stages one file. The path is judged where it lands: through symlinked directories and a
+ * symlinked file, the real target must pass the phase's rules (`paths.admit`), and an
+ * existing target with several names (a hard link) is refused.
+ */
+export function stageWrite(
+  workspace: Workspace,
+  paths: TouchedPaths,
+  file: FileToWrite,
+): Promise<StagedWrite> {
+  return stage(workspace, paths, workspace.relative(file.value, file.key), file, false);
 }
 
 async function stage(
   workspace: Workspace,
-  rel: string,
+  paths: TouchedPaths,
+  lexical: string,
   file: FileToWrite,
   viaSymlink: boolean,
 ): Promise<StagedWrite> {
   const label = `${file.key} '${file.value}'`;
-  if (rel === '.') throw toolFailed(`${label} is the workspace root, not a file`);
-  const dir = await workspace.openDirectoryForWrite(posix.dirname(rel), file.key, file.value);
-  const name = posix.basename(rel);
+  if (lexical === '.') throw toolFailed(`${label} is the workspace root, not a file`);
+  const dir = await workspace.openDirectoryForWrite(posix.dirname(lexical), file.key, file.value);
+  const name = posix.basename(lexical);
   const target = workspace.entry(dir, name);
+  // Where the file lands once symlinked directories are followed.
+  const rel = workspace.toRelative(posix.join(dir.real, name));
   let mode: number | undefined;
   let redirect: string | undefined;
   try {
@@ -95,7 +109,10 @@ async function stage(
       throw toolFailed(`${label} is a directory`);
     } else if (stat && !stat.isFile()) {
       throw toolFailed(`${label} is not a regular file`);
+    } else if (stat && stat.nlink > 1) {
+      throw hardLinkRefused(label, stat.nlink);
     }
+    if (redirect === undefined) paths.admit(rel, 'write', label);
     mode = stat ? stat.mode & 0o7777 : undefined;
   } catch (error) {
     await dir.handle.close().catch(() => undefined);
@@ -103,7 +120,7 @@ async function stage(
   }
   if (redirect !== undefined) {
     await dir.handle.close();
-    return stage(workspace, redirect, file, true);
+    return stage(workspace, paths, redirect, file, true);
   }
   const temp = `.tmp-${randomBytes(6).toString('hex')}-${name.slice(0, 64)}`;
   try {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { type Readable } from 'node:stream';
 import { type Clock } from '../../common/domain/clock.js';
 import { CappedOutput } from './output-capture.js';
 
@@ -11,6 +12,8 @@ export interface ProcessRequest {
   /** Per stream. */
   readonly maxOutputBytes: number;
   readonly clock: Clock;
+  /** Descriptors the child gets as fd 3, 4, …, in order. */
+  readonly extraFds?: readonly number[];
 }
 
 export interface CommandResult {
@@ -50,11 +53,14 @@ export function runProcess(request: ProcessRequest): Promise<CommandResult> {
     env: { ...request.env },
     detached: true,
     shell: false,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(request.extraFds ?? [])],
     windowsHide: true,
   });
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  // stdout and stderr are pipes (index 1 and 2 above), whatever follows them.
+  const out = child.stdout as Readable;
+  const err = child.stderr as Readable;
+  out.on('data', (chunk: Buffer) => stdout.push(chunk));
+  err.on('data', (chunk: Buffer) => stderr.push(chunk));
 
   let timedOut = false;
   let exitCode: number | null = null;
@@ -109,11 +115,25 @@ export function runProcess(request: ProcessRequest): Promise<CommandResult> {
       killGroup();
       // A grandchild that left the group (setsid) may still hold the pipes open.
       grace = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+        out.destroy();
+        err.destroy();
         finish();
       }, PIPE_GRACE_MS);
     });
     child.on('close', finish);
   });
+}
+
+/** What a shell answers for a program it cannot find (exit 127), without starting anything. */
+export function commandNotFound(program: string): CommandResult {
+  return {
+    exit_code: 127,
+    signal: null,
+    stdout: '',
+    stderr: `${program}: command not found\n`,
+    truncated: false,
+    dropped_bytes: { stdout: 0, stderr: 0 },
+    timed_out: false,
+    duration_ms: 0,
+  };
 }

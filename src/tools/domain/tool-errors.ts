@@ -35,3 +35,16 @@ export function commandTimedOut(message: string, result: object): InvalidInputEr
 export function noExecutor(tool: string): DomainError {
   return new DomainError('not_implemented', 'no_executor', `tool '${tool}' has no executor on this server`);
 }
+
+/** The workflow's path rules deny where a path really lands (after symlinks). */
+export function pathForbidden(message: string, rule: string, path: string): ForbiddenError {
+  return new ForbiddenError('tool_forbidden', message, { rule, path });
+}
+
+/** A file with more than one name: its other name may be anywhere, outside the workspace too. */
+export function hardLinkRefused(label: string, links: number): ForbiddenError {
+  return new ForbiddenError(
+    'hard_link_refused',
+    `${label} is a hard link (${links} names): refused, since another of its names may be outside the workspace`,
+  );
+}

@@ -1,5 +1,7 @@
 import { type Clock } from '../../common/domain/clock.js';
+import { type CommandSandbox } from './sandbox/command-sandbox.js';
 import { type ToolLimits } from './tool-limits.js';
+import { type ResolvedPathRule, type TouchedPaths } from './touched-paths.js';
 import { type Workspace } from './workspace.js';
 
 /** Per-call choices the caller makes after the policy decision. */
@@ -10,6 +12,12 @@ export interface ExecuteOptions {
    * shell and any operator, expansion or glob is refused.
    */
   readonly allowShellOperators?: boolean;
+  /** The workflow lets this tool's commands reach the network (`network: true`). */
+  readonly network?: boolean;
+  /** The workflow lets this tool write under `.git/` (`allow_git_writes: true`). */
+  readonly gitWritable?: boolean;
+  /** The phase's path rules, to judge every path where it really lands. Default: none. */
+  readonly pathRule?: ResolvedPathRule;
 }
 
 /** What an executor gets besides its arguments. */
@@ -21,6 +29,12 @@ export interface ToolContext {
   readonly maxOutputBytes: number;
   readonly clock: Clock;
   readonly allowShellOperators: boolean;
+  readonly network: boolean;
+  readonly gitWritable: boolean;
+  /** Where every command runs. */
+  readonly sandbox: CommandSandbox;
+  /** Judges and records the real paths this call touches. */
+  readonly paths: TouchedPaths;
 }
 
 /**
@@ -31,6 +45,8 @@ export interface ToolExecutor<A> {
   readonly name: string;
   readonly description: string;
   readonly schema: Readonly<Record<string, unknown>>;
+  /** It runs commands, in `context.sandbox`. */
+  readonly runsCommands?: boolean;
   run(args: A, context: ToolContext): Promise<object>;
 }
 
@@ -43,6 +59,7 @@ export function aliasOf<A>(executor: ToolExecutor<A>, name: string): ToolExecuto
     name,
     description: `${executor.description} (alias of ${executor.name})`,
     schema: executor.schema,
+    runsCommands: executor.runsCommands,
     run: (args, context) => executor.run(args, context),
   };
 }

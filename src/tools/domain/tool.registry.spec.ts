@@ -66,6 +66,7 @@ describe('ToolRegistry', () => {
     expect(await ws.registry.execute('probe', { n: 21 }, { allowShellOperators: true })).toEqual({
       result: { doubled: 42, shell: true },
       duration_ms: 250,
+      paths: [],
     });
     expect((await ws.registry.execute('probe', { n: 1 })).result).toEqual({ doubled: 2, shell: false });
   });
@@ -82,7 +83,12 @@ describe('ToolRegistry', () => {
     expect(() => ws.registry.register(probe(clock, []))).not.toThrow();
     expect(() => ws.registry.register(probe(clock, []))).toThrow(/registered twice/);
     await expect(
-      ToolRegistry.create({ workspaceRoot: ws.path('x'), commandTimeoutSeconds: 0, maxOutputKb: 1 }),
+      ToolRegistry.create({
+        workspaceRoot: ws.path('x'),
+        commandTimeoutSeconds: 0,
+        maxOutputKb: 1,
+        sandbox: ws.sandbox,
+      }),
     ).rejects.toThrow(/commandTimeoutSeconds must be > 0/);
   });
 

@@ -2,8 +2,10 @@ import { type Clock, systemClock } from '../../common/domain/clock.js';
 import { builtinExecutors } from './executors/builtin-executors.js';
 import { ToolArgsValidator } from './tool-args.validator.js';
 import { noExecutor } from './tool-errors.js';
+import { type CommandSandbox } from './sandbox/command-sandbox.js';
 import { type AnyToolExecutor, type ExecuteOptions, type ToolContext } from './tool-executor.js';
 import { DEFAULT_TOOL_LIMITS, type ToolLimits } from './tool-limits.js';
+import { TouchedPaths } from './touched-paths.js';
 import { Workspace } from './workspace.js';
 
 export interface ToolRegistryOptions {
@@ -13,16 +15,20 @@ export interface ToolRegistryOptions {
   readonly commandTimeoutSeconds: number;
   /** `tools.max_output_kb`, applied to stdout and to stderr of a command separately. */
   readonly maxOutputKb: number;
+  /** Where commands run (bash, git, test runners): see `openCommandSandbox`. */
+  readonly sandbox: CommandSandbox;
   readonly clock?: Clock;
   readonly limits?: Partial<ToolLimits>;
   /** Replaces the built-in executors (tests, or a server with fewer tools). */
   readonly executors?: readonly AnyToolExecutor[];
 }
 
-/** What `execute` answers: the tool's JSON output and how long it took. */
+/** What `execute` answers: the tool's JSON output, how long it took, and the real paths it touched. */
 export interface ToolExecution {
   readonly result: object;
   readonly duration_ms: number;
+  /** Workspace-relative paths named by the arguments, where they really landed. */
+  readonly paths: string[];
 }
 
 /**
@@ -33,12 +39,12 @@ export interface ToolExecution {
 export class ToolRegistry {
   private readonly executors = new Map<string, AnyToolExecutor>();
   private readonly validator = new ToolArgsValidator();
-  private readonly context: Omit<ToolContext, 'allowShellOperators'>;
+  private readonly context: Omit<ToolContext, 'allowShellOperators' | 'network' | 'gitWritable' | 'paths'>;
 
   private constructor(
     /** The confined root; pass `workspace.root` to the policy so both see the same paths. */
     readonly workspace: Workspace,
-    options: ToolRegistryOptions,
+    options: Omit<ToolRegistryOptions, 'workspaceRoot'>,
   ) {
     for (const [key, value] of [
       ['commandTimeoutSeconds', options.commandTimeoutSeconds],
@@ -52,6 +58,7 @@ export class ToolRegistry {
       commandTimeoutMs: Math.round(options.commandTimeoutSeconds * 1000),
       maxOutputBytes: Math.round(options.maxOutputKb * 1024),
       clock: options.clock ?? systemClock,
+      sandbox: options.sandbox,
     };
     for (const executor of options.executors ?? builtinExecutors()) this.register(executor);
   }
@@ -59,6 +66,11 @@ export class ToolRegistry {
   /** Opens (creating) the workspace and registers the executors. */
   static async create(options: ToolRegistryOptions): Promise<ToolRegistry> {
     return new ToolRegistry(await Workspace.open(options.workspaceRoot), options);
+  }
+
+  /** The registry over a workspace already opened. */
+  static over(workspace: Workspace, options: Omit<ToolRegistryOptions, 'workspaceRoot'>): ToolRegistry {
+    return new ToolRegistry(workspace, options);
   }
 
   register(executor: AnyToolExecutor): void {
@@ -69,6 +81,16 @@ export class ToolRegistry {
 
   has(tool: string): boolean {
     return this.executors.has(tool);
+  }
+
+  /** Whether `tool` runs commands (in the sandbox). */
+  runsCommands(tool: string): boolean {
+    return this.executors.get(tool)?.runsCommands === true;
+  }
+
+  /** How commands run: `bubblewrap`, or `none` when the operator opted out. */
+  get sandboxMode(): string {
+    return this.context.sandbox.status.mode;
   }
 
   names(): string[] {
@@ -91,10 +113,14 @@ export class ToolRegistry {
     if (!executor) throw noExecutor(tool);
     const checked = this.validator.check(tool, args);
     const started = this.context.clock.now();
+    const paths = new TouchedPaths(options.pathRule);
     const result = await executor.run(checked as never, {
       ...this.context,
       allowShellOperators: options.allowShellOperators ?? false,
+      network: options.network ?? false,
+      gitWritable: options.gitWritable ?? false,
+      paths,
     });
-    return { result, duration_ms: this.context.clock.now() - started };
+    return { result, duration_ms: this.context.clock.now() - started, paths: paths.list() };
   }
 }

@@ -3,7 +3,7 @@ import { lstat, mkdir, open, readdir, readlink, realpath, type FileHandle } from
 import { posix, resolve } from 'node:path';
 import { toWorkspacePath } from '../../workflow/domain/path-policy.js';
 import { fsFailure } from './fs-failure.js';
-import { outsideWorkspace, toolFailed } from './tool-errors.js';
+import { hardLinkRefused, outsideWorkspace, toolFailed } from './tool-errors.js';
 
 /** A file opened for reading, checked to be a regular file inside the workspace. */
 export interface OpenedFile {
@@ -118,7 +118,8 @@ export class Workspace {
   /**
    * Opens a real path found by resolution or a walk, then checks the descriptor: O_NOFOLLOW
    * refuses a last component swapped for a symlink, the descriptor's own path catches a
-   * swapped directory above it, and O_NONBLOCK keeps a FIFO from hanging the call.
+   * swapped directory above it, and O_NONBLOCK keeps a FIFO from hanging the call. A file
+   * with several names (a hard link) is refused: one of them may be outside the workspace.
    */
   async openReal(real: string, label: string): Promise<OpenedFile> {
     let handle: FileHandle;
@@ -136,6 +137,7 @@ export class Workspace {
       const stat = await handle.stat();
       if (stat.isDirectory()) throw toolFailed(`${label} is a directory, not a file`);
       if (!stat.isFile()) throw toolFailed(`${label} is not a regular file`);
+      if (stat.nlink > 1) throw hardLinkRefused(label, stat.nlink);
       return { handle, rel: this.toRelative(where), size: stat.size };
     } catch (error) {
       await handle.close();

@@ -103,6 +103,8 @@ export function describeWorkflow(wf: Workflow): string {
         ['commands', c.allowed_commands],
         ['not commands', c.forbidden_commands],
         ['shell operators', ops === true ? ['all'] : ops === false ? [] : ops],
+        ['network', c.network ? ['yes'] : []],
+        ['writes .git', c.allow_git_writes ? ['yes'] : []],
       ];
       const text = rules
         .filter(([, items]) => items.length > 0)

@@ -8,6 +8,8 @@ const constraint = (c: Partial<ToolConstraintSpec>): ToolConstraintSpec => ({
   allowed_commands: [],
   forbidden_commands: [],
   allow_shell_operators: false,
+  network: false,
+  allow_git_writes: false,
   location: { file: 'x', line: 1, col: 1 },
   ...c,
 });

@@ -1,6 +1,6 @@
 import { type ParseContext, type YamlPath } from './parse-context.js';
 import { SHELL_OPERATORS, type ShellOperator, type ToolConstraintSpec } from './workflow.model.js';
-import { checkKeys, isObject, readStringList } from './yaml-readers.js';
+import { checkKeys, isObject, readBoolean, readStringList } from './yaml-readers.js';
 
 const KEYS = [
   'allowed_patterns',
@@ -9,6 +9,8 @@ const KEYS = [
   'forbidden_commands',
   'allow_shell_operators',
   'path_args',
+  'network',
+  'allow_git_writes',
 ];
 
 export function readToolConstraints(
@@ -45,6 +47,8 @@ export function readToolConstraints(
         'allow_shell_operators',
       ]),
       ...(pathArgs === undefined ? {} : { path_args: pathArgs }),
+      network: readBoolean(ctx, value, 'network', at, false),
+      allow_git_writes: readBoolean(ctx, value, 'allow_git_writes', at, false),
       location: ctx.at(at),
     };
   }

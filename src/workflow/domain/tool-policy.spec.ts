@@ -1,4 +1,4 @@
-import { decideTool, type ToolDecisionInput } from './tool-policy.js';
+import { decideTool, resolvedPathRule, type ToolDecisionInput } from './tool-policy.js';
 import { loadWorkflowText } from './workflow.loader.js';
 
 const wf = loadWorkflowText(
@@ -191,5 +191,58 @@ describe('decideTool', () => {
         decideTool(audit.runtime.toolPolicy, { phase: 'P', tool: 'bash', workspaceRoot: ROOT }),
       ).toMatchObject({ allowed: true, would_deny: true, mode: 'audit' });
     });
+  });
+});
+
+describe('.git and paths where they land', () => {
+  const open = loadWorkflowText(
+    `name: open
+phases:
+  - id: W
+    allowed_tools: [write_files, edit_files, read_files]
+    tool_constraints:
+      edit_files: { allow_git_writes: true }
+      read_files: { forbidden_patterns: ["secrets/**"] }
+`,
+    'open.yaml',
+  ).runtime.toolPolicy;
+  const decideIn = (tool: string, path: string) =>
+    decideTool(open, { phase: 'W', tool, args: { path }, workspaceRoot: ROOT });
+
+  it.each(['.git/hooks/pre-commit', '.git/config', 'vendor/x/.git/hooks/post-checkout', '.git'])(
+    'denies writing %s to a tool that may write anywhere else',
+    (path) => {
+      expect(decideIn('write_files', path)).toMatchObject({
+        allowed: false,
+        rule: 'phases.W.tool_constraints.write_files.allow_git_writes',
+        reason: expect.stringContaining(`path '${path}' is inside .git`) as unknown,
+      });
+    },
+  );
+
+  it('lets a tool whose constraints set allow_git_writes write there, and does not restrict reading it', () => {
+    expect(decideIn('edit_files', '.git/config')).toMatchObject({ allowed: true });
+    expect(decideIn('read_files', '.git/config')).toMatchObject({ allowed: true });
+    expect(decideIn('write_files', '.github/workflows/ci.yml')).toMatchObject({ allowed: true });
+    expect(decideIn('write_files', 'src/.gitignore')).toMatchObject({ allowed: true });
+  });
+
+  it('judges a resolved path by the same rules, the executor saying whether it writes', () => {
+    const writes = resolvedPathRule(open, 'W', 'write_files');
+    expect(writes('.git/hooks/pre-commit', 'write')).toMatchObject({
+      rule: 'phases.W.tool_constraints.write_files.allow_git_writes',
+    });
+    expect(writes('.git/HEAD', 'read')).toBeNull();
+    expect(writes('src/a.ts', 'write')).toBeNull();
+    const reads = resolvedPathRule(open, 'W', 'read_files');
+    expect(reads('secrets/key.pem', 'read')).toEqual({
+      reason: "matches forbidden pattern 'secrets/**' for 'read_files' in phase W",
+      rule: 'phases.W.tool_constraints.read_files.forbidden_patterns',
+    });
+    const tdd = resolvedPathRule(policy, 'TDD', 'write_files');
+    expect(tdd('src/a.ts', 'write')?.reason).toMatch(
+      /^matches no allowed pattern for 'write_files' in phase TDD/,
+    );
+    expect(tdd('tests/a.ts', 'write')).toBeNull();
   });
 });

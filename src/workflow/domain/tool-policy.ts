@@ -14,6 +14,12 @@ import { type EnforcementMode, type PhaseSpec, type WorkflowDefinition } from '.
 /** Argument keys holding a command line (a string run by a shell, or an argv list). */
 export const COMMAND_ARGS: readonly string[] = ['command', 'cmd'];
 
+/**
+ * Tools that write the paths they are given. Under `.git/` they may not (a hook or a config
+ * entry there runs code at the next git command) unless their constraints set `allow_git_writes`.
+ */
+export const WRITING_TOOLS: ReadonlySet<string> = new Set(['write_files', 'edit_files', 'delete_files']);
+
 export interface ToolDecisionInput {
   readonly phase: string;
   readonly tool: string;
@@ -41,6 +47,7 @@ interface ToolRules {
   readonly pathArgs: ReadonlySet<string>;
   readonly allowedPaths: readonly GlobRule[];
   readonly forbiddenPaths: readonly GlobRule[];
+  readonly allowGitWrites: boolean;
   readonly commands: CommandRules;
 }
 
@@ -75,6 +82,7 @@ function compilePhase(phase: PhaseSpec): PhaseRules {
       pathArgs: new Set(c.path_args ?? DEFAULT_PATH_ARGS),
       allowedPaths: compileGlobs(c.allowed_patterns),
       forbiddenPaths: compileGlobs(c.forbidden_patterns),
+      allowGitWrites: c.allow_git_writes,
       commands: compileCommandRules(c),
     });
   }
@@ -88,6 +96,7 @@ function compilePhase(phase: PhaseSpec): PhaseRules {
       pathArgs: new Set(DEFAULT_PATH_ARGS),
       allowedPaths: [],
       forbiddenPaths: [],
+      allowGitWrites: false,
       commands: compileCommandRules(undefined),
     },
   };
@@ -186,21 +195,55 @@ function checkPaths(
     const normal = arg.glob ? toWorkspaceGlob(arg.value, root) : toWorkspacePath(arg.value, root);
     if (!normal.ok)
       return { reason: `${normal.reason} (tool '${tool}', phase ${phase.id})`, rule: 'workspace_root' };
-    const forbidden = rules.forbiddenPaths.find((g) => g.test(normal.path));
-    if (forbidden) {
-      return {
-        reason: `path '${normal.path}' matches forbidden pattern '${forbidden.pattern}' for '${tool}' in phase ${phase.id}`,
-        rule: `${rules.key}.forbidden_patterns`,
-      };
-    }
-    if (rules.allowedPaths.length > 0 && !rules.allowedPaths.some((g) => g.test(normal.path))) {
-      return {
-        reason: `path '${normal.path}' matches no allowed pattern for '${tool}' in phase ${phase.id} (${rules.allowedPaths.map((g) => g.pattern).join(', ')})`,
-        rule: `${rules.key}.allowed_patterns`,
-      };
-    }
+    const verdict = judgePath(phase, tool, rules, normal.path, WRITING_TOOLS.has(tool));
+    if (verdict) return { reason: `path '${normal.path}' ${verdict.reason}`, rule: verdict.rule };
   }
   return null;
+}
+
+/** A path with a `.git` component: the repository's internals, at the top or in a nested repo. */
+function inGitDir(path: string): boolean {
+  return path === '.git' || path.startsWith('.git/') || path.includes('/.git/') || path.endsWith('/.git');
+}
+
+/** Why the phase's rules refuse a workspace-relative `path` for `tool` (phrased to follow the path), or null. */
+function judgePath(phase: PhaseRules, tool: string, rules: ToolRules, path: string, write: boolean): Verdict {
+  const forbidden = rules.forbiddenPaths.find((g) => g.test(path));
+  if (forbidden) {
+    return {
+      reason: `matches forbidden pattern '${forbidden.pattern}' for '${tool}' in phase ${phase.id}`,
+      rule: `${rules.key}.forbidden_patterns`,
+    };
+  }
+  if (rules.allowedPaths.length > 0 && !rules.allowedPaths.some((g) => g.test(path))) {
+    return {
+      reason: `matches no allowed pattern for '${tool}' in phase ${phase.id} (${rules.allowedPaths.map((g) => g.pattern).join(', ')})`,
+      rule: `${rules.key}.allowed_patterns`,
+    };
+  }
+  if (write && !rules.allowGitWrites && inGitDir(path)) {
+    return {
+      reason: `is inside .git, which '${tool}' may not write in phase ${phase.id} (the workflow can set allow_git_writes)`,
+      rule: `phases.${phase.id}.tool_constraints.${tool}.allow_git_writes`,
+    };
+  }
+  return null;
+}
+
+/**
+ * The same path rules `decideTool` applies to the paths as written, for the paths a tool call
+ * really touches once symlinks are resolved (`rel` is real and workspace-relative). The
+ * executor knows whether it writes. The caller applies the enforcement mode.
+ */
+export function resolvedPathRule(
+  policy: ToolPolicy,
+  phaseId: string,
+  tool: string,
+): (rel: string, access: 'read' | 'write') => Verdict {
+  const phase = policy.phases.get(phaseId);
+  if (!phase) return () => ({ reason: `phase '${phaseId}' is not defined`, rule: 'phases' });
+  const rules = phase.tools.get(tool) ?? phase.fallback;
+  return (rel, access) => judgePath(phase, tool, rules, rel, access === 'write');
 }
 
 function checkCommands(

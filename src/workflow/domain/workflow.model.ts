@@ -114,6 +114,10 @@ export interface ToolConstraintSpec {
   readonly allow_shell_operators: boolean | readonly ShellOperator[];
   /** Argument keys holding paths for this tool; replaces the default keys when set. */
   readonly path_args?: readonly string[];
+  /** Commands of this tool reach the network (their sandbox shares the host's). Default false. */
+  readonly network: boolean;
+  /** This tool may write under `.git/` (hooks, config); its commands see `.git` writable. Default false. */
+  readonly allow_git_writes: boolean;
   readonly location: SourceLocation;
 }
 

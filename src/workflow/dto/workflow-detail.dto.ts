@@ -44,6 +44,8 @@ export class ToolConstraintDto {
   allow_shell_operators!: boolean | string[];
   @ApiProperty({ type: [String], required: false, description: 'Argument keys holding paths' })
   path_args?: string[];
+  @ApiProperty({ description: "This tool's commands reach the network" }) network!: boolean;
+  @ApiProperty({ description: 'This tool may write under .git/' }) allow_git_writes!: boolean;
 }
 
 export class PhaseDto {

@@ -1,22 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { failure, tempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
 import { type CommandResult } from '../process-runner.js';
 import { commandEnvironment } from './bash.executor.js';
 
-/** Whether a process is gone (or a zombie nobody reaped yet, which runs nothing either). */
-function isDead(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return true;
-  }
-  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+/** Host processes whose command line contains `marker` (a pid inside a sandbox means nothing here). */
+function hostProcessesWith(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
@@ -31,7 +29,7 @@ async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
 describe('bash', () => {
   let ws: TempWorkspace;
   beforeEach(async () => {
-    ws = await tempWorkspace({ commandTimeoutSeconds: 1, maxOutputKb: 1 });
+    ws = await tempWorkspace({ commandTimeoutSeconds: 1, maxOutputKb: 1, commands: 'bubblewrap' });
     ws.file('sub/file.txt', 'hello from sub\n');
   });
   afterEach(() => ws.remove());
@@ -125,7 +123,7 @@ describe('bash', () => {
     expect(result.stdout).toBe(`a\nc\n${ws.root}\n`);
   });
 
-  it('gives the child only PATH, HOME, LANG and TERM: no secret of the server', async () => {
+  it('gives the child a fixed, minimal environment: no secret of the server', async () => {
     process.env.ORCHESTRATOR_JWT_SECRET = 'parent-secret-that-must-not-leak-0123456789';
     try {
       const { stdout } = await run('env');
@@ -136,9 +134,12 @@ describe('bash', () => {
         .split('\n')
         .map((line) => line.slice(0, line.indexOf('=')))
         .sort();
-      expect(names).toEqual(['HOME', 'LANG', 'PATH', 'TERM']);
+      // bubblewrap adds PWD, the working directory.
+      expect(names).toEqual([...Object.keys(commandEnvironment(ws.root)), 'PWD'].sort());
       expect(stdout).toContain(`HOME=${ws.root}\n`);
+      expect(stdout).toContain(`PWD=${ws.root}\n`);
       expect(stdout).toContain('TERM=dumb\n');
+      expect(stdout).toContain('GIT_CONFIG_VALUE_0=/dev/null\n');
     } finally {
       delete process.env.ORCHESTRATOR_JWT_SECRET;
     }
@@ -162,22 +163,20 @@ describe('bash', () => {
     });
   });
 
-  it('kills the whole process group on timeout, grandchildren included', async () => {
-    const error = await failure(
-      run(`sh -c 'sleep 30 & echo $! > bg.pid; sleep 30'`, { allowShellOperators: true }),
-    );
+  it('kills every process the command started on timeout, grandchildren included', async () => {
+    const error = await failure(run(`sh -c 'sleep 31.4159 & sleep 30'`, { allowShellOperators: true }));
     expect(error).toMatchObject({ code: 'command_timeout' });
-    const pid = Number(readFileSync(ws.path('bg.pid'), 'utf8'));
-    expect(pid).toBeGreaterThan(0);
-    expect(await eventually(() => isDead(pid))).toBe(true);
+    expect(await eventually(() => hostProcessesWith('31.4159').length === 0)).toBe(true);
   });
 
-  it('does not let a background process outlive a command that exits', async () => {
+  it('does not let a background process outlive a command that exits, not even one that calls setsid', async () => {
     const started = Date.now();
-    const result = await run('sleep 30 & echo $!', { allowShellOperators: true });
+    const result = await run('sleep 27.1828 & setsid sleep 27.1829 & echo started', {
+      allowShellOperators: true,
+    });
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(result.exit_code).toBe(0);
-    expect(await eventually(() => isDead(Number(result.stdout)))).toBe(true);
+    expect(result).toMatchObject({ exit_code: 0, stdout: 'started\n' });
+    expect(await eventually(() => hostProcessesWith('27.182').length === 0)).toBe(true);
   });
 
   it('truncates huge output, keeping head and tail and counting what was dropped', async () => {

@@ -1,5 +1,5 @@
 import { toArgv, vetCommand } from '../command-argv.js';
-import { type CommandResult, runProcess } from '../process-runner.js';
+import { type CommandResult } from '../process-runner.js';
 import { commandTimedOut } from '../tool-errors.js';
 import { type ToolContext, type ToolExecutor } from '../tool-executor.js';
 
@@ -11,6 +11,22 @@ export interface BashArgs {
 
 /** Where programs are looked up when the server's own PATH has no absolute entry. */
 const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/**
+ * git reads no system or global config (the global one would be `~/.gitconfig`, and HOME is
+ * the workspace) and runs no hooks: a hook or `core.fsmonitor` planted in the workspace would
+ * run code at the next git command. Variables, so git started by any program sees them too.
+ */
+const GIT_HARDENING: Readonly<Record<string, string>> = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_COUNT: '2',
+  GIT_CONFIG_KEY_0: 'core.hooksPath',
+  GIT_CONFIG_VALUE_0: '/dev/null',
+  GIT_CONFIG_KEY_1: 'core.fsmonitor',
+  GIT_CONFIG_VALUE_1: 'false',
+  GIT_TERMINAL_PROMPT: '0',
+};
 
 /**
  * The child's whole environment. Nothing else of the server's is passed on: its secrets
@@ -25,11 +41,14 @@ export function commandEnvironment(workspaceRoot: string, path = process.env.PAT
     // Fixed rather than inherited: messages in one language, UTF-8 output.
     LANG: 'C.UTF-8',
     TERM: 'dumb',
+    TMPDIR: '/tmp',
+    ...GIT_HARDENING,
   };
 }
 
 export const bashExecutor: ToolExecutor<BashArgs> = {
   name: 'bash',
+  runsCommands: true,
   description:
     'Runs a command in the workspace. Without shell operators allowed it runs without a shell (no ;, |, &&, $, globs or redirections).',
   schema: {
@@ -52,24 +71,25 @@ export const bashExecutor: ToolExecutor<BashArgs> = {
     const { workspace, allowShellOperators } = context;
     vetCommand(args.command, allowShellOperators, workspace.root);
     const cwd = await workspace.resolveDirectory(args.cwd ?? '.', 'cwd');
+    context.paths.admit(cwd.rel, 'read', `cwd '${args.cwd ?? '.'}'`);
     const argv =
       typeof args.command !== 'string'
         ? [...args.command]
         : allowShellOperators
           ? ['/bin/sh', '-c', args.command]
           : toArgv(args.command);
-    const result = await runProcess({
-      file: argv[0],
-      args: argv.slice(1),
+    const result = await context.sandbox.run({
+      argv,
       cwd: cwd.real,
       env: commandEnvironment(workspace.root),
       timeoutMs: context.commandTimeoutMs,
       maxOutputBytes: context.maxOutputBytes,
-      clock: context.clock,
+      network: context.network,
+      gitWritable: context.gitWritable,
     });
     if (result.timed_out) {
       throw commandTimedOut(
-        `command ran longer than ${context.commandTimeoutMs / 1000} s; its process group was killed`,
+        `command ran longer than ${context.commandTimeoutMs / 1000} s; it was killed with every process it started`,
         result,
       );
     }

@@ -42,7 +42,7 @@ export const editFilesExecutor: ToolExecutor<EditFilesArgs> = {
       replace_all: { type: 'boolean' },
     },
   },
-  async run(args, { workspace, limits }: ToolContext): Promise<EditResult> {
+  async run(args, { workspace, limits, paths }: ToolContext): Promise<EditResult> {
     if (args.old_string === args.new_string) {
       throw invalidToolArgs("'new_string' is the same as 'old_string'", 'new_string');
     }
@@ -50,6 +50,7 @@ export const editFilesExecutor: ToolExecutor<EditFilesArgs> = {
     const file = await workspace.openFile(args.path, 'path');
     let data: Buffer;
     try {
+      paths.admit(file.rel, 'read', label);
       if (file.size > limits.writeMaxBytes) {
         throw toolFailed(
           `${label} is ${file.size} bytes; edit_files rewrites at most ${limits.writeMaxBytes}`,
@@ -78,8 +79,8 @@ export const editFilesExecutor: ToolExecutor<EditFilesArgs> = {
     const edited = args.replace_all
       ? text.split(args.old_string).join(args.new_string)
       : text.slice(0, at) + args.new_string + text.slice(at + args.old_string.length);
-    const staged = await stageWrite(workspace, { value: args.path, key: 'path', content: edited });
+    const staged = await stageWrite(workspace, paths, { value: args.path, key: 'path', content: edited });
     await staged.commit();
-    return { path: workspace.relative(args.path, 'path'), replacements: count, bytes: staged.bytes };
+    return { path: staged.rel, replacements: count, bytes: staged.bytes };
   },
 };

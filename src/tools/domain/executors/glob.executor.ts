@@ -36,11 +36,12 @@ export const globExecutor: ToolExecutor<GlobArgs> = {
       max_results: { type: 'integer', minimum: 1, maximum: MAX_GLOB_RESULTS },
     },
   },
-  async run(args, { workspace, limits }: ToolContext): Promise<GlobResult> {
+  async run(args, { workspace, limits, paths }: ToolContext): Promise<GlobResult> {
     // The engine's own rule: a glob may not climb (`**` can match nothing, so `a/**/..` is `..`).
     const normal = toWorkspaceGlob(args.pattern, workspace.root);
     if (!normal.ok) throw outsideWorkspace(`pattern: ${normal.reason}`);
     const cwd = await workspace.resolveDirectory(args.cwd ?? '.', 'cwd');
+    paths.admit(cwd.rel, 'read', `cwd '${args.cwd ?? '.'}'`);
     // An absolute pattern inside the workspace is already workspace-relative after normalising.
     const base = args.pattern.replace(/\\/g, '/').startsWith('/') ? '.' : cwd.rel;
     const pattern = normal.path;
@@ -64,6 +65,8 @@ export const globExecutor: ToolExecutor<GlobArgs> = {
     let truncated = false;
     for await (const entry of walkFiles(workspace, start, limits.walkMaxEntries, state)) {
       if (!isMatch(base === '.' ? entry.rel : posix.relative(base, entry.rel))) continue;
+      // Listed paths follow the phase's rules too: a forbidden file is not even named.
+      if (!paths.allows(entry.rel, 'read')) continue;
       if (files.length >= max) {
         truncated = true;
         break;

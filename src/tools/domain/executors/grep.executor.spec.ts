@@ -69,7 +69,7 @@ describe('grep', () => {
       expect(where(result)).toEqual(['a.txt:1']);
       expect(result).toMatchObject({ truncated: true, truncated_reason: 'max_bytes' });
     } finally {
-      capped.remove();
+      await capped.remove();
     }
     expect((await grep({ pattern: 'TODO' })).files_skipped.too_large).toBe(1);
   });

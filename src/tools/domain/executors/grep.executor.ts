@@ -33,7 +33,14 @@ export interface GrepResult {
   readonly truncated_reason?: 'max_results' | 'max_bytes' | 'max_entries';
   readonly files_searched: number;
   readonly bytes_searched: number;
-  readonly files_skipped: { binary: number; too_large: number; unreadable: number };
+  /** `forbidden`: the phase's path rules deny them; `linked`: hard links (several names). */
+  readonly files_skipped: {
+    binary: number;
+    too_large: number;
+    unreadable: number;
+    forbidden: number;
+    linked: number;
+  };
 }
 
 const DEFAULT_MAX_RESULTS = 100;
@@ -64,7 +71,7 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
       case_insensitive: { type: 'boolean' },
     },
   },
-  async run(args, { workspace, limits }: ToolContext): Promise<GrepResult> {
+  async run(args, { workspace, limits, paths }: ToolContext): Promise<GrepResult> {
     let re: RegExp;
     try {
       re = new RegExp(args.pattern, args.case_insensitive ? 'i' : '');
@@ -78,9 +85,10 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
     const maxResults = args.max_results ?? DEFAULT_MAX_RESULTS;
     const context = args.context ?? 0;
     const start = await workspace.resolveExisting(args.path ?? '.', 'path');
+    paths.admit(start.rel, 'read', `path '${args.path ?? '.'}'`);
     const budget = new RegexBudget(limits.searchTimeoutMs);
     const matches: GrepMatch[] = [];
-    const skipped = { binary: 0, too_large: 0, unreadable: 0 };
+    const skipped = { binary: 0, too_large: 0, unreadable: 0, forbidden: 0, linked: 0 };
     let filesSearched = 0;
     let bytesSearched = 0;
     let reason: GrepResult['truncated_reason'];
@@ -92,7 +100,8 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
       } catch (error) {
         // A file named by the caller must be readable; one met in a walk is skipped.
         if (explicit) throw error;
-        skipped.unreadable++;
+        if ((error as { code?: unknown }).code === 'hard_link_refused') skipped.linked++;
+        else skipped.unreadable++;
         return;
       }
       let data: Buffer;
@@ -136,6 +145,10 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
       for await (const entry of walkFiles(workspace, start, limits.walkMaxEntries, state)) {
         // Symlinks are not followed: a link to elsewhere in the workspace is searched there.
         if (entry.symlink || !accept(entry.rel)) continue;
+        if (!paths.allows(entry.rel, 'read')) {
+          skipped.forbidden++;
+          continue;
+        }
         await search(entry.rel, entry.real, false);
         if (reason) break;
       }

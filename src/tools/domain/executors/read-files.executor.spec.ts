@@ -36,7 +36,8 @@ describe('read_files', () => {
   it('follows a symlink that stays inside the workspace', async () => {
     symlinkSync('src/a.ts', ws.path('alias.ts'));
     const { result } = await read({ path: 'alias.ts' });
-    expect(result).toMatchObject({ files: [{ path: 'alias.ts', content: 'export const a = 1;\n' }] });
+    // The answer names where the content came from, not the link.
+    expect(result).toMatchObject({ files: [{ path: 'src/a.ts', content: 'export const a = 1;\n' }] });
   });
 
   it('returns binary files base64-encoded', async () => {

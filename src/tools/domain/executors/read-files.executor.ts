@@ -9,7 +9,7 @@ export interface ReadFilesArgs {
 }
 
 export interface ReadFile {
-  /** Workspace-relative, as the policy saw it. */
+  /** Workspace-relative path of what was read: a symlink's target, not the link. */
   readonly path: string;
   /** Size on disk; more than the content when truncated. */
   readonly size: number;
@@ -33,7 +33,7 @@ export const readFilesExecutor: ToolExecutor<ReadFilesArgs> = {
       { required: ['paths'], properties: { path: false } },
     ],
   },
-  async run(args, { workspace, limits }: ToolContext): Promise<{ files: ReadFile[] }> {
+  async run(args, { workspace, limits, paths }: ToolContext): Promise<{ files: ReadFile[] }> {
     const values = args.paths ?? [args.path as string];
     if (values.length > limits.maxFilesPerCall) {
       throw invalidToolArgs(
@@ -45,15 +45,15 @@ export const readFilesExecutor: ToolExecutor<ReadFilesArgs> = {
     const files: ReadFile[] = [];
     for (const [i, value] of values.entries()) {
       const key = args.paths ? `paths[${i}]` : 'path';
-      const path = workspace.relative(value, key);
       const file = await workspace.openFile(value, key);
       try {
+        paths.admit(file.rel, 'read', `${key} '${value}'`);
         const data = await readPrefix(file.handle, Math.min(file.size, limits.readMaxFileBytes, budget));
         const binary = isBinary(data);
         const kept = binary || data.length === file.size ? data : withoutPartialChar(data);
         budget -= kept.length;
         files.push({
-          path,
+          path: file.rel,
           size: file.size,
           encoding: binary ? 'base64' : 'utf8',
           content: binary ? kept.toString('base64') : kept.toString('utf8'),

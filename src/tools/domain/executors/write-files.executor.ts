@@ -36,7 +36,7 @@ export const writeFilesExecutor: ToolExecutor<WriteFilesArgs> = {
       { required: ['path', 'content'], properties: { files: false } },
     ],
   },
-  async run(args, { workspace, limits }: ToolContext): Promise<{ files: WrittenFile[] }> {
+  async run(args, { workspace, limits, paths }: ToolContext): Promise<{ files: WrittenFile[] }> {
     const list = args.files ?? [{ path: args.path as string, content: args.content as string }];
     const key = (i: number) => (args.files ? `files[${i}].path` : 'path');
     if (list.length > limits.maxFilesPerCall) {
@@ -61,6 +61,7 @@ export const writeFilesExecutor: ToolExecutor<WriteFilesArgs> = {
     });
     const files = await writeFilesAtomically(
       workspace,
+      paths,
       list.map((f, i) => ({ value: f.path, key: key(i), content: f.content })),
     );
     return { files };

@@ -2,8 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { systemClock } from '../../../common/domain/clock.js';
 import { DomainError } from '../../../common/domain/domain-error.js';
+import { type CommandSandbox } from '../sandbox/command-sandbox.js';
+import { openCommandSandbox } from '../sandbox/open-sandbox.js';
+import { DEFAULT_SANDBOX_LIMITS, type SandboxSettings } from '../sandbox/sandbox-settings.js';
+import { UnavailableSandbox } from '../sandbox/unavailable.sandbox.js';
 import { ToolRegistry, type ToolRegistryOptions } from '../tool.registry.js';
+import { Workspace } from '../workspace.js';
 
 /**
  * Test support (used by specs only): a real temporary directory holding a workspace and,
@@ -15,24 +21,55 @@ export interface TempWorkspace {
   readonly root: string;
   readonly outside: string;
   readonly registry: ToolRegistry;
+  readonly sandbox: CommandSandbox;
   /** Writes a file under the root, creating directories. */
   file(rel: string, content: string | Buffer): string;
   path(rel: string): string;
-  remove(): void;
+  remove(): Promise<void>;
+}
+
+export interface TempWorkspaceOptions extends Partial<
+  Omit<ToolRegistryOptions, 'sandbox' | 'workspaceRoot'>
+> {
+  /**
+   * Where commands run: a real bubblewrap sandbox (the test fails if this host cannot make
+   * one), unconfined, or nowhere (the default: file tools need none, commands are refused).
+   */
+  readonly commands?: 'bubblewrap' | 'none';
+  readonly sandbox?: Partial<SandboxSettings>;
 }
 
 export const OUTSIDE_SECRET = 'TOP-SECRET-OUTSIDE-CONTENT';
 
-export async function tempWorkspace(options: Partial<ToolRegistryOptions> = {}): Promise<TempWorkspace> {
+export async function tempWorkspace(options: TempWorkspaceOptions = {}): Promise<TempWorkspace> {
   const base = realpathSync(mkdtempSync(join(tmpdir(), 'orch-tools-')));
   const outside = join(base, 'outside');
   mkdirSync(outside);
   writeFileSync(join(outside, 'secret.txt'), OUTSIDE_SECRET);
-  const registry = await ToolRegistry.create({
-    workspaceRoot: join(base, 'ws'),
+  const workspace = await Workspace.open(join(base, 'ws'));
+  const { commands, sandbox: settings, ...rest } = options;
+  const sandbox = commands
+    ? await openCommandSandbox({
+        mode: commands,
+        workspaceRoot: workspace.root,
+        privateDir: join(base, 'private'),
+        clock: options.clock ?? systemClock,
+        settings: {
+          network: false,
+          readOnlyPaths: [],
+          ...settings,
+          limits: { ...DEFAULT_SANDBOX_LIMITS, ...settings?.limits },
+        },
+      })
+    : new UnavailableSandbox('this test runs no commands');
+  if (commands && !sandbox.status.available) {
+    throw new Error(`this host cannot run the sandbox the test needs: ${sandbox.status.reason}`);
+  }
+  const registry = ToolRegistry.over(workspace, {
     commandTimeoutSeconds: 10,
     maxOutputKb: 64,
-    ...options,
+    sandbox,
+    ...rest,
   });
   const root = registry.workspace.root;
   return {
@@ -40,6 +77,7 @@ export async function tempWorkspace(options: Partial<ToolRegistryOptions> = {}):
     root,
     outside,
     registry,
+    sandbox,
     path: (rel) => join(root, rel),
     file(rel, content) {
       const path = join(root, rel);
@@ -47,7 +85,10 @@ export async function tempWorkspace(options: Partial<ToolRegistryOptions> = {}):
       writeFileSync(path, content);
       return path;
     },
-    remove: () => rmSync(base, { recursive: true, force: true }),
+    async remove() {
+      await sandbox.close();
+      rmSync(base, { recursive: true, force: true });
+    },
   };
 }
 
