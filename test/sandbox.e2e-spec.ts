@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { api } from './support/api.js';
 import { disposeServer, startServer, type ServerProcess } from './support/server-process.js';
@@ -49,7 +57,19 @@ async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
   return check();
 }
 
-describe('a hostile agent in TDD cannot leave the sandbox', () => {
+/**
+ * Both ways the server is deployed: as root (the kernel then ignores RLIMIT_NPROC, so a cgroup
+ * limits processes) and as an unprivileged user (systemd, the Docker image, Kubernetes).
+ */
+const LAYOUTS: Array<[string, { uid: number; gid: number } | undefined]> =
+  process.getuid?.() === 0
+    ? [
+        ['as root', undefined],
+        ['as an unprivileged user', { uid: 65534, gid: 65534 }],
+      ]
+    : [['as this user', undefined]];
+
+describe.each(LAYOUTS)('a hostile agent in TDD cannot leave the sandbox (server %s)', (_, user) => {
   const secret = randomBytes(32).toString('hex');
   const operator = accessToken('operator', 'op', { secret });
   const agent = accessToken('agent', 'hostile-agent', { secret });
@@ -67,13 +87,18 @@ describe('a hostile agent in TDD cannot leave the sandbox', () => {
         ORCHESTRATOR_TOOLS_SANDBOX_MAX_PROCESSES: '64',
         ORCHESTRATOR_TOOLS_COMMAND_TIMEOUT_SECONDS: '30',
       },
+      user,
     });
     http = api(server.url);
     stateDir = join(server.dir, '.orchestrator');
     workspace = join(stateDir, 'workspace');
-    mkdirSync(join(workspace, '.git', 'hooks'), { recursive: true });
-    mkdirSync(join(workspace, 'src'), { recursive: true });
+    // What an operator checked out before the agent came: owned by the server's user.
+    for (const dir of ['.git', '.git/hooks', 'src']) mkdirSync(join(workspace, dir));
     writeFileSync(join(workspace, '.env'), 'DATABASE_PASSWORD=hunter2\n');
+    if (user) {
+      for (const path of ['.git', '.git/hooks', 'src', '.env'])
+        chownSync(join(workspace, path), user.uid, user.gid);
+    }
     await http.post('/api/v1/tasks', operator, { title: 'hostile' });
     const claim = await http.post<Claimed>('/api/v1/tasks/claim', agent, {});
     await http.post(`/api/v1/tasks/${claim.body.task.id}/gates/plan_approved/approve`, operator, {});
@@ -107,7 +132,11 @@ describe('a hostile agent in TDD cannot leave the sandbox', () => {
 
   it('says at GET / that commands run in a bubblewrap sandbox', async () => {
     const status = await http.get<{ sandbox: Record<string, unknown> }>('/');
-    expect(status.body.sandbox).toMatchObject({ mode: 'bubblewrap', available: true });
+    expect(status.body.sandbox).toMatchObject({
+      mode: 'bubblewrap',
+      available: true,
+      limits_scope: process.getuid?.() === 0 && !user ? 'cgroup' : 'rlimit',
+    });
   });
 
   it('finds the secret nowhere: not in any process environment, command line or readable file', async () => {

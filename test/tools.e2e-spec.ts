@@ -229,6 +229,15 @@ describe('tool execution in a confined workspace', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('an agent running more commands at once than its share gets 429 too_many_commands', async () => {
+    const answers = await Promise.all([1, 2, 3].map(() => execute('bash', { command: 'sleep 0.8' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 429]);
+    const refused = answers.find((a) => a.status === 429)!;
+    expect(refused.body.code).toBe('too_many_commands');
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect((await execute('bash', { command: 'echo again' })).status).toBe(200);
+  });
+
   it('huge output is truncated and marked', async () => {
     const res = await execute('bash', {
       command: ['node', '-e', "process.stdout.write('x'.repeat(100000))"],

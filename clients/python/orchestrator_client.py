@@ -34,7 +34,8 @@ __all__ = [
 ]
 
 RETRYABLE_STATUSES = {429, 502, 503, 504}
-TOOL_DENIALS = {"tool_forbidden", "path_outside_workspace", "shell_operator_not_allowed", "execution_disabled"}
+TOOL_DENIALS = {"tool_forbidden", "path_outside_workspace", "hard_link_refused", "shell_operator_not_allowed",
+                "execution_disabled"}
 
 
 class OrchestratorError(Exception):

@@ -98,6 +98,9 @@ export class ToolsConfig {
   @IsBoolean() execution_enabled = true;
   @IsInt() @Min(1) @Max(86_400) command_timeout_seconds = 60;
   @IsInt() @Min(1) @Max(1_048_576) max_output_kb = 256;
+  /** Commands running at once on this server, and per agent; more are refused with 429. */
+  @IsInt() @Min(1) @Max(10_000) max_concurrent_commands = 8;
+  @IsInt() @Min(1) @Max(10_000) max_concurrent_commands_per_agent = 2;
   /** Where commands run; `none` runs them unconfined, as the server user (logged loudly). */
   @IsIn(SANDBOX_MODES) sandbox: (typeof SANDBOX_MODES)[number] = 'bubblewrap';
   /** Network for every command; else only where a workflow tool constraint sets `network: true`. */

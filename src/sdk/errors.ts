@@ -62,6 +62,7 @@ export class OrchestratorUnavailableError extends OrchestratorError {
 const TOOL_DENIALS = new Set([
   'tool_forbidden',
   'path_outside_workspace',
+  'hard_link_refused',
   'shell_operator_not_allowed',
   'execution_disabled',
 ]);

@@ -11,6 +11,7 @@ import { TaskWorkflows } from '../tasks/workflow-of-task.js';
 import { type Task } from '../tasks/domain/task.model.js';
 import { decideTool, resolvedPathRule, type ToolDecision } from '../workflow/domain/tool-policy.js';
 import { type Workflow } from '../workflow/domain/workflow.runtime.js';
+import { CommandSlots } from './domain/command-slots.js';
 import { type ExecuteOptions } from './domain/tool-executor.js';
 import { ToolRegistry } from './domain/tool.registry.js';
 import { type ToolDecisionDto, type ToolExecutionDto, type ToolRequestDto } from './dto/tool-request.dto.js';
@@ -23,6 +24,8 @@ import { ToolMetrics } from './tool-metrics.js';
  */
 @Injectable()
 export class ToolsService {
+  private readonly commandSlots: CommandSlots;
+
   constructor(
     private readonly tasks: AgentTasksService,
     private readonly phaseTokens: PhaseTokenService,
@@ -33,7 +36,10 @@ export class ToolsService {
     private readonly metrics: ToolMetrics,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    const { max_concurrent_commands, max_concurrent_commands_per_agent } = config.values.tools;
+    this.commandSlots = new CommandSlots(max_concurrent_commands, max_concurrent_commands_per_agent);
+  }
 
   async authorize(agent: AccessClaims, request: ToolRequestDto): Promise<ToolDecisionDto> {
     const { task, workflow } = await this.context(agent, request);
@@ -64,7 +70,9 @@ export class ToolsService {
     let outcome:
       | { ok: true; result: object; duration: number; paths: string[] }
       | { ok: false; error: unknown; duration: number };
+    let release = () => {};
     try {
+      if (this.registry.runsCommands(request.tool_name)) release = this.commandSlots.acquire(agent.sub);
       const execution = await this.registry.execute(
         request.tool_name,
         request.args ?? {},
@@ -78,6 +86,8 @@ export class ToolsService {
       };
     } catch (error) {
       outcome = { ok: false, error, duration: this.clock.now() - started };
+    } finally {
+      release();
     }
     const code = outcome.ok ? 'ok' : outcome.error instanceof DomainError ? outcome.error.code : 'error';
     this.metrics.duration.observe(

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -16,6 +16,8 @@ export interface ServerOptions {
   args?: string[];
   /** Reuse a working directory (e.g. to restart on the same state). */
   dir?: string;
+  /** Run the server as this user and group (the test runner must be root); its directory becomes theirs. */
+  user?: { uid: number; gid: number };
 }
 
 /** The built server running as a child process on an ephemeral loopback port. */
@@ -99,11 +101,13 @@ export function runCli(
 export function startServer(options: ServerOptions = {}): Promise<ServerProcess> {
   const dir = options.dir ?? tempDir();
   if (options.configYaml !== undefined) writeFileSync(join(dir, 'orchestrator.yaml'), options.configYaml);
+  if (options.user) chownSync(dir, options.user.uid, options.user.gid);
   const child = track(
     spawn(process.execPath, [CLI, 'serve', ...(options.args ?? [])], {
       cwd: dir,
       env: baseEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...options.user,
     }),
   );
   const logs: Record<string, unknown>[] = [];
