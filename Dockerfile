@@ -10,6 +10,10 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled code only, as uid 1000.
 FROM node:20-slim
+# Every command a tool runs is sandboxed with bubblewrap (docs/DEPLOYMENT.md, "The command sandbox").
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bubblewrap \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     ORCHESTRATOR_STATE_FILE=/var/lib/orchestrator/state.json \
     ORCHESTRATOR_AUDIT_FILE=/var/log/orchestrator/audit.jsonl

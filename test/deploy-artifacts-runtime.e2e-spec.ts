@@ -54,6 +54,10 @@ beforeAll(() => {
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 
 describe('the Dockerfile runtime stage, outside Docker', () => {
+  it('installs bubblewrap, which every tool command runs in', () => {
+    expect(runtimeStage).toMatch(/apt-get install -y --no-install-recommends bubblewrap/);
+  });
+
   it('runs as uid 1000 with NODE_ENV=production, exposes 8000 and has a HEALTHCHECK without curl', () => {
     expect(instruction('USER')).toBe('1000');
     expect(instruction('EXPOSE')).toBe('8000');

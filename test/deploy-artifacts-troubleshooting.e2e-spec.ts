@@ -69,6 +69,10 @@ beforeAll(async () => {
     await disposeServer(owner);
   }
 
+  refusals.workspace = (
+    await runCli(['serve'], { env: baseEnv({ ORCHESTRATOR_TOOLS_WORKSPACE_ROOT: '.' }) })
+  ).stderr;
+
   const dir = tempDir();
   writeFileSync(join(dir, 'bad.yaml'), 'name: bad\nphases: 3\n');
   refusals.workflow = (
@@ -77,11 +81,11 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('docs/DEPLOYMENT.md troubleshooting messages', () => {
-  it('quotes five refusals', () => {
-    expect(quoted).toHaveLength(5);
+  it('quotes six refusals', () => {
+    expect(quoted).toHaveLength(6);
   });
 
-  it.each(['secret', 'port', 'permission', 'locked', 'workflow'])(
+  it.each(['secret', 'port', 'permission', 'locked', 'workspace', 'workflow'])(
     'the %s refusal is quoted verbatim',
     (name) => {
       const printed = refusals[name];

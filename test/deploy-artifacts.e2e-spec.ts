@@ -158,6 +158,32 @@ describe('YAML under k8s/ and deploy/', () => {
     expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(60);
   });
 
+  it('the command-sandbox overlay gives the pod what bubblewrap needs, and only there', () => {
+    const patch = objects.find(
+      ({ file, doc }) => file.includes('overlays/command-sandbox') && doc.kind === 'Deployment',
+    )!.doc;
+    const pod = (patch.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(pod.hostUsers).toBe(false);
+    expect((pod.containers as Array<{ securityContext: unknown }>)[0].securityContext).toEqual({
+      procMount: 'Unmasked',
+      seccompProfile: { type: 'Unconfined' },
+      appArmorProfile: { type: 'Unconfined' },
+    });
+    const base = (baseDeployment!.spec as DeploymentSpec).template.spec.containers[0].securityContext;
+    expect(JSON.stringify(base)).not.toContain('Unconfined');
+  });
+
+  it('docker compose lifts the seccomp, AppArmor and /proc masks bubblewrap cannot work under', () => {
+    const [compose] = parseYamlFile('docker-compose.yml') as Array<{
+      services: { orchestrator: { security_opt: string[] } };
+    }>;
+    expect(compose.services.orchestrator.security_opt).toEqual([
+      'seccomp=unconfined',
+      'apparmor=unconfined',
+      'systempaths=unconfined',
+    ]);
+  });
+
   it('the example Secret holds no real secret', () => {
     const secret = objects.find(({ doc }) => doc.kind === 'Secret')!.doc;
     expect(JSON.stringify(secret)).toContain('REPLACE');
@@ -226,6 +252,13 @@ describe('systemd unit', () => {
       ['Restart', 'always'],
     ])
       expect([key, keys.get(key)]).toEqual([key, [value]]);
+  });
+
+  it('leaves the command sandbox what it needs: a mountable /proc and netlink for its loopback', () => {
+    // ProtectKernelTunables over-mounts /proc/sys, and the kernel then refuses a new /proc.
+    expect(keys.get('ProtectKernelTunables')).toBeUndefined();
+    expect(keys.get('RestrictAddressFamilies')?.[0].split(' ')).toContain('AF_NETLINK');
+    expect(keys.get('RestrictNamespaces')).toBeUndefined();
   });
 });
 
