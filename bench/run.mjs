@@ -2,14 +2,15 @@
  * HTTP benchmark of the built server against a bare node:http "ceiling", in one run.
  *
  *   npm run build && node bench/run.mjs [--connections 50] [--duration 10] [--audit-fsync=off]
- *                                       [--scenarios ceiling,health,authorize,execute_read,snapshot,lifecycle,scaling]
+ *                                       [--scenarios ceiling,health,authorize,execute_read,snapshot,lifecycle,scaling,sandbox]
  *                                       [--sizes 1000,10000,100000] [--cpu-prof]
  *
  * --cpu-prof runs the server under `node --cpu-prof` and writes the profile to $TMPDIR/orchestrator-cpu-prof/.
  *
  * The server runs as `node dist/cli/main.js serve` (NODE_ENV=production, a random 64-hex secret, file
  * store and audit log in a temp dir, port 0). Its store is seeded offline with 10,000 queued tasks
- * (bench/seed.mjs, the server's own store code). Prints a table and writes bench/results/latest.json.
+ * (bench/seed.mjs, the server's own store code). `sandbox` times 200 `echo` commands unconfined and in
+ * the bubblewrap sandbox, interleaved (bench/sandbox.mjs). Prints tables and writes bench/results/latest.json.
  * See docs/PERFORMANCE.md.
  */
 /* global URL, performance, setTimeout, clearTimeout, fetch */
@@ -20,11 +21,12 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
+import { sandboxCost } from './sandbox.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const SEED = join(ROOT, 'bench', 'seed.mjs');
-const ALL = ['ceiling', 'health', 'authorize', 'execute_read', 'snapshot', 'lifecycle', 'scaling'];
+const ALL = ['ceiling', 'health', 'authorize', 'execute_read', 'snapshot', 'lifecycle', 'scaling', 'sandbox'];
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {
@@ -526,28 +528,30 @@ async function main() {
   }
   report.scenarios = results;
   if (want('scaling')) report.scaling = await scaling(opts, env);
+  if (want('sandbox')) report.sandbox = await sandboxCost(200);
   report.total_s = Math.round((Date.now() - started) / 1000);
 
   console.log(
     `\nWorkflow Orchestrator bench — ${report.machine.cores} cores, node ${report.machine.node}, ` +
       `${opts.connections} connections, ${opts.duration} s, audit fsync ${opts.auditFsync ? 'on' : 'off'}\n`,
   );
-  console.log(
-    table(results, [
-      'scenario',
-      'rps',
-      'ratio',
-      'p50',
-      'p90',
-      'p99',
-      'max',
-      'requests',
-      'cpu_us',
-      'cpu_ratio',
-      'non2xx',
-      'errors',
-    ]),
-  );
+  if (results.length > 0)
+    console.log(
+      table(results, [
+        'scenario',
+        'rps',
+        'ratio',
+        'p50',
+        'p90',
+        'p99',
+        'max',
+        'requests',
+        'cpu_us',
+        'cpu_ratio',
+        'non2xx',
+        'errors',
+      ]),
+    );
   const life = results.find((r) => r.scenario === 'lifecycle');
   if (life)
     console.log(
@@ -571,6 +575,21 @@ async function main() {
         'claim_p50',
         'claim_p99',
       ]),
+    );
+  }
+  if (report.sandbox) {
+    const s = report.sandbox;
+    console.log(
+      `\nCost of one command (echo, ${s.runs} runs each, interleaved; limits per ${s.limits_scope}):\n`,
+    );
+    console.log(
+      table(
+        [
+          { mode: 'unconfined (before)', ...s.unconfined, ratio: '1x' },
+          { mode: 'bubblewrap sandbox', ...s.bubblewrap, ratio: `${s.median_ratio}x (p95 ${s.p95_ratio}x)` },
+        ],
+        ['mode', 'median_ms', 'p95_ms', 'max_ms', 'ratio'],
+      ),
     );
   }
   console.log(`\ntotal ${report.total_s} s`);

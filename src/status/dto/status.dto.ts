@@ -15,4 +15,10 @@ export class StatusDto {
   workflow?: Record<string, unknown>;
   @ApiPropertyOptional({ description: 'Tasks by status' })
   tasks?: Record<string, number>;
+  @ApiPropertyOptional({
+    description:
+      'How commands run: mode (bubblewrap | none), available (false: commands are refused, reason says why), limits_scope (cgroup | rlimit)',
+    example: { mode: 'bubblewrap', available: true, limits_scope: 'rlimit' },
+  })
+  sandbox?: Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SandboxLimits } from './sandbox-settings.js';
 
@@ -30,12 +31,15 @@ const MB = 1024 * 1024;
  */
 export class CommandCgroups {
   private next = 0;
+  /** Removals still retrying in the background (a cgroup stays busy a moment after its last task exits). */
+  private readonly removing = new Set<Promise<void>>();
 
   private constructor(
     private readonly hierarchies: readonly Hierarchy[],
     private readonly limits: SandboxLimits,
   ) {}
 
+  /** `name` must be `orchestrator-sandbox-<pid>-<n>`: the pid tells a later start whether it is stale. */
   static async open(limits: SandboxLimits, name: string): Promise<CommandCgroups | null> {
     const [mountinfo, membership] = await Promise.all([
       readFile('/proc/self/mountinfo', 'utf8').catch(() => ''),
@@ -43,6 +47,7 @@ export class CommandCgroups {
     ]);
     const hierarchies =
       (await unifiedHierarchy(mountinfo, name)) ?? (await legacyHierarchies(mountinfo, membership, name));
+    await Promise.all(hierarchies.map((h) => sweepStale(dirname(h.base), h.version)));
     if (!hierarchies.some((h) => h.pids)) {
       await Promise.all(hierarchies.map((h) => rmdir(h.base).catch(() => undefined)));
       return null;
@@ -53,8 +58,13 @@ export class CommandCgroups {
   async create(): Promise<CommandCgroup> {
     const id = `cmd-${++this.next}`;
     const dirs: Array<{ dir: string; version: 1 | 2 }> = [];
-    const release = () =>
-      Promise.all(dirs.map(({ dir, version }) => removeCgroup(dir, version))).then(() => undefined);
+    // Whatever is left is killed before the answer; removing the empty directories need not wait.
+    const release = async () => {
+      await Promise.all(dirs.map(({ dir, version }) => killAll(dir, version)));
+      const removal = Promise.all(dirs.map(({ dir }) => removeCgroup(dir))).then(() => undefined);
+      this.removing.add(removal);
+      void removal.finally(() => this.removing.delete(removal));
+    };
     try {
       for (const h of this.hierarchies) {
         const dir = `${h.base}/${id}`;
@@ -76,6 +86,7 @@ export class CommandCgroups {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.removing);
     await Promise.all(this.hierarchies.map((h) => rmdir(h.base).catch(() => undefined)));
   }
 }
@@ -150,24 +161,57 @@ function unescape(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
-/** Kills what is left in a command's cgroup, then removes it (a dying process can hold it a moment). */
-async function removeCgroup(dir: string, version: 1 | 2): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    if (version === 2) await writeFile(`${dir}/cgroup.kill`, '1').catch(() => undefined);
-    const procs = await readFile(`${dir}/cgroup.procs`, 'utf8').catch(() => '');
-    for (const pid of procs.split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
+/**
+ * Removes the cgroups of servers that died without closing theirs (SIGKILL, a crash): their
+ * names carry the pid, and a pid that no longer runs cannot be using them. Left alone they
+ * would pile up under the hierarchy, one per start.
+ */
+async function sweepStale(parent: string, version: 1 | 2): Promise<void> {
+  const names = await readdir(parent).catch(() => []);
+  for (const name of names) {
+    const pid = Number(/^orchestrator-sandbox-(\d+)-\d+$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || isRunning(pid)) continue;
+    const dir = `${parent}/${name}`;
+    const children = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const child of children.filter((c) => c.isDirectory())) {
+      await killAll(`${dir}/${child.name}`, version);
+      await removeCgroup(`${dir}/${child.name}`);
     }
+    await rmdir(dir).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Kills every process still in a command's cgroup (the sandbox's namespace has usually taken them already). */
+async function killAll(dir: string, version: 1 | 2): Promise<void> {
+  if (version === 2) await writeFile(`${dir}/cgroup.kill`, '1').catch(() => undefined);
+  const procs = await readFile(`${dir}/cgroup.procs`, 'utf8').catch(() => '');
+  for (const pid of procs.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Removes an emptied cgroup, retrying while the kernel still counts its exiting tasks. */
+async function removeCgroup(dir: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
     try {
       await rmdir(dir);
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      await sleep(25);
+      await sleep(Math.min(2 ** attempt, 100));
     }
   }
 }

@@ -25,6 +25,9 @@ export interface SandboxOptions {
   readonly uid?: number;
 }
 
+/** Sandboxes this process opened: their cgroups need names of their own. */
+let opened = 0;
+
 /** Where prlimit (util-linux) and nice (coreutils) live, as the sandbox shows them. */
 const HELPER_DIRS = '/usr/bin:/bin';
 
@@ -53,7 +56,10 @@ export async function openCommandSandbox(options: SandboxOptions): Promise<Comma
     prlimit,
     nice,
   });
-  const cgroups = await CommandCgroups.open(options.settings.limits, `orchestrator-sandbox-${process.pid}`);
+  const cgroups = await CommandCgroups.open(
+    options.settings.limits,
+    `orchestrator-sandbox-${process.pid}-${++opened}`,
+  );
   if (!cgroups && (options.uid ?? process.getuid?.()) === 0) {
     await removeEtc();
     return new UnavailableSandbox(
