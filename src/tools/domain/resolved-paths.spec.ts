@@ -32,6 +32,7 @@ describe('paths are judged where they land', () => {
     ['write_files', { path: 'test/envlink', content: 'x' }, '.env'],
     ['edit_files', { path: 'test/srclink/app.ts', old_string: '1', new_string: '2' }, 'src/app.ts'],
     ['read_files', { path: 'test/envlink' }, '.env'],
+    ['grep', { pattern: 'PASSWORD', path: 'test/envlink' }, '.env'],
   ])('%s %j is denied, naming %s', async (tool, args, real) => {
     const error = await failure(call(tool, args));
     expect(error).toMatchObject({ kind: 'forbidden', code: 'tool_forbidden', details: { path: real } });

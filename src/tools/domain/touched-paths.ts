@@ -33,6 +33,14 @@ export class TouchedPaths {
     return this.rule(rel, access) === null;
   }
 
+  /**
+   * Records a directory a call starts from (a search root, a command's cwd) without judging it:
+   * patterns name files, and what is read below it is judged file by file.
+   */
+  note(rel: string): void {
+    if (this.kept.size < MAX_KEPT) this.kept.add(rel);
+  }
+
   /** The admitted paths, in the order first met. */
   list(): string[] {
     return [...this.kept];

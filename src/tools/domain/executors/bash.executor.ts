@@ -71,7 +71,8 @@ export const bashExecutor: ToolExecutor<BashArgs> = {
     const { workspace, allowShellOperators } = context;
     vetCommand(args.command, allowShellOperators, workspace.root);
     const cwd = await workspace.resolveDirectory(args.cwd ?? '.', 'cwd');
-    context.paths.admit(cwd.rel, 'read', `cwd '${args.cwd ?? '.'}'`);
+    // Recorded, not judged: a command reaches the whole workspace whatever its cwd.
+    context.paths.note(cwd.rel);
     const argv =
       typeof args.command !== 'string'
         ? [...args.command]

@@ -41,7 +41,7 @@ export const globExecutor: ToolExecutor<GlobArgs> = {
     const normal = toWorkspaceGlob(args.pattern, workspace.root);
     if (!normal.ok) throw outsideWorkspace(`pattern: ${normal.reason}`);
     const cwd = await workspace.resolveDirectory(args.cwd ?? '.', 'cwd');
-    paths.admit(cwd.rel, 'read', `cwd '${args.cwd ?? '.'}'`);
+    paths.note(cwd.rel);
     // An absolute pattern inside the workspace is already workspace-relative after normalising.
     const base = args.pattern.replace(/\\/g, '/').startsWith('/') ? '.' : cwd.rel;
     const pattern = normal.path;

@@ -85,7 +85,6 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
     const maxResults = args.max_results ?? DEFAULT_MAX_RESULTS;
     const context = args.context ?? 0;
     const start = await workspace.resolveExisting(args.path ?? '.', 'path');
-    paths.admit(start.rel, 'read', `path '${args.path ?? '.'}'`);
     const budget = new RegexBudget(limits.searchTimeoutMs);
     const matches: GrepMatch[] = [];
     const skipped = { binary: 0, too_large: 0, unreadable: 0, forbidden: 0, linked: 0 };
@@ -141,6 +140,7 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
     };
 
     if (await workspace.isDirectory(start.real)) {
+      paths.note(start.rel);
       const state: WalkState = { visited: 0, truncated: false, unreadable: 0 };
       for await (const entry of walkFiles(workspace, start, limits.walkMaxEntries, state)) {
         // Symlinks are not followed: a link to elsewhere in the workspace is searched there.
@@ -155,6 +155,7 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
       if (!reason && state.truncated) reason = 'max_entries';
       skipped.unreadable += state.unreadable;
     } else {
+      paths.admit(start.rel, 'read', `path '${args.path ?? start.rel}'`);
       await search(start.rel, start.real, true);
     }
     return {

@@ -52,10 +52,13 @@ export async function openCommandSandbox(options: SandboxOptions): Promise<Comma
   }
   const etcDir = join(options.privateDir, 'sandbox-etc');
   const removeEtc = () => rm(etcDir, { recursive: true, force: true });
-  const layout = await resolveSandboxLayout(options.workspaceRoot, options.settings, etcDir, {
-    prlimit,
-    nice,
-  });
+  let layout;
+  try {
+    layout = await resolveSandboxLayout(options.workspaceRoot, options.settings, etcDir, { prlimit, nice });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    return new UnavailableSandbox(`cannot write the sandbox's /etc files in ${etcDir}: ${code}`);
+  }
   const cgroups = await CommandCgroups.open(
     options.settings.limits,
     `orchestrator-sandbox-${process.pid}-${++opened}`,

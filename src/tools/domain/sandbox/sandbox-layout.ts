@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readlink, realpath, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, readlink, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { type SandboxLayout, type SandboxMount, SANDBOX_HOSTNAME, SANDBOX_UID } from './bubblewrap-argv.js';
 import { type SandboxSettings } from './sandbox-settings.js';
@@ -68,6 +68,8 @@ export async function resolveSandboxLayout(
     const path = `/etc/${name}`;
     if (await stat(path).catch(() => null)) mounts.push({ kind: 'ro-bind', source: path, dest: path });
   }
+  // Files left by a server that was killed are read-only: start afresh.
+  await rm(etcDir, { recursive: true, force: true });
   await mkdir(etcDir, { recursive: true, mode: 0o700 });
   for (const [name, content] of Object.entries(generatedEtc(workspaceRoot))) {
     const file = join(etcDir, name);
