@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  chownSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { chownSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { eventually, hostProcessesWith } from '../src/tools/domain/testing/host-processes.js';
 import { api } from './support/api.js';
 import { disposeServer, startServer, type ServerProcess } from './support/server-process.js';
 import { accessToken } from './support/tokens.js';
@@ -34,27 +27,6 @@ interface Executed {
   message?: string;
   path?: string;
   rule?: string;
-}
-
-/** Host processes whose command line contains `marker`. */
-function hostProcessesWith(marker: string): number {
-  return readdirSync('/proc').filter((pid) => {
-    if (!/^\d+$/.test(pid)) return false;
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
-    } catch {
-      return false;
-    }
-  }).length;
-}
-
-async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
 }
 
 /**

@@ -95,14 +95,16 @@ export class ToolsService {
       outcome.duration / 1000,
     );
     // A path the policy allowed as written but that lands somewhere its rules forbid is a denial.
-    const deniedWhereItLands =
-      !outcome.ok && outcome.error instanceof DomainError && outcome.error.code === 'tool_forbidden';
-    const recorded: ToolDecision = deniedWhereItLands
+    const denial =
+      !outcome.ok && outcome.error instanceof DomainError && outcome.error.code === 'tool_forbidden'
+        ? outcome.error
+        : null;
+    const recorded: ToolDecision = denial
       ? {
           ...decision,
           allowed: false,
-          reason: (outcome as { error: DomainError }).error.message,
-          rule: String((outcome as { error: DomainError }).error.details?.rule ?? decision.rule),
+          reason: denial.message,
+          rule: String(denial.details?.rule ?? decision.rule),
         }
       : decision;
     await this.auditCall(agent, task, request, 'tool.execute', recorded, {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pidExists } from '../../common/domain/pid-exists.js';
 import { constants } from 'node:fs';
 import { open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -189,15 +190,6 @@ export async function isOwnerAlive(owner: LockOwner, path: string, foreignStaleM
   if (!pidExists(owner.pid)) return false;
   const start = await processStart(owner.pid);
   return owner.process_start === null || start === null || start === owner.process_start;
-}
-
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function bootId(): Promise<string | null> {

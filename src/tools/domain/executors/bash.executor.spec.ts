@@ -1,30 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { eventually, hostProcessesWith } from '../testing/host-processes.js';
 import { failure, tempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
 import { type CommandResult } from '../process-runner.js';
 import { commandEnvironment } from './bash.executor.js';
-
-/** Host processes whose command line contains `marker` (a pid inside a sandbox means nothing here). */
-function hostProcessesWith(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 describe('bash', () => {
   let ws: TempWorkspace;
@@ -166,7 +144,7 @@ describe('bash', () => {
   it('kills every process the command started on timeout, grandchildren included', async () => {
     const error = await failure(run(`sh -c 'sleep 31.4159 & sleep 30'`, { allowShellOperators: true }));
     expect(error).toMatchObject({ code: 'command_timeout' });
-    expect(await eventually(() => hostProcessesWith('31.4159').length === 0)).toBe(true);
+    expect(await eventually(() => hostProcessesWith('31.4159') === 0)).toBe(true);
   });
 
   it('does not let a background process outlive a command that exits, not even one that calls setsid', async () => {
@@ -176,7 +154,7 @@ describe('bash', () => {
     });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(result).toMatchObject({ exit_code: 0, stdout: 'started\n' });
-    expect(await eventually(() => hostProcessesWith('27.182').length === 0)).toBe(true);
+    expect(await eventually(() => hostProcessesWith('27.182') === 0)).toBe(true);
   });
 
   it('truncates huge output, keeping head and tail and counting what was dropped', async () => {

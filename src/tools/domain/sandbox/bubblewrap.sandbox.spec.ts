@@ -1,26 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { systemClock } from '../../../common/domain/clock.js';
 import { commandEnvironment } from '../executors/bash.executor.js';
 import { type CommandResult } from '../process-runner.js';
+import { hostProcessesWith } from '../testing/host-processes.js';
 import { failure, OUTSIDE_SECRET, tempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
 import { type SandboxedCommand } from './command-sandbox.js';
 import { openCommandSandbox } from './open-sandbox.js';
 import { DEFAULT_SANDBOX_LIMITS } from './sandbox-settings.js';
-
-/** Host processes whose command line contains `marker`. */
-function hostProcessesWith(marker: string): number {
-  return readdirSync('/proc').filter((pid) => {
-    if (!/^\d+$/.test(pid)) return false;
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
-    } catch {
-      return false;
-    }
-  }).length;
-}
 
 const run = (
   ws: TempWorkspace,

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { pidExists } from '../../../common/domain/pid-exists.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SandboxLimits } from './sandbox-settings.js';
 
@@ -170,7 +171,7 @@ async function sweepStale(parent: string, version: 1 | 2): Promise<void> {
   const names = await readdir(parent).catch(() => []);
   for (const name of names) {
     const pid = Number(/^orchestrator-sandbox-(\d+)-\d+$/.exec(name)?.[1]);
-    if (!pid || pid === process.pid || isRunning(pid)) continue;
+    if (!pid || pid === process.pid || pidExists(pid)) continue;
     const dir = `${parent}/${name}`;
     const children = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const child of children.filter((c) => c.isDirectory())) {
@@ -178,15 +179,6 @@ async function sweepStale(parent: string, version: 1 | 2): Promise<void> {
       await removeCgroup(`${dir}/${child.name}`);
     }
     await rmdir(dir).catch(() => undefined);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
