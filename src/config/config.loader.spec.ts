@@ -214,3 +214,33 @@ describe('loadConfig refusals name key, value and source', () => {
     expect(errorOf(() => load(dirWith('x: 1\n'))).exitCode).toBe(2);
   });
 });
+
+describe('list keys (tools.sandbox_read_only_paths)', () => {
+  it('reads a YAML list, or a comma-separated env value', () => {
+    const fromFile = load(dirWith('tools:\n  sandbox_read_only_paths: [/opt/node, /srv/tools]\n'));
+    expect(fromFile.values.tools.sandbox_read_only_paths).toEqual(['/opt/node', '/srv/tools']);
+    const fromEnv = load(dirWith(), { ORCHESTRATOR_TOOLS_SANDBOX_READ_ONLY_PATHS: '/opt/a, /opt/b' });
+    expect(fromEnv.values.tools.sandbox_read_only_paths).toEqual(['/opt/a', '/opt/b']);
+    expect(
+      load(dirWith(), { ORCHESTRATOR_TOOLS_SANDBOX_READ_ONLY_PATHS: '' }).values.tools
+        .sandbox_read_only_paths,
+    ).toEqual([]);
+  });
+
+  it('refuses relative paths and a value that is not a list, naming key, value and source', () => {
+    expect(
+      errorOf(() => load(dirWith(), { ORCHESTRATOR_TOOLS_SANDBOX_READ_ONLY_PATHS: 'opt/x' })).message,
+    ).toMatch(
+      /tools\.sandbox_read_only_paths.*opt\/x.*env ORCHESTRATOR_TOOLS_SANDBOX_READ_ONLY_PATHS.*absolute paths/,
+    );
+    expect(errorOf(() => load(dirWith('tools:\n  sandbox_read_only_paths: /opt/x\n'))).message).toMatch(
+      /tools\.sandbox_read_only_paths.*must be an array/,
+    );
+  });
+
+  it('refuses an unknown sandbox mode', () => {
+    expect(errorOf(() => load(dirWith(), { ORCHESTRATOR_TOOLS_SANDBOX: 'docker' })).message).toMatch(
+      /tools\.sandbox.*docker.*bubblewrap, none/,
+    );
+  });
+});

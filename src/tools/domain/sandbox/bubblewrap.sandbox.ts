@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { type Clock } from '../../../common/domain/clock.js';
+import { UnavailableError } from '../../../common/domain/domain-error.js';
 import { commandNotFound, type CommandResult, runProcess } from '../process-runner.js';
 import { bubblewrapArgs, type SandboxLayout } from './bubblewrap-argv.js';
 import { type CommandCgroups } from './command-cgroups.js';
@@ -39,7 +40,7 @@ export class BubblewrapSandbox implements CommandSandbox {
     const git = command.gitWritable ? null : await openProtectedGit(this.layout.workspaceRoot);
     let cgroup;
     try {
-      cgroup = this.cgroups ? await this.cgroups.create() : null;
+      cgroup = this.cgroups ? await this.cgroups.create().catch(cgroupUnavailable) : null;
       const args = bubblewrapArgs(this.layout, {
         argv: [program, ...rest],
         cwd: command.cwd,
@@ -71,6 +72,15 @@ export class BubblewrapSandbox implements CommandSandbox {
   close(): Promise<void> {
     return Promise.all([this.cgroups?.close(), this.cleanup()]).then(() => undefined);
   }
+}
+
+/** Without its cgroup a command would run without its process limit: refuse it. */
+function cgroupUnavailable(error: unknown): never {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  throw new UnavailableError(
+    'sandbox_unavailable',
+    `the command's cgroup could not be created (${code}); retry later`,
+  );
 }
 
 /**

@@ -72,21 +72,29 @@ export async function openCommandSandbox(options: SandboxOptions): Promise<Comma
     );
   }
   const sandbox = new BubblewrapSandbox(bwrap, layout, cgroups, options.clock, removeEtc);
-  const probe = await sandbox.run({
-    argv: ['true'],
-    cwd: options.workspaceRoot,
-    env: { PATH: HELPER_DIRS },
-    timeoutMs: 15_000,
-    maxOutputBytes: 4096,
-    network: false,
-    gitWritable: true,
-  });
-  if (probe.exit_code !== 0) {
-    await sandbox.close();
-    const why = probe.stderr.trim().split('\n')[0] || `exit ${probe.exit_code ?? probe.signal}`;
-    return new UnavailableSandbox(`bubblewrap cannot set up a sandbox on this host: ${why}`);
+  const why = await probe(sandbox, options.workspaceRoot);
+  if (why === null) return sandbox;
+  await sandbox.close();
+  return new UnavailableSandbox(`bubblewrap cannot set up a sandbox on this host: ${why}`);
+}
+
+/** Runs `true` in the sandbox: null when it works, else the first line of what went wrong. */
+async function probe(sandbox: BubblewrapSandbox, cwd: string): Promise<string | null> {
+  try {
+    const result = await sandbox.run({
+      argv: ['true'],
+      cwd,
+      env: { PATH: HELPER_DIRS },
+      timeoutMs: 15_000,
+      maxOutputBytes: 4096,
+      network: false,
+      gitWritable: true,
+    });
+    if (result.exit_code === 0) return null;
+    return result.stderr.trim().split('\n')[0] || `exit ${result.exit_code ?? result.signal}`;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
   }
-  return sandbox;
 }
 
 /** The first executable `name` in the `:`-separated directories, or null. */
