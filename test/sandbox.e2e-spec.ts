@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { eventually, hostProcessesWith } from '../src/tools/domain/testing/host-processes.js';
 import { api } from './support/api.js';
@@ -152,6 +154,18 @@ describe.each(LAYOUTS)('a hostile agent in TDD cannot leave the sandbox (server 
 
   it('cannot read or write the state, journal or audit files, nor reach the server or any other address', async () => {
     const port = new URL(server.url).port;
+    // Another address, still on this machine: a listener on every interface, reached by one of
+    // the host's own addresses (the host itself can connect: the refusal below is the sandbox's).
+    const listener = createServer((socket) => socket.end());
+    await new Promise<void>((r) => listener.listen(0, '0.0.0.0', r));
+    const otherPort = (listener.address() as { port: number }).port;
+    const hostIp =
+      Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a?.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.2';
+    await new Promise<void>((resolveConnect, reject) =>
+      connect(otherPort, hostIp).on('connect', resolveConnect).on('error', reject),
+    );
     const targets = ['state.json', 'state.journal', 'audit.jsonl', 'dev-secret'].map((f) =>
       join(stateDir, f),
     );
@@ -173,7 +187,7 @@ describe.each(LAYOUTS)('a hostile agent in TDD cannot leave the sandbox (server 
        });
        (async () => {
          report.connect.server = await connect('127.0.0.1', ${port});
-         report.connect.other = await connect('10.255.255.1', 80);
+         report.connect.other = await connect(${JSON.stringify(hostIp)}, ${otherPort});
          report.connect.ipv6 = await connect('::1', ${port});
          fs.writeFileSync(__dirname + '/reach.json', JSON.stringify(report));
        })();`,
@@ -184,6 +198,7 @@ describe.each(LAYOUTS)('a hostile agent in TDD cannot leave the sandbox (server 
       // directories exist inside only as mount points): never in the server's file.
       if (existsSync(t)) expect([t, readFileSync(t, 'latin1').includes('tampered')]).toEqual([t, false]);
     }
+    listener.close();
     expect(Object.values(found.connect as Record<string, string>)).not.toContain('connected');
     expect(found.connect).toMatchObject({ server: 'ECONNREFUSED' });
   });
