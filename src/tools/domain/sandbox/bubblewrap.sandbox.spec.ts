@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { systemClock } from '../../../common/domain/clock.js';
@@ -95,6 +95,8 @@ describe('the bubblewrap sandbox', () => {
          writeTmp: attempt(() => fs.writeFileSync('/tmp/' + process.argv[3], 'x')),
          writeWorkspace: attempt(() => fs.writeFileSync('made-inside.txt', 'x')),
          uid: process.getuid(),
+         capabilities: /CapEff:\\s*(\\w+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1],
+         noNewPrivs: /NoNewPrivs:\\s*(\\d)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1],
        }));`,
       {},
       [join(ws.outside, 'secret.txt'), 'sandbox-private-tmp-file'],
@@ -113,6 +115,8 @@ describe('the bubblewrap sandbox', () => {
       writeTmp: 'ok',
       writeWorkspace: 'ok',
       uid: 1000,
+      capabilities: '0000000000000000',
+      noNewPrivs: '1',
     });
     expect(readFileSync(ws.path('made-inside.txt'), 'utf8')).toBe('x');
     expect(existsSync('/tmp/sandbox-private-tmp-file')).toBe(false);
@@ -127,6 +131,24 @@ describe('the bubblewrap sandbox', () => {
     expect(await probe(ws, script)).toEqual({ hook: 'EROFS' });
     expect(existsSync(ws.path('.git/hooks/pre-commit'))).toBe(false);
     expect(await probe(ws, script, { gitWritable: true })).toEqual({ hook: 'written' });
+  });
+
+  it('runs git without hooks and without global config', async () => {
+    const git = (args: string[], more: Partial<SandboxedCommand> = {}) =>
+      run(ws, ['git', '-C', 'repo', ...args], { gitWritable: true, ...more });
+    mkdirSync(ws.path('repo'));
+    expect((await git(['init', '-q'])).exit_code).toBe(0);
+    ws.file('repo/.git/hooks/pre-commit', '#!/bin/sh\necho ran > ../hook-ran\n');
+    chmodSync(ws.path('repo/.git/hooks/pre-commit'), 0o755);
+    ws.file('.gitconfig', '[alias]\n  planted = !touch ../alias-ran\n');
+    ws.file('repo/a.txt', 'a\n');
+    expect((await git(['add', 'a.txt'])).exit_code).toBe(0);
+    const commit = await git(['-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-qm', 'x']);
+    expect(commit).toMatchObject({ exit_code: 0 });
+    expect(existsSync(ws.path('hook-ran'))).toBe(false);
+    // HOME is the workspace, but its .gitconfig is not read.
+    expect((await git(['planted'])).exit_code).not.toBe(0);
+    expect(existsSync(ws.path('alias-ran'))).toBe(false);
   });
 
   describe('network', () => {
@@ -195,6 +217,30 @@ describe('the sandbox limits', () => {
     expect(peak).toBeLessThanOrEqual(42);
     expect(worstLag).toBeLessThan(1000);
     expect(hostProcessesWith('forkbomb_31337')).toBe(0);
+  });
+
+  it('stops a process over its memory or its CPU time', async () => {
+    const small = await tempWorkspace({
+      commands: 'bubblewrap',
+      sandbox: { limits: { ...DEFAULT_SANDBOX_LIMITS, memoryMb: 256, cpuSeconds: 1 } },
+    });
+    try {
+      const memory = await run(small, [
+        'node',
+        '-e',
+        'const a = []; for (let i = 0; i < 64; i++) a.push(Buffer.alloc(16 * 1024 * 1024, 1)); console.log("allocated")',
+      ]);
+      expect(memory.exit_code).not.toBe(0);
+      expect(memory.stdout).not.toContain('allocated');
+      const started = Date.now();
+      const cpu = await run(small, ['node', '-e', 'for (;;) {}'], { timeoutMs: 15_000 });
+      // The sandbox's pid 1 reports a child killed by a signal as a shell does: 128 + its number.
+      expect(cpu.timed_out).toBe(false);
+      expect([128 + 24, 128 + 9]).toContain(cpu.exit_code); // SIGXCPU at the soft limit, SIGKILL at the hard
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await small.remove();
+    }
   });
 
   it('caps the size of a written file and the open descriptors', async () => {
