@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { pidExists } from '../../../common/domain/pid-exists.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pidExists } from '../../../common/domain/pid-exists.js';
 import { type SandboxLimits } from './sandbox-settings.js';
 
 /** One controller directory tree this server may create cgroups in. */
