@@ -8,6 +8,7 @@
  * Prints a table and writes bench/results/policy.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { artifactDigest } from '../src/workflow/domain/artifact-digest.js';
 import { decideTool, type ToolDecisionInput } from '../src/workflow/domain/tool-policy.js';
 import { decideTransition, type TransitionInput } from '../src/workflow/domain/transition-decision.js';
 import { loadWorkflowFile } from '../src/workflow/domain/workflow.loader.js';
@@ -80,12 +81,17 @@ const green = {
 };
 
 const transitions: TransitionInput[] = [
-  { currentPhase: 'PLAN', targetPhase: 'TDD', artifacts, approvals: ['plan_approved'] },
+  {
+    currentPhase: 'PLAN',
+    targetPhase: 'TDD',
+    artifacts,
+    approvals: new Map([['plan_approved', artifactDigest(artifacts)]]),
+  },
   {
     currentPhase: 'PLAN',
     targetPhase: 'TDD',
     artifacts: { plan_document: { ...plan, acceptance_criteria: [] } },
-    approvals: [],
+    approvals: new Map(),
   },
   { currentPhase: 'TDD', targetPhase: 'IMPL', artifacts: { ...artifacts, test_run_result: red } },
   { currentPhase: 'IMPL', targetPhase: 'REVIEW', artifacts: { ...artifacts, test_run_result: green } },

@@ -112,6 +112,8 @@ describe('orchestrator hook claude-code', () => {
 
   describe('in TDD', () => {
     beforeAll(async () => {
+      // Handed in (waits for the approval), approved, then moved.
+      await client.requestTransition('TDD', planArtifacts).catch(() => undefined);
       await api(server.url).post(`/api/v1/tasks/${client.taskId}/gates/plan_approved/approve`, operator, {});
       await client.requestTransition('TDD', planArtifacts);
     });

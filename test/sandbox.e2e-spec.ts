@@ -4,6 +4,7 @@ import { connect, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { eventually, hostProcessesWith } from '../src/tools/domain/testing/host-processes.js';
+import { handInAndApprove } from './support/approval.js';
 import { api } from './support/api.js';
 import { disposeServer, startServer, type ServerProcess } from './support/server-process.js';
 import { accessToken } from './support/tokens.js';
@@ -75,7 +76,11 @@ describe.each(LAYOUTS)('a hostile agent in TDD cannot leave the sandbox (server 
     }
     await http.post('/api/v1/tasks', operator, { title: 'hostile' });
     const claim = await http.post<Claimed>('/api/v1/tasks/claim', agent, {});
-    await http.post(`/api/v1/tasks/${claim.body.task.id}/gates/plan_approved/approve`, operator, {});
+    await handInAndApprove(http, agent, operator, {
+      task_id: claim.body.task.id,
+      phase_token: claim.body.phase_token,
+      artifacts: planArtifacts,
+    });
     const moved = await http.post<{ new_token: string }>('/api/v1/tasks/transition', agent, {
       task_id: claim.body.task.id,
       current_phase: 'PLAN',

@@ -32,7 +32,10 @@ describe('AgentClient against a live server', () => {
     const c = client('sdk-agent-1');
     const claim = await c.claimTask();
     expect(claim?.task.id).toBe(task.id);
-    await http.post(`/api/v1/tasks/${task.id}/gates/plan_approved/approve`, operator, {});
+    await expect(c.requestTransition('TDD', planArtifacts)).rejects.toBeInstanceOf(TransitionBlockedError);
+    expect(
+      (await http.post(`/api/v1/tasks/${task.id}/gates/plan_approved/approve`, operator, {})).status,
+    ).toBe(200);
     const first = await c.requestTransition('TDD', planArtifacts, { idempotencyKey: 'sdk-key-1' });
     // What a retry after a lost answer sends: the same body and key, with the old token.
     const replay = await http.post<Record<string, unknown>>(
@@ -68,6 +71,7 @@ describe('AgentClient against a live server', () => {
     await expect(c.useTool('write_files', { path: 'src/a.ts', content: '' })).rejects.toBeInstanceOf(
       ToolForbiddenError,
     );
+    await expect(c.requestTransition('TDD', planArtifacts)).rejects.toBeInstanceOf(TransitionBlockedError);
     await http.post(`/api/v1/tasks/${c.taskId}/gates/plan_approved/approve`, operator, {});
     await c.requestTransition('TDD', planArtifacts);
     const other = client('sdk-agent-3');

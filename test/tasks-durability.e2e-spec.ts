@@ -1,5 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { handInAndApprove } from './support/approval.js';
 import { api } from './support/api.js';
 import { disposeServer, startServer, tempDir, type ServerProcess } from './support/server-process.js';
 import { accessToken } from './support/tokens.js';
@@ -43,8 +44,12 @@ describe('idempotent transitions', () => {
     const operator = accessToken('operator', 'op');
     const agent = accessToken('agent', 'agent-i');
     const { body: task } = await http.post<{ id: string }>('/api/v1/tasks', operator, { title: 'idem' });
-    await http.post(`/api/v1/tasks/${task.id}/gates/plan_approved/approve`, operator, {});
     const claim = (await http.post<Claimed>('/api/v1/tasks/claim', agent, {})).body;
+    await handInAndApprove(http, agent, operator, {
+      task_id: task.id,
+      phase_token: claim.phase_token,
+      artifacts: planArtifacts,
+    });
     const request = {
       task_id: task.id,
       current_phase: 'PLAN',
@@ -106,13 +111,17 @@ describe('crash safety of the file store', () => {
     const tasks: string[] = [];
     for (let i = 0; i < agents.length; i++) {
       const { body } = await http.post<{ id: string }>('/api/v1/tasks', operator, { title: `crash ${i}` });
-      await http.post(`/api/v1/tasks/${body.id}/gates/plan_approved/approve`, operator, {});
       tasks.push(body.id);
     }
     const acknowledged = new Set<string>();
     const walkers = agents.map(async (agent) => {
       const claim = await http.post<Claimed>('/api/v1/tasks/claim', agent, {});
       if (claim.status !== 200) return;
+      await handInAndApprove(http, agent, operator, {
+        task_id: claim.body.task.id,
+        phase_token: claim.body.phase_token,
+        artifacts: planArtifacts,
+      });
       const res = await http
         .post<{ allowed: boolean }>('/api/v1/tasks/transition', agent, {
           task_id: claim.body.task.id,

@@ -1,3 +1,4 @@
+import { handInAndApprove } from './support/approval.js';
 import { api } from './support/api.js';
 import { disposeServer, startServer, type ServerProcess } from './support/server-process.js';
 import { accessToken, claimsOf } from './support/tokens.js';
@@ -137,6 +138,7 @@ describe('a task walks the default workflow over HTTP', () => {
     expect(detail.body.history.map((h) => h.action)).toEqual([
       'created',
       'claimed',
+      'approval_requested',
       'approval_recorded',
       'transitioned',
       'transitioned',
@@ -179,7 +181,11 @@ describe('a task walks the default workflow over HTTP', () => {
     const a = accessToken('agent', 'agent-r1');
     const claim = await http.post<Claimed>('/api/v1/tasks/claim', a, {});
     expect(claim.body.task.id).toBe(created.body.id);
-    await http.post(`/api/v1/tasks/${created.body.id}/gates/plan_approved/approve`, operator, {});
+    await handInAndApprove(http, a, operator, {
+      task_id: created.body.id,
+      phase_token: claim.body.phase_token,
+      artifacts: planArtifacts,
+    });
     const moved = await http.post<TransitionAnswer>('/api/v1/tasks/transition', a, {
       task_id: created.body.id,
       current_phase: 'PLAN',

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { handInAndApprove } from './support/approval.js';
 import { api } from './support/api.js';
 import { disposeServer, startServer, TEST_SECRET, type ServerProcess } from './support/server-process.js';
 import { accessToken } from './support/tokens.js';
@@ -35,7 +36,11 @@ describe('tool authorization in the default workflow', () => {
     http = api(server.url);
     plan = await claimNew(http, agent);
     const second = await claimNew(http, accessToken('agent', 'tdd-agent'));
-    await http.post(`/api/v1/tasks/${second.task.id}/gates/plan_approved/approve`, operator, {});
+    await handInAndApprove(http, accessToken('agent', 'tdd-agent'), operator, {
+      task_id: second.task.id,
+      phase_token: second.phase_token,
+      artifacts: planArtifacts,
+    });
     const moved = await http.post<{ new_token: string }>(
       '/api/v1/tasks/transition',
       accessToken('agent', 'tdd-agent'),

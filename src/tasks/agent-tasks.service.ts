@@ -7,8 +7,9 @@ import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
 import { StateRepository } from '../state/state.repository.js';
 import { decideCompletion } from '../workflow/domain/completion-decision.js';
-import { decideTransition, type TransitionDecision } from '../workflow/domain/transition-decision.js';
-import { approvedGates, mergedArtifacts } from './domain/artifact-view.js';
+import { type TransitionDecision } from '../workflow/domain/transition-decision.js';
+import { mergedArtifacts } from './domain/artifact-view.js';
+import { decideStep } from './domain/transition-step.js';
 import { type Task } from './domain/task.model.js';
 import * as machine from './domain/task-state-machine.js';
 import { type ClaimTaskDto, type TransitionRequestDto } from './dto/agent-requests.dto.js';
@@ -113,65 +114,51 @@ export class AgentTasksService {
     const replay = key ? await this.replay(key, print, task) : null;
     if (replay) return replay;
     const claims = this.phaseTokens.verifyFor(request.phase_token, agent, task);
-    machine.assertActiveHolder(task, agent.sub, this.clock.now());
-    machine.assertPhase(task, request.current_phase);
 
     const workflow = this.workflows.of(task);
     const submitted = request.artifacts ?? {};
-    const decision = decideTransition(workflow, {
-      currentPhase: task.phase,
-      targetPhase: request.target_phase,
-      artifacts: mergedArtifacts(task, submitted),
-      approvals: approvedGates(task, task.phase),
-    });
-    if (!decision.allowed) {
-      await this.recordDecision(task, agent, decision, submitted);
-      const body = this.describe(decision, task.phase);
-      if (key) {
-        const stored: StoredTransition = { fingerprint: print, body, token_version: task.token_version };
-        await this.state.putIdempotencyRecord(
-          { key, response: stored, expires_at: this.clock.now() + IDEMPOTENCY_TTL_MS },
-          this.clock.now(),
-        );
-      }
-      return body;
-    }
-
-    const allowedTools = this.workflows.allowedTools(workflow, decision.to);
-    const body = { ...this.describe(decision, decision.to), allowed_tools: [...allowedTools] };
+    // Decided inside the store's atomic step, on the task as it is then: an approval or a
+    // rejection recorded meanwhile is seen, never lost or half-applied (issue 14).
+    let outcome:
+      | { decision: TransitionDecision; requested: boolean; body: Omit<TransitionResponseDto, 'new_token'> }
+      | undefined;
+    const decide = (current: Task): Task => {
+      const step = decideStep(workflow, current, {
+        agentId: agent.sub,
+        targetPhase: request.target_phase,
+        fromPhase: request.current_phase,
+        artifacts: submitted,
+        leaseMs: this.leaseMs,
+        clock: this.clock,
+      });
+      const { decision } = step;
+      const body = decision.allowed
+        ? {
+            ...this.describe(decision, decision.to),
+            allowed_tools: [...this.workflows.allowedTools(workflow, decision.to)],
+          }
+        : this.describe(decision, current.phase);
+      outcome = { decision, requested: step.approvalRequested, body };
+      return step.next;
+    };
     let moved: Task;
     try {
-      moved = await this.state.mutateTask(
-        task.id,
-        (current) =>
-          machine.transition(
-            current,
-            {
-              agentId: agent.sub,
-              toPhase: decision.to,
-              fromPhase: task.phase,
-              artifacts: submitted,
-              leaseMs: this.leaseMs,
-            },
-            this.clock,
-          ),
-        {
-          expectedTokenVersion: claims.ver,
-          ...(key
-            ? {
-                remember: {
-                  key,
-                  expiresAt: this.clock.now() + IDEMPOTENCY_TTL_MS,
-                  response: (next: Task): StoredTransition => ({
-                    fingerprint: print,
-                    body,
-                    token_version: next.token_version,
-                  }),
-                },
-              }
-            : {}),
-        },
-      );
+      moved = await this.state.mutateTask(task.id, decide, {
+        expectedTokenVersion: claims.ver,
+        ...(key
+          ? {
+              remember: {
+                key,
+                expiresAt: this.clock.now() + IDEMPOTENCY_TTL_MS,
+                response: (next: Task): StoredTransition => ({
+                  fingerprint: print,
+                  body: outcome!.body,
+                  token_version: next.token_version,
+                }),
+              },
+            }
+          : {}),
+      });
     } catch (err) {
       // A concurrent retry with the same key may have won the race: answer as it was answered.
       if (key && err instanceof DomainError && err.code === 'stale_token_version') {
@@ -180,13 +167,15 @@ export class AgentTasksService {
       }
       throw err;
     }
-    await this.recordDecision(task, agent, decision, submitted);
+    const { decision, requested, body } = outcome!;
+    await this.recordDecision(task, agent, decision, submitted, requested);
+    if (!decision.allowed) return body;
     this.events.publish('task.transitioned', {
       task_id: task.id,
       actor: agent.sub,
       data: { from: decision.from, to: decision.to, gate: decision.gate ?? null, mode: decision.mode },
     });
-    return { ...body, new_token: this.phaseTokens.issue(moved, allowedTools) };
+    return { ...body, new_token: this.phaseTokens.issue(moved, body.allowed_tools ?? []) };
   }
 
   async complete(
@@ -346,6 +335,7 @@ export class AgentTasksService {
     agent: AccessClaims,
     decision: TransitionDecision,
     submitted: Record<string, unknown>,
+    approvalRequested: boolean,
   ): Promise<void> {
     await this.audit.record({
       actor: agent.sub,
@@ -363,6 +353,8 @@ export class AgentTasksService {
         warnings: decision.warnings,
         would_block: decision.would_block,
         artifacts: Object.keys(submitted),
+        ...(decision.digest ? { digest: decision.digest } : {}),
+        ...(approvalRequested ? { approval_requested: true } : {}),
       },
     });
     const result = decision.allowed ? 'allowed' : 'blocked';
@@ -381,6 +373,7 @@ export class AgentTasksService {
           to: decision.to,
           blockers: decision.blockers,
           warnings: decision.warnings,
+          ...(decision.digest ? { digest: decision.digest } : {}),
         },
       });
     } else if (!decision.allowed) {

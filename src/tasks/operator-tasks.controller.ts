@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -61,27 +62,36 @@ export class OperatorTasksController {
 
   @Post(':id/gates/:gate_id/approve')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Approve an approval gate for this task' })
+  @ApiOperation({
+    summary:
+      'Approve the artifacts submitted for an approval gate (their digest is recorded; other artifacts need a new approval)',
+  })
   @ApiOkResponse({ type: TaskDto })
+  @ApiForbiddenResponse({ description: '`not_an_approver` or `self_approval`' })
+  @ApiConflictResponse({ description: '`nothing_to_approve` or `approval_digest_mismatch`' })
   approve(
     @Param('id') id: string,
     @Param('gate_id') gateId: string,
     @Body() body: GateDecisionDto = {},
     @Principal() operator: AccessClaims,
   ): Promise<TaskDto> {
-    return this.tasks.decideGate(operator, id, gateId, 'approved', body?.comment);
+    return this.tasks.decideGate(operator, id, gateId, 'approved', body ?? {});
   }
 
   @Post(':id/gates/:gate_id/reject')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Reject an approval gate for this task (the transition stays blocked)' })
+  @ApiOperation({
+    summary: 'Reject the artifacts submitted for an approval gate (the transition stays blocked)',
+  })
   @ApiOkResponse({ type: TaskDto })
+  @ApiForbiddenResponse({ description: '`not_an_approver` or `self_approval`' })
+  @ApiConflictResponse({ description: '`nothing_to_approve` or `approval_digest_mismatch`' })
   reject(
     @Param('id') id: string,
     @Param('gate_id') gateId: string,
     @Body() body: GateDecisionDto = {},
     @Principal() operator: AccessClaims,
   ): Promise<TaskDto> {
-    return this.tasks.decideGate(operator, id, gateId, 'rejected', body?.comment);
+    return this.tasks.decideGate(operator, id, gateId, 'rejected', body ?? {});
   }
 }

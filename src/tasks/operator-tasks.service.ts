@@ -1,17 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/domain/clock.js';
-import { InvalidInputError, NotFoundError } from '../common/domain/domain-error.js';
+import {
+  DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+} from '../common/domain/domain-error.js';
 import { IdGenerator } from '../common/domain/ids.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
 import { StateRepository } from '../state/state.repository.js';
+import { describeApprovers, mayApprove } from '../workflow/domain/approvers.js';
 import { WorkflowRegistry } from '../workflow/workflow.registry.js';
 import { createTask } from './domain/task-factory.js';
-import { type ApprovalDecision } from './domain/task.model.js';
+import { type ApprovalDecision, type Task } from './domain/task.model.js';
 import * as machine from './domain/task-state-machine.js';
-import { type CreateTaskDto, type ListTasksQueryDto } from './dto/operator-requests.dto.js';
+import {
+  type CreateTaskDto,
+  type GateDecisionDto,
+  type ListTasksQueryDto,
+} from './dto/operator-requests.dto.js';
 import { type TaskDto, type TaskPageDto } from './dto/task.dto.js';
 import { taskSummary, taskView } from './task-views.js';
 import { TaskWorkflows } from './workflow-of-task.js';
@@ -114,13 +124,17 @@ export class OperatorTasksService {
     return taskView(task);
   }
 
-  /** Records an approval or rejection for an approval gate of the task's workflow. */
+  /**
+   * Records an approval or rejection of an approval gate: only by one of the gate's approvers,
+   * never by an agent of the task, and only for the artifacts submitted for it (their digest is
+   * recorded, and only a transition carrying those artifacts passes). Refusals are audited.
+   */
   async decideGate(
     operator: AccessClaims,
     id: string,
     gateId: string,
     decision: ApprovalDecision,
-    comment?: string,
+    request: GateDecisionDto = {},
   ): Promise<TaskDto> {
     const current = await this.state.getTask(id);
     if (!current) throw new NotFoundError('task_not_found', `no task with id '${id}'`);
@@ -136,29 +150,66 @@ export class OperatorTasksService {
         `gate '${gateId}' is a ${gate.spec.type} gate: it passes on its checks, not by approval`,
       );
     }
-    const task = await this.state.mutateTask(id, (t) =>
-      machine.recordApproval(
-        t,
-        { gateId, phase: gate.phase, decision, by: operator.sub, comment },
-        this.clock,
-      ),
-    );
+    let task: Task | null = null;
+    let refusal: DomainError | null = null;
+    try {
+      if (!mayApprove(gate.spec.approvers, operator)) {
+        throw new ForbiddenError(
+          'not_an_approver',
+          `'${operator.sub}' (role ${operator.role}) may not decide gate '${gateId}': its approvers are ${describeApprovers(gate.spec.approvers)}`,
+          { gate: gateId },
+        );
+      }
+      // Checked and written in one atomic step on the task as it is then.
+      task = await this.state.mutateTask(id, (t) =>
+        machine.recordApproval(
+          t,
+          { gateId, decision, by: operator.sub, comment: request.comment, digest: request.digest },
+          this.clock,
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof DomainError) || !GATE_DECISION_REFUSALS.has(err.code)) throw err;
+      refusal = err;
+    }
+    const recorded = task?.approvals.at(-1);
     await this.audit.record({
       actor: operator.sub,
       role: operator.role,
       action: decision === 'approved' ? 'task.approve' : 'task.reject',
-      decision: 'allowed',
-      success: true,
+      decision: refusal ? 'denied' : 'allowed',
+      success: refusal === null,
       task_id: id,
-      phase: gate.phase,
-      reason: comment ?? null,
-      details: { gate: gateId },
+      phase: (task ?? current).phase,
+      reason: refusal ? refusal.message : (request.comment ?? null),
+      details: {
+        gate: gateId,
+        ...(refusal ? { code: refusal.code } : {}),
+        ...(recorded ? { digest: recorded.digest, artifacts: recorded.artifacts } : {}),
+        ...(request.digest ? { requested_digest: request.digest } : {}),
+      },
     });
+    if (refusal || !task || !recorded) throw refusal ?? new Error('gate decision recorded nothing');
     this.events.publish(decision === 'approved' ? 'gate.approved' : 'gate.rejected', {
       task_id: id,
       actor: operator.sub,
-      data: { gate: gateId, phase: gate.phase, comment: comment ?? null },
+      data: {
+        gate: gateId,
+        phase: recorded.phase,
+        comment: recorded.comment,
+        digest: recorded.digest ?? null,
+        artifacts: recorded.artifacts ?? [],
+      },
     });
     return taskView(task);
   }
 }
+
+/** Refusals of a gate decision that are audited (who tried to decide what, and why not). */
+const GATE_DECISION_REFUSALS = new Set([
+  'not_an_approver',
+  'self_approval',
+  'nothing_to_approve',
+  'approval_digest_mismatch',
+  'task_terminal',
+]);

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
+import { artifactDigest } from '../workflow/domain/artifact-digest.js';
 import { decideTransition } from '../workflow/domain/transition-decision.js';
 import { AgentTasksService } from './agent-tasks.service.js';
-import { approvedGates, mergedArtifacts } from './domain/artifact-view.js';
+import { mergedArtifacts } from './domain/artifact-view.js';
+import { approvedDigests } from './domain/task-state-machine.js';
 import { type StateSnapshotDto } from './dto/agent-responses.dto.js';
 import { PhaseTokenService } from './phase-token.service.js';
 import { StateRepository } from '../state/state.repository.js';
@@ -27,9 +29,10 @@ export class StateSnapshotService {
     const workflow = this.workflows.of(task);
     const phase = workflow.runtime.phases.get(task.phase);
     const dependencies = await this.state.getTasks(task.dependencies);
-    const approvals = approvedGates(task, task.phase);
+    const approvals = approvedDigests(task, task.phase);
     const outgoing = workflow.transitions.filter((t) => t.from === task.phase);
     const artifacts = mergedArtifacts(task);
+    const digest = artifactDigest(artifacts);
     const first = outgoing[0];
     const blockers = first
       ? [
@@ -58,7 +61,7 @@ export class StateSnapshotService {
           to: t.to,
           ...(t.gate ? { gate: t.gate } : {}),
           ...(gate ? { gate_type: gate.spec.type } : {}),
-          ...(gate?.spec.type === 'approval' ? { approved: approvals.has(gate.spec.id) } : {}),
+          ...(gate?.spec.type === 'approval' ? { approved: approvals.get(gate.spec.id) === digest } : {}),
         };
       }),
       task_dependencies: dependencies.map((d) => ({ id: d.id, status: d.status })),

@@ -62,6 +62,19 @@ describe('crash: SIGKILL at random points loses nothing acknowledged', () => {
         touched.add(id);
         totalAcks++;
         let token = claim.body!.phase_token as string;
+        // Hand the plan in (it waits for the approval), then approve exactly it.
+        const handIn = await tryFetch(`${base}/api/v1/tasks/transition`, {
+          method: 'POST',
+          token: agent,
+          json: {
+            task_id: id,
+            current_phase: WALK[0]![0],
+            target_phase: WALK[0]![1],
+            phase_token: token,
+            artifacts: WALK[0]![2],
+          },
+        });
+        if (handIn.status !== 200) return;
         const approve = await tryFetch(`${base}/api/v1/tasks/${id}/gates/plan_approved/approve`, {
           method: 'POST',
           token: operator,

@@ -56,6 +56,14 @@ describe('load: 200 agents', () => {
           holders.set(id, agentId);
           everClaimed.add(id);
           let token = claim.body!.phase_token as string;
+          // Hand the plan in (it waits for the approval), then approve exactly it.
+          await timed('/api/v1/tasks/transition', agent, {
+            task_id: id,
+            current_phase: WALK[0][0],
+            target_phase: WALK[0][1],
+            phase_token: token,
+            artifacts: WALK[0][2],
+          });
           await timed(`/api/v1/tasks/${id}/gates/plan_approved/approve`, operator, {});
           let ok = true;
           for (const [from, to, artifacts] of WALK) {

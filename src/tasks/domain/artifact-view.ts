@@ -14,11 +14,3 @@ export function mergedArtifacts(
   Object.assign(merged, task.artifacts[task.phase] ?? {}, submitted);
   return merged;
 }
-
-/** Ids of gates in `phase` whose latest recorded decision is an approval. */
-export function approvedGates(task: Task, phase: string): Set<string> {
-  const latest = new Map<string, string>();
-  for (const approval of task.approvals)
-    if (approval.phase === phase) latest.set(approval.gate_id, approval.decision);
-  return new Set([...latest].filter(([, decision]) => decision === 'approved').map(([gate]) => gate));
-}

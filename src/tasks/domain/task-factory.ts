@@ -59,6 +59,7 @@ export function createTask(input: NewTaskInput, { clock, ids }: TaskFactoryDeps)
     token_version: 0,
     artifacts: {},
     approvals: [],
+    approval_requests: [],
     history: [
       {
         at: now,

@@ -9,8 +9,9 @@ import {
   expireLease,
   fail,
   heartbeat,
-  latestApproval,
+  approvedDigests,
   recordApproval,
+  requestApproval,
   release,
   transition,
 } from './task-state-machine.js';
@@ -293,14 +294,64 @@ describe('task state machine', () => {
   });
 
   describe('approvals', () => {
-    it('records decisions per gate and phase; the latest wins', () => {
+    const D1 = `sha256:${'1'.repeat(64)}`;
+    const D2 = `sha256:${'2'.repeat(64)}`;
+    const submitted = (t: Task, digest = D1, plan = 'A') =>
+      requestApproval(
+        t,
+        { agentId: 'agent-1', gateId: 'g1', digest, artifactTypes: ['plan'], artifacts: { plan } },
+        clock,
+      );
+
+    it('refuses a decision before anything was submitted for the gate (nothing_to_approve)', () => {
+      expect(
+        codeOf(() => recordApproval(task, { gateId: 'g1', decision: 'approved', by: 'op' }, clock)),
+      ).toBe('conflict:nothing_to_approve');
+      expect(
+        codeOf(() => recordApproval(claimed(), { gateId: 'g1', decision: 'rejected', by: 'op' }, clock)),
+      ).toBe('conflict:nothing_to_approve');
+    });
+
+    it('a request stores the artifacts and the digest; the same digest again changes nothing', () => {
       const held = claimed();
+      const asked = submitted(held);
+      expect(asked.artifacts).toEqual({ PLAN: { plan: 'A' } });
+      expect(asked.approval_requests).toEqual([
+        {
+          gate_id: 'g1',
+          phase: 'PLAN',
+          digest: D1,
+          artifacts: ['plan'],
+          by: 'agent-1',
+          at: '2026-01-01T00:00:00.000Z',
+        },
+      ]);
+      expect(asked.history.at(-1)).toMatchObject({ action: 'approval_requested', reason: `g1 ${D1}` });
+      expect(asked.token_version).toBe(held.token_version);
+      expect(submitted(asked)).toBe(asked);
+      const replaced = submitted(asked, D2, 'B');
+      expect(replaced.approval_requests?.map((r) => r.digest)).toEqual([D2]);
+      expect(replaced.artifacts).toEqual({ PLAN: { plan: 'B' } });
+      expect(
+        codeOf(() =>
+          requestApproval(task, { agentId: 'agent-1', gateId: 'g1', digest: D1, artifactTypes: [] }, clock),
+        ),
+      ).toBe('conflict:task_not_claimed');
+    });
+
+    it('binds each decision to the pending digest; the latest decision per gate and phase wins', () => {
+      const asked = submitted(claimed());
       const rejected = recordApproval(
-        held,
+        asked,
         { gateId: 'g1', decision: 'rejected', by: 'op', comment: 'no' },
         clock,
       );
-      const approved = recordApproval(rejected, { gateId: 'g1', decision: 'approved', by: 'op2' }, clock);
+      expect(approvedDigests(rejected).size).toBe(0);
+      const approved = recordApproval(
+        rejected,
+        { gateId: 'g1', decision: 'approved', by: 'op2', digest: D1 },
+        clock,
+      );
       expect(approved.approvals).toEqual([
         {
           gate_id: 'g1',
@@ -309,6 +360,8 @@ describe('task state machine', () => {
           by: 'op',
           comment: 'no',
           at: '2026-01-01T00:00:00.000Z',
+          digest: D1,
+          artifacts: ['plan'],
         },
         {
           gate_id: 'g1',
@@ -317,15 +370,60 @@ describe('task state machine', () => {
           by: 'op2',
           comment: null,
           at: '2026-01-01T00:00:00.000Z',
+          digest: D1,
+          artifacts: ['plan'],
         },
       ]);
-      expect(latestApproval(approved, 'g1')).toBe('approved');
-      expect(latestApproval(approved, 'g1', 'TDD')).toBeNull();
-      expect(approved.token_version).toBe(held.token_version);
+      expect(approvedDigests(approved)).toEqual(new Map([['g1', D1]]));
+      expect(approvedDigests(approved, 'TDD').size).toBe(0);
+      expect(approved.token_version).toBe(asked.token_version);
+      // New artifacts replace the request; the old approval still names the old digest only.
+      const resubmitted = submitted(approved, D2, 'B');
+      expect(approvedDigests(resubmitted)).toEqual(new Map([['g1', D1]]));
       const cancelled = cancel(approved, { actor: 'op' }, clock);
       expect(() =>
         recordApproval(cancelled, { gateId: 'g1', decision: 'approved', by: 'op' }, clock),
       ).toThrow(ConflictError);
+    });
+
+    it('refuses a digest other than the pending one (approval_digest_mismatch)', () => {
+      const asked = submitted(claimed());
+      expect(
+        codeOf(() =>
+          recordApproval(asked, { gateId: 'g1', decision: 'approved', by: 'op', digest: D2 }, clock),
+        ),
+      ).toBe('conflict:approval_digest_mismatch');
+    });
+
+    it('refuses a decider who held the task or submitted its artifacts (self_approval)', () => {
+      const asked = submitted(claimed());
+      expect(
+        codeOf(() => recordApproval(asked, { gateId: 'g1', decision: 'approved', by: 'agent-1' }, clock)),
+      ).toBe('forbidden:self_approval');
+      // Still refused after the agent let the task go.
+      const released = release(asked, { agentId: 'agent-1', retryBackoffMs: 0 }, clock);
+      expect(
+        codeOf(() => recordApproval(released, { gateId: 'g1', decision: 'approved', by: 'agent-1' }, clock)),
+      ).toBe('forbidden:self_approval');
+    });
+
+    it('leaving the phase clears the requests: the next phase is approved on its own artifacts', () => {
+      const asked = submitted(claimed());
+      const moved = transition(asked, { agentId: 'agent-1', toPhase: 'TDD' }, clock);
+      expect(moved.approval_requests).toEqual([]);
+      expect(
+        codeOf(() => recordApproval(moved, { gateId: 'g1', decision: 'approved', by: 'op' }, clock)),
+      ).toBe('conflict:nothing_to_approve');
+    });
+
+    it('an approval stored without a digest (older state) passes nothing', () => {
+      const legacy = {
+        ...claimed(),
+        approvals: [
+          { gate_id: 'g1', phase: 'PLAN', decision: 'approved' as const, by: 'op', comment: null, at: 'x' },
+        ],
+      };
+      expect(approvedDigests(legacy).size).toBe(0);
     });
   });
 });

@@ -1,10 +1,11 @@
 import type { Clock } from '../../common/domain/clock.js';
-import { ConflictError, InvalidInputError } from '../../common/domain/domain-error.js';
+import { ConflictError, ForbiddenError, InvalidInputError } from '../../common/domain/domain-error.js';
 import {
   isTerminalStatus,
   isoTime,
   timeMs,
   type ApprovalDecision,
+  type ApprovalRequest,
   type ArtifactSet,
   type Task,
   type TaskAction,
@@ -27,7 +28,12 @@ import {
  * So `max_attempts: 3` allows three claims. `cancel` ends the task whatever the attempts.
  *
  * Every change of holder, status or phase bumps `token_version`, which invalidates phase tokens
- * issued before it. Heartbeats and approvals do not.
+ * issued before it. Heartbeats, approval requests and approvals do not.
+ *
+ * Approvals (issue 14): a transition blocked only by a missing approval stores its artifacts and
+ * an approval request naming their digest (`requestApproval`); an operator's decision
+ * (`recordApproval`) is accepted only for a pending request and records that digest; leaving the
+ * phase clears the requests, so each visit of a phase is approved on its own artifacts.
  */
 
 export interface ClaimParams {
@@ -89,6 +95,7 @@ export function transition(task: Task, params: TransitionParams, clock: Clock): 
   return change(task, now, params.agentId, 'transitioned', null, {
     phase: params.toPhase,
     artifacts: withArtifacts(task, task.phase, params.artifacts),
+    approval_requests: [],
     token_version: task.token_version + 1,
     ...(params.leaseMs === undefined ? {} : { lease_expires_at: isoTime(now + validLease(params.leaseMs)) }),
   });
@@ -113,6 +120,7 @@ export function complete(task: Task, params: CompleteParams, clock: Clock): Task
     holder: null,
     lease_expires_at: null,
     artifacts: withArtifacts(task, task.phase, params.artifacts),
+    approval_requests: [],
     token_version: task.token_version + 1,
     completed_at: isoTime(now),
   });
@@ -175,44 +183,134 @@ export function cancel(
   });
 }
 
+export interface ApprovalRequestParams {
+  readonly agentId: string;
+  readonly gateId: string;
+  /** Digest of every artifact the gate's decision read, this submission included. */
+  readonly digest: string;
+  /** Types the digest covers. */
+  readonly artifactTypes: readonly string[];
+  /** This submission: stored with the phase's artifacts, so an operator can read it. */
+  readonly artifacts?: ArtifactSet;
+}
+
+/**
+ * The holder hands in artifacts for an approval gate of the current phase. The same digest
+ * again changes nothing; other artifacts replace the pending request (and need a new approval).
+ */
+export function requestApproval(task: Task, params: ApprovalRequestParams, clock: Clock): Task {
+  const now = clock.now();
+  assertActiveHolder(task, params.agentId, now);
+  const pending = pendingRequest(task, params.gateId);
+  if (pending?.digest === params.digest) return task;
+  const request: ApprovalRequest = {
+    gate_id: params.gateId,
+    phase: task.phase,
+    digest: params.digest,
+    artifacts: [...params.artifactTypes],
+    by: params.agentId,
+    at: isoTime(now),
+  };
+  const others = (task.approval_requests ?? []).filter(
+    (r) => !(r.gate_id === params.gateId && r.phase === task.phase),
+  );
+  return change(task, now, params.agentId, 'approval_requested', `${params.gateId} ${params.digest}`, {
+    artifacts: withArtifacts(task, task.phase, params.artifacts),
+    approval_requests: [...others, request],
+  });
+}
+
+/** The pending request for a gate in the task's current phase, or null. */
+export function pendingRequest(task: Task, gateId: string): ApprovalRequest | null {
+  return (task.approval_requests ?? []).find((r) => r.gate_id === gateId && r.phase === task.phase) ?? null;
+}
+
 export interface ApprovalParams {
   readonly gateId: string;
-  /** Phase the gate belongs to; defaults to the task's current phase. */
-  readonly phase?: string;
   readonly decision: ApprovalDecision;
   readonly by: string;
   readonly comment?: string;
+  /** The digest the operator says they reviewed; refused when it is not the pending one. */
+  readonly digest?: string;
 }
 
-/** Records an operator's decision on an approval gate. Earlier decisions are kept. */
+/**
+ * Records an operator's decision on the pending request of an approval gate in the task's
+ * current phase, bound to its digest. Earlier decisions are kept. Refused: nothing submitted
+ * (`nothing_to_approve`), a digest other than the pending one (`approval_digest_mismatch`), and a
+ * decider who worked on the task as an agent (`self_approval`).
+ */
 export function recordApproval(task: Task, params: ApprovalParams, clock: Clock): Task {
   assertNotTerminal(task);
   if (params.gateId.trim() === '') throw new InvalidInputError('invalid_gate', 'gate_id must not be empty');
+  const pending = pendingRequest(task, params.gateId);
+  if (!pending) {
+    throw new ConflictError(
+      'nothing_to_approve',
+      `gate '${params.gateId}' has nothing to decide on in phase ${task.phase}: no artifacts were submitted for it ` +
+        '(the agent submits them with a transition, which then waits for this decision)',
+      { task_id: task.id, gate: params.gateId, phase: task.phase },
+    );
+  }
+  if (params.digest !== undefined && params.digest !== pending.digest) {
+    throw new ConflictError(
+      'approval_digest_mismatch',
+      `the artifacts submitted for gate '${params.gateId}' are ${pending.digest}, not ${params.digest}: ` +
+        'read the task again and decide on what is there',
+      { task_id: task.id, gate: params.gateId, digest: pending.digest },
+    );
+  }
+  if (workedOn(task, params.by)) {
+    throw new ForbiddenError(
+      'self_approval',
+      `'${params.by}' worked on task ${task.id} as an agent and may not decide its gates`,
+      { task_id: task.id, gate: params.gateId },
+    );
+  }
   const now = clock.now();
   const approval = {
     gate_id: params.gateId,
-    phase: params.phase ?? task.phase,
+    phase: task.phase,
     decision: params.decision,
     by: params.by,
     comment: params.comment ?? null,
     at: isoTime(now),
+    digest: pending.digest,
+    artifacts: [...pending.artifacts],
   };
-  return change(task, now, params.by, 'approval_recorded', `${params.gateId} ${params.decision}`, {
-    approvals: [...task.approvals, approval],
-  });
+  return change(
+    task,
+    now,
+    params.by,
+    'approval_recorded',
+    `${params.gateId} ${params.decision} ${pending.digest}`,
+    { approvals: [...task.approvals, approval] },
+  );
 }
 
-/** The latest decision on a gate in a phase, or null when none was recorded. */
-export function latestApproval(
-  task: Task,
-  gateId: string,
-  phase: string = task.phase,
-): ApprovalDecision | null {
-  for (let i = task.approvals.length - 1; i >= 0; i--) {
-    const approval = task.approvals[i]!;
-    if (approval.gate_id === gateId && approval.phase === phase) return approval.decision;
+/** Did `subject` ever hold the task or submit artifacts for its approval? */
+function workedOn(task: Task, subject: string): boolean {
+  return (
+    task.holder === subject ||
+    task.history.some(
+      (h) => h.actor === subject && (h.action === 'claimed' || h.action === 'approval_requested'),
+    )
+  );
+}
+
+/**
+ * The digest each approval gate's latest decision in `phase` approved, by gate id. A gate whose
+ * latest decision is a rejection, or an approval without a digest, is absent (nothing passes it).
+ */
+export function approvedDigests(task: Task, phase: string = task.phase): Map<string, string> {
+  const latest = new Map<string, string | undefined>();
+  for (const approval of task.approvals) {
+    if (approval.phase !== phase) continue;
+    latest.set(approval.gate_id, approval.decision === 'approved' ? approval.digest : undefined);
   }
-  return null;
+  const approved = new Map<string, string>();
+  for (const [gate, digest] of latest) if (digest !== undefined) approved.set(gate, digest);
+  return approved;
 }
 
 function endAttempt(

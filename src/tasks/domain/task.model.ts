@@ -26,12 +26,38 @@ export type PhaseArtifacts = Readonly<Record<string, ArtifactSet>>;
 
 export type ApprovalDecision = 'approved' | 'rejected';
 
+/** An operator's decision on an approval gate, bound to the artifacts it was given for. */
 export interface Approval {
   readonly gate_id: string;
+  /** The phase the task was in (the gate is checked on leaving it). */
   readonly phase: string;
   readonly decision: ApprovalDecision;
   readonly by: string;
   readonly comment: string | null;
+  readonly at: string;
+  /**
+   * `sha256:…` of the artifacts decided on (see `artifactDigest`); only a transition carrying
+   * artifacts with this digest passes the gate. Absent on approvals stored before digests
+   * existed: those bind to nothing and pass no gate.
+   */
+  readonly digest?: string;
+  /** Types of the artifacts the digest covers, for people reading the task. */
+  readonly artifacts?: readonly string[];
+}
+
+/**
+ * Artifacts an agent handed in for an approval gate: a transition that only the missing
+ * approval blocked. The approval of that gate names this digest. One per gate and phase; a
+ * transition out of the phase clears them.
+ */
+export interface ApprovalRequest {
+  readonly gate_id: string;
+  readonly phase: string;
+  readonly digest: string;
+  /** Types of the artifacts the digest covers. */
+  readonly artifacts: readonly string[];
+  /** The agent that submitted them (it may not approve them). */
+  readonly by: string;
   readonly at: string;
 }
 
@@ -45,6 +71,7 @@ export const TASK_ACTIONS = [
   'completed',
   'cancelled',
   'approval_recorded',
+  'approval_requested',
 ] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 
@@ -85,6 +112,8 @@ export interface Task {
   readonly token_version: number;
   readonly artifacts: PhaseArtifacts;
   readonly approvals: readonly Approval[];
+  /** Pending submissions for approval gates; absent on tasks stored before they existed. */
+  readonly approval_requests?: readonly ApprovalRequest[];
   readonly history: readonly TaskHistoryEntry[];
   readonly created_at: string;
   readonly updated_at: string;

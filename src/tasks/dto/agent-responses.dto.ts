@@ -9,6 +9,10 @@ export class FindingDto {
   @ApiPropertyOptional() artifact?: string;
   @ApiPropertyOptional({ description: 'JSON pointer inside the artifact' }) pointer?: string;
   @ApiPropertyOptional() detail?: string;
+  @ApiPropertyOptional({
+    description: '`approval_required`: digest of the artifacts awaiting approval (sha256:…)',
+  })
+  digest?: string;
 }
 
 export class ClaimResponseDto {

@@ -8,10 +8,12 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
+import { DIGEST_PATTERN } from '../../workflow/domain/artifact-digest.js';
 import { TASK_STATUSES, type TaskStatus } from '../domain/task.model.js';
 
 export class CreateTaskDto {
@@ -103,4 +105,15 @@ export class GateDecisionDto {
   @IsString()
   @MaxLength(5000)
   comment?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Digest of the artifacts you reviewed (`approval_requests[].digest` of the task); refused with 409 ' +
+      '`approval_digest_mismatch` when the agent has submitted others since. Recommended.',
+    example: `sha256:${'0'.repeat(64)}`,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(DIGEST_PATTERN, { message: 'digest must be sha256: and 64 lower-case hex digits' })
+  digest?: string;
 }

@@ -13,6 +13,23 @@ export class ApprovalDto {
   @ApiProperty() by!: string;
   @ApiProperty({ nullable: true, type: String }) comment!: string | null;
   @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiPropertyOptional({
+    description:
+      'sha256: digest of the artifacts decided on; absent on approvals from before digests (they pass nothing)',
+  })
+  digest?: string;
+  @ApiPropertyOptional({ type: [String], description: 'Types of the artifacts the digest covers' })
+  artifacts?: string[];
+}
+
+/** Artifacts submitted for an approval gate, waiting for an operator's decision. */
+export class ApprovalRequestDto {
+  @ApiProperty() gate_id!: string;
+  @ApiProperty() phase!: string;
+  @ApiProperty({ description: 'Name this digest when approving (`digest` in the body)' }) digest!: string;
+  @ApiProperty({ type: [String] }) artifacts!: string[];
+  @ApiProperty({ description: 'The agent that submitted them' }) by!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
 }
 
 export class TaskHistoryEntryDto {
@@ -58,6 +75,8 @@ export class TaskDto extends TaskSummaryDto {
   })
   artifacts!: Record<string, Record<string, unknown>>;
   @ApiProperty({ type: [ApprovalDto] }) approvals!: ApprovalDto[];
+  @ApiProperty({ type: [ApprovalRequestDto], description: 'Submissions waiting for a gate decision' })
+  approval_requests!: ApprovalRequestDto[];
   @ApiProperty({ type: [TaskHistoryEntryDto] }) history!: TaskHistoryEntryDto[];
 }
 

@@ -1,5 +1,6 @@
 import { decideCompletion } from './completion-decision.js';
 import { decideTool } from './tool-policy.js';
+import { artifactDigest } from './artifact-digest.js';
 import { decideTransition } from './transition-decision.js';
 import { loadWorkflowFile } from './workflow.loader.js';
 
@@ -81,9 +82,12 @@ describe('workflows/agent_workflow.yaml', () => {
       currentPhase: string,
       targetPhase: string,
       extra: Record<string, unknown>,
-      approvals: string[] = [],
-    ) =>
-      decideTransition(wf, { currentPhase, targetPhase, artifacts: { ...artifacts, ...extra }, approvals });
+      approved: string[] = [],
+    ) => {
+      const all = { ...artifacts, ...extra };
+      const approvals = new Map(approved.map((gate) => [gate, artifactDigest(all)]));
+      return decideTransition(wf, { currentPhase, targetPhase, artifacts: all, approvals });
+    };
     expect(step('PLAN', 'TDD', {}).blockers.map((b) => b.check)).toEqual(['approval_required']);
     expect(step('PLAN', 'TDD', {}, ['plan_approved'])).toMatchObject({
       allowed: true,

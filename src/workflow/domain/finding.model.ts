@@ -12,4 +12,6 @@ export interface Finding {
   readonly pointer?: string;
   /** What the check found, when `message` is the workflow author's text. */
   readonly detail?: string;
+  /** `approval_required`: the digest of the artifacts an approval must name. */
+  readonly digest?: string;
 }

@@ -1,4 +1,5 @@
 import { closest } from '../../common/domain/closest.js';
+import { NON_APPROVER_ROLES } from './approvers.js';
 import { readDeclarativeCheck } from './declarative-check.js';
 import { GATE_CHECKS, knownCheckNames, validateCheckParams } from './gate-checks.js';
 import { type ParseContext, type YamlPath } from './parse-context.js';
@@ -64,11 +65,26 @@ export function readGate(ctx: ParseContext, raw: unknown, path: YamlPath): GateS
       ...(description === undefined ? {} : { description }),
       blockers,
       ...(timeout === undefined ? {} : { timeout_seconds: timeout }),
-      approvers: readStringList(ctx, raw, 'approvers', path),
+      approvers: readApprovers(ctx, raw, path),
       location: ctx.at(path),
     },
     path,
   );
+}
+
+/** Role names and subjects allowed to approve; an agent never is one. */
+function readApprovers(ctx: ParseContext, raw: YamlObject, path: YamlPath): string[] {
+  const approvers = readStringList(ctx, raw, 'approvers', path);
+  approvers.forEach((entry, i) => {
+    if ((NON_APPROVER_ROLES as readonly string[]).includes(entry)) {
+      ctx.problem(
+        [...path, 'approvers', i],
+        `'${entry}' cannot approve a gate: agents are never approvers`,
+        'list roles (operator, admin) or the subjects of the people who approve',
+      );
+    }
+  });
+  return approvers;
 }
 
 /** A blocker: `{check, severity, message, …params}`; a bare string is a blocking named check. */

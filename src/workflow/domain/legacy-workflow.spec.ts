@@ -1,4 +1,5 @@
 import { decideTool } from './tool-policy.js';
+import { artifactDigest } from './artifact-digest.js';
 import { decideTransition } from './transition-decision.js';
 import { loadWorkflowFile } from './workflow.loader.js';
 
@@ -72,8 +73,15 @@ describe('test/fixtures/workflows/legacy_workflow.yaml', () => {
       currentPhase: string,
       targetPhase: string,
       artifacts: Record<string, unknown>,
-      approvals: string[] = [],
-    ) => decideTransition(wf, { currentPhase, targetPhase, artifacts, approvals, mode: 'strict' });
+      approved: string[] = [],
+    ) =>
+      decideTransition(wf, {
+        currentPhase,
+        targetPhase,
+        artifacts,
+        approvals: new Map(approved.map((gate) => [gate, artifactDigest(artifacts)])),
+        mode: 'strict',
+      });
 
     const badPlan = strict('PLAN', 'IMPLEMENTATION', { plan_document: { acceptance_criteria: [] } }, [
       'plan_review',

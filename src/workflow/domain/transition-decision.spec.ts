@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../common/domain/domain-error.js';
 import { decideCompletion, isFinalPhase } from './completion-decision.js';
+import { artifactDigest } from './artifact-digest.js';
 import { decideTransition } from './transition-decision.js';
 import { loadWorkflowText } from './workflow.loader.js';
 
@@ -43,6 +44,9 @@ transitions:
 
 const wf = loadWorkflowText(YAML, 't.yaml');
 const goodPlan = { plan_document: { acceptance_criteria: ['works'], notes: 'n' } };
+/** The approval of `approve_plan` for exactly these artifacts. */
+const approvedFor = (artifacts: Record<string, unknown>) =>
+  new Map([['approve_plan', artifactDigest(artifacts)]]);
 
 describe('decideTransition', () => {
   it('allows when artifacts are valid, checks pass and the approval is recorded', () => {
@@ -50,13 +54,14 @@ describe('decideTransition', () => {
       currentPhase: 'PLAN',
       targetPhase: 'BUILD',
       artifacts: goodPlan,
-      approvals: ['approve_plan'],
+      approvals: approvedFor(goodPlan),
     });
     expect(d).toEqual({
       from: 'PLAN',
       to: 'BUILD',
       gate: 'approve_plan',
       gate_type: 'approval',
+      digest: artifactDigest(goodPlan),
       allowed: true,
       mode: 'strict',
       blockers: [],
@@ -70,7 +75,7 @@ describe('decideTransition', () => {
       currentPhase: 'PLAN',
       targetPhase: 'BUILD',
       artifacts: goodPlan,
-      approvals: new Set(['green']),
+      approvals: new Map([['green', artifactDigest(goodPlan)]]),
     });
     expect(d.allowed).toBe(false);
     expect(d.blockers).toEqual([
@@ -78,9 +83,42 @@ describe('decideTransition', () => {
         check: 'approval_required',
         severity: 'blocking',
         gate: 'approve_plan',
-        message: "gate 'approve_plan' needs an approval by operator",
+        message: `gate 'approve_plan' needs an approval by operator of these artifacts (${artifactDigest(goodPlan)})`,
+        digest: artifactDigest(goodPlan),
       },
     ]);
+  });
+
+  it('passes an approval gate only with the artifacts that were approved', () => {
+    const approvals = approvedFor(goodPlan);
+    const other = { plan_document: { acceptance_criteria: ['works', 'and more'], notes: 'n' } };
+    const changed = decideTransition(wf, {
+      currentPhase: 'PLAN',
+      targetPhase: 'BUILD',
+      artifacts: other,
+      approvals,
+    });
+    expect(changed.allowed).toBe(false);
+    expect(changed.digest).toBe(artifactDigest(other));
+    expect(changed.blockers).toEqual([
+      expect.objectContaining({
+        check: 'approval_required',
+        digest: artifactDigest(other),
+        message: expect.stringContaining(`approved for other artifacts (${artifactDigest(goodPlan)})`),
+      }),
+    ]);
+    // One more artifact is other artifacts too.
+    const extra = { ...goodPlan, sneaked_in: { rm: '-rf' } };
+    expect(
+      decideTransition(wf, { currentPhase: 'PLAN', targetPhase: 'BUILD', artifacts: extra, approvals })
+        .allowed,
+    ).toBe(false);
+    // The same artifacts in another key order and spacing are the same artifacts.
+    const reordered = JSON.parse('{ "plan_document": { "notes": "n", "acceptance_criteria": ["works"] } }');
+    expect(
+      decideTransition(wf, { currentPhase: 'PLAN', targetPhase: 'BUILD', artifacts: reordered, approvals })
+        .allowed,
+    ).toBe(true);
   });
 
   it('turns a missing artifact and schema violations into blockers with artifact and pointer', () => {
@@ -88,7 +126,7 @@ describe('decideTransition', () => {
       currentPhase: 'PLAN',
       targetPhase: 'BUILD',
       artifacts: {},
-      approvals: ['approve_plan'],
+      approvals: approvedFor({}),
     });
     expect(missing.blockers[0]).toEqual({
       check: 'artifact_required',
@@ -101,7 +139,9 @@ describe('decideTransition', () => {
       currentPhase: 'PLAN',
       targetPhase: 'BUILD',
       artifacts: { plan_document: { acceptance_criteria: [], owner: 'not-an-email', notes: 'n' } },
-      approvals: ['approve_plan'],
+      approvals: approvedFor({
+        plan_document: { acceptance_criteria: [], owner: 'not-an-email', notes: 'n' },
+      }),
     });
     expect(invalid.blockers.filter((b) => b.check === 'artifact_schema')).toEqual([
       {
@@ -123,7 +163,7 @@ describe('decideTransition', () => {
       currentPhase: 'PLAN',
       targetPhase: 'BUILD',
       artifacts: { plan_document: { notes: 'n' } },
-      approvals: ['approve_plan'],
+      approvals: approvedFor({ plan_document: { notes: 'n' } }),
     });
     expect(noCriteria.blockers[0]).toMatchObject({
       pointer: '/acceptance_criteria',
@@ -136,7 +176,7 @@ describe('decideTransition', () => {
       currentPhase: 'PLAN',
       targetPhase: 'BUILD',
       artifacts: { plan_document: { acceptance_criteria: ['a'], open_questions: ['why?'] } },
-      approvals: ['approve_plan'],
+      approvals: approvedFor({ plan_document: { acceptance_criteria: ['a'], open_questions: ['why?'] } }),
     });
     expect(d.allowed).toBe(true);
     expect(d.warnings.map((w) => [w.check, w.severity])).toEqual([
@@ -226,7 +266,7 @@ describe('decideTransition', () => {
   });
 
   it('is pure: the same input gives the same decision, and the workflow stays frozen', () => {
-    const input = { currentPhase: 'PLAN', targetPhase: 'BUILD', artifacts: goodPlan, approvals: [] };
+    const input = { currentPhase: 'PLAN', targetPhase: 'BUILD', artifacts: goodPlan, approvals: new Map() };
     expect(decideTransition(wf, input)).toEqual(decideTransition(wf, input));
     expect(Object.isFrozen(wf)).toBe(true);
     expect(Object.isFrozen(wf.phases[0].gates[0].blockers)).toBe(true);

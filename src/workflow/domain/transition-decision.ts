@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../../common/domain/domain-error.js';
+import { artifactDigest } from './artifact-digest.js';
 import { validatePhaseArtifacts } from './artifact-validation.js';
 import { type ArtifactMap } from './checks/check.model.js';
 import { resolveMode } from './enforcement-mode.js';
@@ -14,8 +15,11 @@ export interface TransitionInput {
    * this submission (checks such as tests_exist_for_acceptance_criteria read across phases).
    */
   readonly artifacts: ArtifactMap;
-  /** Gate ids approved for this task. */
-  readonly approvals?: Iterable<string>;
+  /**
+   * Latest approval of each approval gate, by gate id: the digest of the artifacts that were
+   * approved. An approval gate passes only when it equals the digest of `artifacts`.
+   */
+  readonly approvals?: ReadonlyMap<string, string>;
   /** Overrides the workflow's mode; `advisory` = `audit`. */
   readonly mode?: string;
 }
@@ -27,6 +31,8 @@ export interface TransitionDecision {
   readonly to: string;
   readonly gate?: string;
   readonly gate_type?: GateType;
+  /** For approval gates: the digest of the artifacts this decision read (what an approval names). */
+  readonly digest?: string;
   /** What stops the transition (strict mode only). */
   readonly blockers: readonly Finding[];
   /** Warning and info findings; in permissive mode also the demoted blockers. */
@@ -61,7 +67,8 @@ export function decideTransition(workflow: Workflow, input: TransitionInput): Tr
   const source = runtime.phases.get(from);
   const findings = source ? validatePhaseArtifacts(source, input.artifacts, runtime.validators) : [];
   const gate = transition.gate;
-  if (gate) findings.push(...evaluateGate(gate, input.artifacts, new Set(input.approvals ?? [])));
+  const digest = gate?.spec.type === 'approval' ? artifactDigest(input.artifacts) : undefined;
+  if (gate) findings.push(...evaluateGate(gate, input.artifacts, input.approvals ?? new Map(), digest));
   const { allowed, blockers, warnings, would_block } = applyMode(mode, findings);
   const decision: { -readonly [K in keyof TransitionDecision]: TransitionDecision[K] } = {
     allowed,
@@ -75,15 +82,20 @@ export function decideTransition(workflow: Workflow, input: TransitionInput): Tr
   if (gate) {
     decision.gate = gate.spec.id;
     decision.gate_type = gate.spec.type;
+    if (digest !== undefined) decision.digest = digest;
   }
   return decision;
 }
 
-/** The gate's checks in order, plus the approval an approval gate needs. */
+/**
+ * The gate's checks in order, plus the approval an approval gate needs: one whose digest is
+ * `digest`, the digest of the artifacts being decided on (other artifacts need a new approval).
+ */
 export function evaluateGate(
   gate: CompiledGate,
   artifacts: ArtifactMap,
-  approvals: ReadonlySet<string>,
+  approvals: ReadonlyMap<string, string>,
+  digest: string = artifactDigest(artifacts),
 ): Finding[] {
   const findings: Finding[] = [];
   const id = gate.spec.id;
@@ -102,14 +114,16 @@ export function evaluateGate(
     if (blocker.spec.message !== undefined) finding.detail = outcome.detail;
     findings.push(finding);
   }
-  if (gate.spec.type === 'approval' && !approvals.has(id)) {
-    const who = gate.spec.approvers.length ? ` by ${gate.spec.approvers.join(' or ')}` : '';
-    findings.push({
-      check: 'approval_required',
-      severity: 'blocking',
-      gate: id,
-      message: `gate '${id}' needs an approval${who}`,
-    });
+  if (gate.spec.type === 'approval') {
+    const approved = approvals.get(id);
+    if (approved !== digest) {
+      const who = gate.spec.approvers.length ? ` by ${gate.spec.approvers.join(' or ')}` : '';
+      const why =
+        approved === undefined
+          ? `gate '${id}' needs an approval${who} of these artifacts (${digest})`
+          : `gate '${id}' was approved for other artifacts (${approved}); these (${digest}) need a new approval${who}`;
+      findings.push({ check: 'approval_required', severity: 'blocking', gate: id, message: why, digest });
+    }
   }
   return findings;
 }
