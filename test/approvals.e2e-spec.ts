@@ -169,6 +169,12 @@ describe('approval gates over HTTP (production mode)', () => {
     expect(self.status).toBe(403);
     expect(self.body).toMatchObject({ code: 'self_approval' });
 
+    // A digest that is not one is bad input, and changes nothing.
+    const malformed = await approve(t.id, lead, { digest: 'md5:0123' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ code: 'validation_failed' });
+    expect((await task(t.id)).approvals).toEqual([]);
+
     const approved = await approve(t.id, lead, { digest, comment: 'plan A is fine' });
     expect(approved.status).toBe(200);
     expect(approved.body.approvals).toEqual([

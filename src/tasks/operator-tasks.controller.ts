@@ -13,7 +13,12 @@ import {
 import { Principal, Roles } from '../auth/auth.decorators.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
-import { CreateTaskDto, GateDecisionDto, ListTasksQueryDto } from './dto/operator-requests.dto.js';
+import {
+  CommentDto,
+  CreateTaskDto,
+  GateDecisionDto,
+  ListTasksQueryDto,
+} from './dto/operator-requests.dto.js';
 import { TaskDto, TaskPageDto } from './dto/task.dto.js';
 import { OperatorTasksService } from './operator-tasks.service.js';
 
@@ -54,7 +59,7 @@ export class OperatorTasksController {
   @ApiOkResponse({ type: TaskDto })
   cancel(
     @Param('id') id: string,
-    @Body() body: GateDecisionDto = {},
+    @Body() body: CommentDto = {},
     @Principal() operator: AccessClaims,
   ): Promise<TaskDto> {
     return this.tasks.cancel(operator, id, body?.comment);

@@ -99,13 +99,15 @@ export class ListTasksQueryDto {
   cursor?: string;
 }
 
-export class GateDecisionDto {
+export class CommentDto {
   @ApiPropertyOptional({ example: 'Plan reviewed; scope is fine' })
   @IsOptional()
   @IsString()
   @MaxLength(5000)
   comment?: string;
+}
 
+export class GateDecisionDto extends CommentDto {
   @ApiPropertyOptional({
     description:
       'Digest of the artifacts you reviewed (`approval_requests[].digest` of the task); refused with 409 ' +
