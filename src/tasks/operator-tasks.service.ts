@@ -4,8 +4,8 @@ import { Clock } from '../common/domain/clock.js';
 import { InvalidInputError, NotFoundError } from '../common/domain/domain-error.js';
 import { IdGenerator } from '../common/domain/ids.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
-import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
+import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { StateRepository } from '../state/state.repository.js';
 import { WorkflowRegistry } from '../workflow/workflow.registry.js';
 import { createTask } from './domain/task-factory.js';
@@ -24,10 +24,10 @@ export class OperatorTasksService {
     private readonly registry: WorkflowRegistry,
     private readonly workflows: TaskWorkflows,
     private readonly events: EventBus,
-    private readonly audit: AuditTrail,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly outbox: AuditOutbox,
   ) {}
 
   async create(operator: AccessClaims, request: CreateTaskDto): Promise<TaskDto> {
@@ -46,22 +46,25 @@ export class OperatorTasksService {
       },
       { clock: this.clock, ids: this.ids },
     );
-    const stored = await this.state.createTask(task);
-    await this.audit.record({
-      actor: operator.sub,
-      role: operator.role,
-      action: 'task.create',
-      decision: 'allowed',
-      success: true,
-      task_id: stored.id,
-      phase: stored.phase,
-      details: {
-        title: stored.title,
-        workflow: stored.workflow,
-        dependencies: stored.dependencies,
-        priority: stored.priority,
-      },
+    const stored = await this.state.createTask(task, {
+      audit: (stored) =>
+        this.outbox.entry({
+          actor: operator.sub,
+          role: operator.role,
+          action: 'task.create',
+          decision: 'allowed',
+          success: true,
+          task_id: stored.id,
+          phase: stored.phase,
+          details: {
+            title: stored.title,
+            workflow: stored.workflow,
+            dependencies: stored.dependencies,
+            priority: stored.priority,
+          },
+        }),
     });
+    await this.outbox.deliver();
     this.events.publish('task.created', {
       task_id: stored.id,
       actor: operator.sub,
@@ -93,19 +96,24 @@ export class OperatorTasksService {
   }
 
   async cancel(operator: AccessClaims, id: string, reason?: string): Promise<TaskDto> {
-    const task = await this.state.mutateTask(id, (current) =>
-      machine.cancel(current, { actor: operator.sub, reason }, this.clock),
+    const task = await this.state.mutateTask(
+      id,
+      (current) => machine.cancel(current, { actor: operator.sub, reason }, this.clock),
+      {
+        audit: (next) =>
+          this.outbox.entry({
+            actor: operator.sub,
+            role: operator.role,
+            action: 'task.cancel',
+            decision: 'allowed',
+            success: true,
+            task_id: id,
+            phase: next.phase,
+            reason: reason ?? null,
+          }),
+      },
     );
-    await this.audit.record({
-      actor: operator.sub,
-      role: operator.role,
-      action: 'task.cancel',
-      decision: 'allowed',
-      success: true,
-      task_id: id,
-      phase: task.phase,
-      reason: reason ?? null,
-    });
+    await this.outbox.deliver();
     this.events.publish('task.cancelled', {
       task_id: id,
       actor: operator.sub,
@@ -136,24 +144,30 @@ export class OperatorTasksService {
         `gate '${gateId}' is a ${gate.spec.type} gate: it passes on its checks, not by approval`,
       );
     }
-    const task = await this.state.mutateTask(id, (t) =>
-      machine.recordApproval(
-        t,
-        { gateId, phase: gate.phase, decision, by: operator.sub, comment },
-        this.clock,
-      ),
+    const task = await this.state.mutateTask(
+      id,
+      (t) =>
+        machine.recordApproval(
+          t,
+          { gateId, phase: gate.phase, decision, by: operator.sub, comment },
+          this.clock,
+        ),
+      {
+        audit: () =>
+          this.outbox.entry({
+            actor: operator.sub,
+            role: operator.role,
+            action: decision === 'approved' ? 'task.approve' : 'task.reject',
+            decision: 'allowed',
+            success: true,
+            task_id: id,
+            phase: gate.phase,
+            reason: comment ?? null,
+            details: { gate: gateId },
+          }),
+      },
     );
-    await this.audit.record({
-      actor: operator.sub,
-      role: operator.role,
-      action: decision === 'approved' ? 'task.approve' : 'task.reject',
-      decision: 'allowed',
-      success: true,
-      task_id: id,
-      phase: gate.phase,
-      reason: comment ?? null,
-      details: { gate: gateId },
-    });
+    await this.outbox.deliver();
     this.events.publish(decision === 'approved' ? 'gate.approved' : 'gate.rejected', {
       task_id: id,
       actor: operator.sub,
