@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { EventsModule } from './events/events.module.js';
+import { AuditOutboxModule } from './state/outbox/audit-outbox.js';
 import { StateModule } from './state/state.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { ToolsModule } from './tools/tools.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         EventsModule,
         StateModule,
         AuditModule,
+        AuditOutboxModule,
         AuthModule,
         WorkflowModule,
         TasksModule,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   CLI,
@@ -11,6 +11,7 @@ import {
   tempDir,
   type ServerProcess,
 } from './support/server-process.js';
+import { accessToken } from './support/tokens.js';
 
 /**
  * docs/DEPLOYMENT.md quotes the server's start-up refusals; each quoted block must be what the
@@ -73,27 +74,71 @@ beforeAll(async () => {
     await runCli(['serve'], { env: baseEnv({ ORCHESTRATOR_TOOLS_WORKSPACE_ROOT: '.' }) })
   ).stderr;
 
+  // Damaged state (DESIGN.md §7): a server leaves a journal (SIGKILL) or a snapshot (SIGTERM).
+  const journalOf = (d: string) => join(d, '.orchestrator', 'state.json.journal');
+  const stateOf = (d: string) => join(d, '.orchestrator', 'state.json');
+  const withTask = async (signal: NodeJS.Signals): Promise<string> => {
+    const s = await startServer();
+    const created = await fetch(`${s.url}/api/v1/tasks`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${accessToken('operator', 'op')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ title: 'damaged-task' }),
+    });
+    expect(created.status).toBe(201);
+    await s.stop(signal);
+    return s.dir;
+  };
+  const serveIn = async (d: string) => (await runCli(['serve'], { cwd: d })).stderr;
+  const record = await withTask('SIGKILL');
+  const lines = readFileSync(journalOf(record), 'utf8').split('\n');
+  const at = lines.findIndex((l) => l.includes('damaged-task'));
+  lines[at] = lines[at]!.replace('damaged-task', 'damaged-tasK');
+  writeFileSync(journalOf(record), lines.join('\n'));
+  refusals.journalRecord = await serveIn(record);
+  const noSnapshot = await withTask('SIGTERM');
+  rmSync(stateOf(noSnapshot));
+  refusals.snapshotMissing = await serveIn(noSnapshot);
+  const foreign = await withTask('SIGKILL');
+  copyFileSync(journalOf(await withTask('SIGKILL')), journalOf(foreign));
+  refusals.journalForeign = await serveIn(foreign);
+  const flipped = await withTask('SIGTERM');
+  const bytes = readFileSync(stateOf(flipped));
+  bytes[bytes.indexOf('damaged-task')] ^= 0x20;
+  writeFileSync(stateOf(flipped), bytes);
+  refusals.snapshotLine = await serveIn(flipped);
+
   const dir = tempDir();
   writeFileSync(join(dir, 'bad.yaml'), 'name: bad\nphases: 3\n');
   refusals.workflow = (
     await runCli(['serve'], { cwd: dir, env: baseEnv({ ORCHESTRATOR_WORKFLOW_FILE: join(dir, 'bad.yaml') }) })
   ).stderr;
-}, 60_000);
+}, 180_000);
 
 describe('docs/DEPLOYMENT.md troubleshooting messages', () => {
-  it('quotes six refusals', () => {
-    expect(quoted).toHaveLength(6);
+  it('quotes ten refusals', () => {
+    expect(quoted).toHaveLength(10);
   });
 
-  it.each(['secret', 'port', 'permission', 'locked', 'workspace', 'workflow'])(
-    'the %s refusal is quoted verbatim',
-    (name) => {
-      const printed = refusals[name];
-      expect(printed).toMatch(/^orchestrator: /m);
-      const match = quoted.filter((block) => pattern(block).test(printed));
-      expect([name, match.length, printed]).toEqual([name, 1, printed]);
-    },
-  );
+  it.each([
+    'secret',
+    'port',
+    'permission',
+    'locked',
+    'workspace',
+    'workflow',
+    'journalRecord',
+    'snapshotMissing',
+    'journalForeign',
+    'snapshotLine',
+  ])('the %s refusal is quoted verbatim', (name) => {
+    const printed = refusals[name];
+    expect(printed).toMatch(/^orchestrator: /m);
+    const match = quoted.filter((block) => pattern(block).test(printed));
+    expect([name, match.length, printed]).toEqual([name, 1, printed]);
+  });
 
   it('every quoted block is printed by one of the refusals', () => {
     for (const block of quoted) {

@@ -4,6 +4,7 @@ import { Clock } from '../common/domain/clock.js';
 import { ForbiddenError, UnauthorizedError } from '../common/domain/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventBus } from '../events/event-bus.js';
+import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { StateRepository } from '../state/state.repository.js';
 import { type AccessClaims, type Role } from './domain/token-claims.js';
 import { type AccessTokenDto } from './dto/token.dto.js';
@@ -19,6 +20,7 @@ export class AuthService {
     private readonly audit: AuditTrail,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly outbox: AuditOutbox,
   ) {}
 
   async mint(
@@ -59,7 +61,6 @@ export class AuthService {
         'this token chain is older than security.max_token_age_seconds: mint a new token',
       );
     }
-    if (require_token_rotation) await this.state.addRevocation(current.jti, current.exp * 1000);
     const minted = this.tokens.mintAccess({
       role: current.role,
       subject: current.sub,
@@ -67,14 +68,20 @@ export class AuthService {
       chainStartedAt: current.orig_iat,
     });
     const facts = { old_jti: current.jti, jti: minted.claims.jti, old_revoked: require_token_rotation };
-    await this.audit.record({
+    const entry = {
       actor: current.sub,
       role: current.role,
       action: 'token.refresh',
       decision: 'allowed',
       success: true,
       details: facts,
-    });
+    };
+    if (require_token_rotation) {
+      await this.state.addRevocation(current.jti, current.exp * 1000, this.outbox.entry(entry));
+      await this.outbox.deliver();
+    } else {
+      await this.audit.record(entry);
+    }
     this.events.publish('token.refreshed', { actor: current.sub, data: facts });
     return this.describe(minted.token, minted.claims);
   }
@@ -85,16 +92,20 @@ export class AuthService {
     if (caller.role !== 'admin' && claims.sub !== caller.sub) {
       throw new ForbiddenError('not_token_owner', 'only an admin may revoke another subject’s token');
     }
-    await this.state.addRevocation(claims.jti, claims.exp * 1000);
     const facts = { jti: claims.jti, subject: claims.sub };
-    await this.audit.record({
-      actor: caller.sub,
-      role: caller.role,
-      action: 'token.revoke',
-      decision: 'allowed',
-      success: true,
-      details: facts,
-    });
+    await this.state.addRevocation(
+      claims.jti,
+      claims.exp * 1000,
+      this.outbox.entry({
+        actor: caller.sub,
+        role: caller.role,
+        action: 'token.revoke',
+        decision: 'allowed',
+        success: true,
+        details: facts,
+      }),
+    );
+    await this.outbox.deliver();
     this.events.publish('token.revoked', { actor: caller.sub, data: facts });
     return { revoked: true, jti: claims.jti };
   }

@@ -87,5 +87,5 @@ const REFUSALS = new Set([
   'workflow_invalid',
   'workflow_not_found',
   'state_write_failed',
-  'state_corrupt',
+  'state_damaged',
 ]);

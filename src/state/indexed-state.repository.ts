@@ -1,14 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEntryInput } from '../audit/domain/audit-entry.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain/domain-error.js';
 import { validateDependencies } from '../tasks/domain/dependency-graph.js';
 import { claim, expireLease } from '../tasks/domain/task-state-machine.js';
 import type { Task } from '../tasks/domain/task.model.js';
 import { StateIndex } from './index/state-index.js';
-import type { StateOp } from './index/state-op.js';
+import type { OutboxEntry, StateOp } from './index/state-op.js';
 import { listTasks } from './list-tasks.js';
 import { stateClosed } from './state-errors.js';
 import {
   StateRepository,
   type ClaimRequest,
+  type CreateOptions,
   type IdempotencyRecord,
   type LeaseExpiryRequest,
   type MutateOptions,
@@ -28,6 +31,9 @@ import {
 export abstract class IndexedStateRepository extends StateRepository {
   protected readonly index = new StateIndex();
   protected closed = false;
+  /** Source of outbox change ids and of their time; adapters may inject their own. */
+  protected changeId: () => string = randomUUID;
+  protected now: () => number = Date.now;
 
   /**
    * Makes applied ops durable. `inverse` undoes them (apply in reverse order). The promise
@@ -35,7 +41,7 @@ export abstract class IndexedStateRepository extends StateRepository {
    */
   protected abstract persist(ops: readonly StateOp[], inverse: readonly StateOp[]): Promise<void>;
 
-  async createTask(task: Task): Promise<Task> {
+  async createTask(task: Task, options: CreateOptions = {}): Promise<Task> {
     this.assertOpen();
     if (this.index.getTask(task.id)) {
       throw new ConflictError('task_exists', `A task with id ${task.id} already exists`, {
@@ -46,7 +52,7 @@ export abstract class IndexedStateRepository extends StateRepository {
       dependenciesOf: (id) => this.index.getTask(id)?.dependencies,
       hasDependants: (id) => this.index.hasDependants(id),
     });
-    await this.commit([{ op: 'put_task', task }]);
+    await this.commit([{ op: 'put_task', task }, ...this.outboxOps(options.audit && [options.audit(task)])]);
     return task;
   }
 
@@ -76,7 +82,10 @@ export abstract class IndexedStateRepository extends StateRepository {
     );
     if (id === null) return null;
     const claimed = claim(this.index.getTask(id)!, request, { now: () => request.now });
-    await this.commit([{ op: 'put_task', task: claimed }]);
+    await this.commit([
+      { op: 'put_task', task: claimed },
+      ...this.outboxOps(request.audit && [request.audit(claimed)]),
+    ]);
     return claimed;
   }
 
@@ -107,17 +116,23 @@ export abstract class IndexedStateRepository extends StateRepository {
       const { key, expiresAt, response } = options.remember;
       ops.push({ op: 'put_idempotency', record: { key, expires_at: expiresAt, response: response(next) } });
     }
+    ops.push(...this.outboxOps(options.audit && [options.audit(next)]));
     if (ops.length > 0) await this.commit(ops);
     return next;
   }
 
-  async expireLeases({ now, retryBackoffMs }: LeaseExpiryRequest): Promise<Task[]> {
+  async expireLeases({ now, retryBackoffMs, audit }: LeaseExpiryRequest): Promise<Task[]> {
     this.assertOpen();
     const clock = { now: () => now };
     const expired = this.index.leases
       .expiredBy(now)
       .map((id) => expireLease(this.index.getTask(id)!, { retryBackoffMs }, clock));
-    if (expired.length > 0) await this.commit(expired.map((task) => ({ op: 'put_task', task })));
+    if (expired.length > 0) {
+      await this.commit([
+        ...expired.map((task): StateOp => ({ op: 'put_task', task })),
+        ...this.outboxOps(audit && expired.map(audit)),
+      ]);
+    }
     return expired;
   }
 
@@ -125,9 +140,25 @@ export abstract class IndexedStateRepository extends StateRepository {
     return this.index.leases.earliest();
   }
 
-  async addRevocation(jti: string, expiresAt: number): Promise<void> {
+  async addRevocation(jti: string, expiresAt: number, audit?: AuditEntryInput): Promise<void> {
     this.assertOpen();
-    await this.commit([{ op: 'put_revocation', jti, expires_at: expiresAt }]);
+    await this.commit([
+      { op: 'put_revocation', jti, expires_at: expiresAt },
+      ...this.outboxOps(audit && [audit]),
+    ]);
+  }
+
+  async pendingAudit(): Promise<readonly OutboxEntry[]> {
+    return this.index.pendingAudit();
+  }
+
+  async acknowledgeAudit(changeIds: readonly string[]): Promise<void> {
+    this.assertOpen();
+    const known = new Set(this.index.pendingAudit().map((e) => e.change_id));
+    const ops = changeIds
+      .filter((id) => known.has(id))
+      .map((change_id): StateOp => ({ op: 'delete_outbox', change_id }));
+    if (ops.length > 0) await this.commit(ops);
   }
 
   async isRevoked(jti: string): Promise<boolean> {
@@ -159,6 +190,16 @@ export abstract class IndexedStateRepository extends StateRepository {
     const keys = this.index.idempotencyExpiredBy(now);
     if (keys.length > 0) await this.commit(keys.map((key) => ({ op: 'delete_idempotency', key })));
     return keys.length;
+  }
+
+  /** Outbox entries for `entries` (none when undefined), each with its own change id. */
+  private outboxOps(entries: readonly AuditEntryInput[] | undefined): StateOp[] {
+    if (!entries) return [];
+    const stored_at = new Date(this.now()).toISOString();
+    return entries.map((entry) => ({
+      op: 'put_outbox',
+      entry: { change_id: this.changeId(), stored_at, entry },
+    }));
   }
 
   /** Applies `ops` now (so later mutations see them) and waits until `persist` made them durable. */

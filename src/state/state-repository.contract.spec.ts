@@ -79,6 +79,71 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
   const claimFor = (agentId: string, capabilities: string[] = []) =>
     repo.claimNextEligible({ agentId, capabilities, leaseMs: LEASE, now: clock.now() });
 
+  describe('audit outbox', () => {
+    const entry = (action: string, task_id?: string) => ({
+      actor: 'op',
+      action,
+      decision: 'allowed',
+      success: true,
+      ...(task_id ? { task_id } : {}),
+    });
+
+    it('stores each change’s audit entry with it, with its own change id, until acknowledged', async () => {
+      const created = await repo.createTask(newTask(), { audit: (t) => entry('task.create', t.id) });
+      const claimed = await repo.claimNextEligible({
+        agentId: 'a1',
+        capabilities: [],
+        leaseMs: LEASE,
+        now: clock.now(),
+        audit: (t) => entry('task.claim', t.id),
+      });
+      await repo.mutateTask(created.id, (t) => heartbeat(t, { agentId: 'a1', leaseMs: LEASE }, clock), {
+        audit: (t) => entry('task.heartbeat', t.id),
+      });
+      await repo.addRevocation('jti-1', clock.now() + 1000, entry('token.revoke'));
+      clock.advance(LEASE + 1);
+      const expired = await repo.expireLeases({
+        now: clock.now(),
+        retryBackoffMs: BACKOFF,
+        audit: (t) => entry('task.lease_expired', t.id),
+      });
+      expect(claimed!.id).toBe(created.id);
+      expect(expired).toHaveLength(1);
+      const pending = await repo.pendingAudit();
+      expect(pending.map((p) => p.entry.action)).toEqual([
+        'task.create',
+        'task.claim',
+        'task.heartbeat',
+        'token.revoke',
+        'task.lease_expired',
+      ]);
+      expect(new Set(pending.map((p) => p.change_id)).size).toBe(5);
+      for (const p of pending) expect(Date.parse(p.stored_at)).not.toBeNaN();
+      await repo.acknowledgeAudit([pending[0]!.change_id, pending[3]!.change_id, 'unknown']);
+      expect((await repo.pendingAudit()).map((p) => p.entry.action)).toEqual([
+        'task.claim',
+        'task.heartbeat',
+        'task.lease_expired',
+      ]);
+    });
+
+    it('a refused mutation stores no entry', async () => {
+      const task = await add();
+      await expect(
+        repo.mutateTask(task.id, (t) => t, { expectedTokenVersion: 99, audit: () => entry('task.x') }),
+      ).rejects.toThrow();
+      await expect(repo.mutateTask('nope', (t) => t, { audit: () => entry('task.x') })).rejects.toThrow();
+      await expect(repo.createTask(task, { audit: () => entry('task.create') })).rejects.toThrow();
+      expect(await repo.pendingAudit()).toEqual([]);
+    });
+
+    it('pending entries survive a checkpoint', async () => {
+      await repo.createTask(newTask(), { audit: (t) => entry('task.create', t.id) });
+      await repo.checkpoint();
+      expect((await repo.pendingAudit()).map((p) => p.entry.action)).toEqual(['task.create']);
+    });
+  });
+
   describe('tasks', () => {
     it('stores, returns frozen snapshots, lists and counts', async () => {
       const a = await add({ title: 'a' });

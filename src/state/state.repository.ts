@@ -1,4 +1,11 @@
+import type { AuditEntryInput } from '../audit/domain/audit-entry.js';
 import type { Task, TaskStatus } from '../tasks/domain/task.model.js';
+import type { OutboxEntry } from './index/state-op.js';
+
+export type { OutboxEntry } from './index/state-op.js';
+
+/** The audit entry of a change, computed from its result; stored with the change (outbox). */
+export type AuditOf<T> = (result: T) => AuditEntryInput;
 
 export interface ClaimRequest {
   readonly agentId: string;
@@ -8,11 +15,20 @@ export interface ClaimRequest {
   readonly now: number;
   /** Tasks this returns false for are passed over (e.g. their pinned workflow is not loaded). */
   readonly claimable?: (task: Task) => boolean;
+  /** The claim's audit entry, stored in the same atomic write as the claim. */
+  readonly audit?: AuditOf<Task>;
 }
 
 export interface LeaseExpiryRequest {
   readonly now: number;
   readonly retryBackoffMs: number;
+  /** Each expiry's audit entry, stored with it. */
+  readonly audit?: AuditOf<Task>;
+}
+
+export interface CreateOptions {
+  /** The creation's audit entry, stored in the same atomic write as the task. */
+  readonly audit?: AuditOf<Task>;
 }
 
 export interface TaskListQuery {
@@ -55,6 +71,11 @@ export interface MutateOptions {
     readonly expiresAt: number;
     readonly response: (task: Task) => unknown;
   };
+  /**
+   * The change's audit entry, stored in the same atomic write (even when the task itself is
+   * unchanged: the decision is still audited).
+   */
+  readonly audit?: AuditOf<Task>;
 }
 
 /** A pure step from the current task to the next; may throw a DomainError to refuse. */
@@ -76,10 +97,14 @@ export interface StateHealth {
  *   backend. A rejected mutation changed nothing.
  * - Tasks returned are immutable snapshots (frozen); change them through `mutateTask`.
  * - `claimNextEligible` never hands the same task to two callers.
+ * - Audit outbox: a mutation given an `audit` entry stores it, with a fresh `change_id` and the
+ *   time, in the same atomic write as the change; it stays in `pendingAudit()` (across
+ *   checkpoints, restarts and backups) until `acknowledgeAudit` removes it, which the caller
+ *   does once the audit log holds the entry. A crash between the two can only delay an entry.
  */
 export abstract class StateRepository {
   /** Stores a new task after checking its dependencies exist and form no cycle (atomically). */
-  abstract createTask(task: Task): Promise<Task>;
+  abstract createTask(task: Task, options?: CreateOptions): Promise<Task>;
 
   abstract getTask(id: string): Promise<Task | null>;
 
@@ -109,7 +134,7 @@ export abstract class StateRepository {
   /** The earliest lease expiry among claimed tasks (epoch ms), to schedule the next sweep. */
   abstract nextLeaseExpiry(): Promise<number | null>;
 
-  abstract addRevocation(jti: string, expiresAt: number): Promise<void>;
+  abstract addRevocation(jti: string, expiresAt: number, audit?: AuditEntryInput): Promise<void>;
 
   abstract isRevoked(jti: string): Promise<boolean>;
 
@@ -126,6 +151,12 @@ export abstract class StateRepository {
   abstract getIdempotencyRecord(key: string, now: number): Promise<IdempotencyRecord | null>;
 
   abstract pruneIdempotencyRecords(now: number): Promise<number>;
+
+  /** Audit entries of stored changes not yet acknowledged, oldest first. */
+  abstract pendingAudit(): Promise<readonly OutboxEntry[]>;
+
+  /** Forgets outbox entries the audit log now holds; unknown ids are ignored. */
+  abstract acknowledgeAudit(changeIds: readonly string[]): Promise<void>;
 
   /** Compacts durable storage (file: rewrites the snapshot, truncates the journal). */
   abstract checkpoint(): Promise<void>;

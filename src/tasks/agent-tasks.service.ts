@@ -4,7 +4,9 @@ import { Clock } from '../common/domain/clock.js';
 import { DomainError, ForbiddenError, NotFoundError } from '../common/domain/domain-error.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { AuditTrail } from '../audit/audit-trail.js';
+import { type AuditEntryInput } from '../audit/domain/audit-entry.js';
 import { EventBus } from '../events/event-bus.js';
+import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { StateRepository } from '../state/state.repository.js';
 import { decideCompletion } from '../workflow/domain/completion-decision.js';
 import { type TransitionDecision } from '../workflow/domain/transition-decision.js';
@@ -44,6 +46,7 @@ export class AgentTasksService {
     private readonly metrics: TaskMetrics,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly outbox: AuditOutbox,
   ) {}
 
   private get leaseMs(): number {
@@ -65,19 +68,21 @@ export class AgentTasksService {
       now: this.clock.now(),
       // A task pinned to a workflow version no longer loaded could not be worked on: leave it queued.
       claimable: (candidate) => this.workflows.isLoaded(candidate),
+      audit: (claimed) =>
+        this.outbox.entry({
+          actor: agent.sub,
+          role: agent.role,
+          action: 'task.claim',
+          decision: 'allowed',
+          success: true,
+          task_id: claimed.id,
+          phase: claimed.phase,
+          details: { attempt: claimed.attempts, capabilities: request.capabilities ?? [] },
+        }),
     });
     this.metrics.claims.inc({ result: task ? 'claimed' : 'empty' });
     if (!task) return null;
-    await this.audit.record({
-      actor: agent.sub,
-      role: agent.role,
-      action: 'task.claim',
-      decision: 'allowed',
-      success: true,
-      task_id: task.id,
-      phase: task.phase,
-      details: { attempt: task.attempts, capabilities: request.capabilities ?? [] },
-    });
+    await this.outbox.deliver();
     const allowedTools = this.workflows.allowedTools(this.workflows.of(task), task.phase);
     this.events.publish('task.claimed', {
       task_id: task.id,
@@ -145,6 +150,9 @@ export class AgentTasksService {
     try {
       moved = await this.state.mutateTask(task.id, decide, {
         expectedTokenVersion: claims.ver,
+        // Every decision is stored with its entry: a blocked one may hand artifacts in.
+        audit: () =>
+          this.outbox.entry(transitionEntry(task, agent, outcome!.decision, submitted, outcome!.requested)),
         ...(key
           ? {
               remember: {
@@ -167,8 +175,9 @@ export class AgentTasksService {
       }
       throw err;
     }
-    const { decision, requested, body } = outcome!;
-    await this.recordDecision(task, agent, decision, submitted, requested);
+    const { decision, body } = outcome!;
+    await this.outbox.deliver();
+    this.observeDecision(task, agent, decision);
     if (!decision.allowed) return body;
     this.events.publish('task.transitioned', {
       task_id: task.id,
@@ -192,7 +201,7 @@ export class AgentTasksService {
       phase: task.phase,
       artifacts: mergedArtifacts(task, artifacts),
     });
-    await this.audit.record({
+    const entry = {
       actor: agent.sub,
       role: agent.role,
       action: 'task.complete',
@@ -202,8 +211,9 @@ export class AgentTasksService {
       phase: task.phase,
       blockers: decision.blockers,
       details: { warnings: decision.warnings, artifacts: Object.keys(artifacts), mode: decision.mode },
-    });
+    };
     if (!decision.allowed) {
+      await this.audit.record(entry);
       this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'blocked' });
       this.events.publish('gate.blocked', {
         task_id: task.id,
@@ -216,8 +226,9 @@ export class AgentTasksService {
       task.id,
       (current) =>
         machine.complete(current, { agentId: agent.sub, artifacts, fromPhase: task.phase }, this.clock),
-      { expectedTokenVersion: claims.ver },
+      { expectedTokenVersion: claims.ver, audit: () => this.outbox.entry(entry) },
     );
+    await this.outbox.deliver();
     this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'allowed' });
     this.events.publish('task.completed', {
       task_id: task.id,
@@ -238,10 +249,13 @@ export class AgentTasksService {
 
   async release(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {
     const task = await this.heldTask(agent, taskId, phaseToken);
-    const next = await this.state.mutateTask(task.id, (current) =>
-      machine.release(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs }, this.clock),
+    const next = await this.state.mutateTask(
+      task.id,
+      (current) =>
+        machine.release(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs }, this.clock),
+      { audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.release', moved, null)) },
     );
-    await this.auditAttemptEnd(agent, 'task.release', next, null);
+    await this.outbox.deliver();
     this.events.publish(next.status === 'failed' ? 'task.failed' : 'task.released', {
       task_id: task.id,
       actor: agent.sub,
@@ -257,10 +271,13 @@ export class AgentTasksService {
     phaseToken?: string,
   ): Promise<LeaseResponseDto> {
     const task = await this.heldTask(agent, taskId, phaseToken);
-    const next = await this.state.mutateTask(task.id, (current) =>
-      machine.fail(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs, reason }, this.clock),
+    const next = await this.state.mutateTask(
+      task.id,
+      (current) =>
+        machine.fail(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs, reason }, this.clock),
+      { audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.fail', moved, reason)) },
     );
-    await this.auditAttemptEnd(agent, 'task.fail', next, reason);
+    await this.outbox.deliver();
     this.events.publish('task.failed', {
       task_id: task.id,
       actor: agent.sub,
@@ -310,53 +327,8 @@ export class AgentTasksService {
     };
   }
 
-  private auditAttemptEnd(
-    agent: AccessClaims,
-    action: string,
-    task: Task,
-    reason: string | null,
-  ): Promise<unknown> {
-    return this.audit.record({
-      actor: agent.sub,
-      role: agent.role,
-      action,
-      decision: 'allowed',
-      success: true,
-      task_id: task.id,
-      phase: task.phase,
-      reason,
-      details: { status: task.status, attempts: task.attempts, retry_not_before: task.retry_not_before },
-    });
-  }
-
-  /** Audit entry (awaited: durable before the answer), metrics and gate events of one decision. */
-  private async recordDecision(
-    task: Task,
-    agent: AccessClaims,
-    decision: TransitionDecision,
-    submitted: Record<string, unknown>,
-    approvalRequested: boolean,
-  ): Promise<void> {
-    await this.audit.record({
-      actor: agent.sub,
-      role: agent.role,
-      action: 'task.transition',
-      decision: decision.allowed ? 'allowed' : 'blocked',
-      success: decision.allowed,
-      task_id: task.id,
-      phase: decision.from,
-      blockers: decision.blockers,
-      details: {
-        to: decision.to,
-        gate: decision.gate ?? null,
-        mode: decision.mode,
-        warnings: decision.warnings,
-        would_block: decision.would_block,
-        artifacts: Object.keys(submitted),
-        ...(decision.digest ? { digest: decision.digest } : {}),
-        ...(approvalRequested ? { approval_requested: true } : {}),
-      },
-    });
+  /** Metrics and gate events of one decision (its audit entry is stored with it, before). */
+  private observeDecision(task: Task, agent: AccessClaims, decision: TransitionDecision): void {
     const result = decision.allowed ? 'allowed' : 'blocked';
     this.metrics.transitions.inc({ from: decision.from, to: decision.to, result });
     if (decision.gate) {
@@ -384,6 +356,54 @@ export class AgentTasksService {
       });
     }
   }
+}
+
+function transitionEntry(
+  task: Task,
+  agent: AccessClaims,
+  decision: TransitionDecision,
+  submitted: Record<string, unknown>,
+  approvalRequested: boolean,
+): AuditEntryInput {
+  return {
+    actor: agent.sub,
+    role: agent.role,
+    action: 'task.transition',
+    decision: decision.allowed ? 'allowed' : 'blocked',
+    success: decision.allowed,
+    task_id: task.id,
+    phase: decision.from,
+    blockers: decision.blockers,
+    details: {
+      to: decision.to,
+      gate: decision.gate ?? null,
+      mode: decision.mode,
+      warnings: decision.warnings,
+      would_block: decision.would_block,
+      artifacts: Object.keys(submitted),
+      ...(decision.digest ? { digest: decision.digest } : {}),
+      ...(approvalRequested ? { approval_requested: true } : {}),
+    },
+  };
+}
+
+function attemptEndEntry(
+  agent: AccessClaims,
+  action: string,
+  task: Task,
+  reason: string | null,
+): AuditEntryInput {
+  return {
+    actor: agent.sub,
+    role: agent.role,
+    action,
+    decision: 'allowed',
+    success: true,
+    task_id: task.id,
+    phase: task.phase,
+    reason,
+    details: { status: task.status, attempts: task.attempts, retry_not_before: task.retry_not_before },
+  };
 }
 
 function leaseView(task: Task): LeaseResponseDto {

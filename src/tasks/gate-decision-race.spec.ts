@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import { OrchestratorConfig } from '../config/config.schema.js';
 import { EventBus } from '../events/event-bus.js';
 import { MemoryStateRepository } from '../state/memory-state.repository.js';
+import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { type MutateOptions, type TaskMutation } from '../state/state.repository.js';
 import { loadWorkflowText } from '../workflow/domain/workflow.loader.js';
 import { type WorkflowRegistry } from '../workflow/workflow.registry.js';
@@ -94,16 +95,28 @@ describe('a gate decision racing a transition (decided in one atomic step)', () 
     const trail = new AuditTrail(audit, clock);
     const events = new EventBus(config, clock);
     const metrics = new TaskMetrics(new Registry(), state);
-    agents = new AgentTasksService(state, workflows, phaseTokens, events, trail, metrics, config, clock);
+    const outbox = new AuditOutbox(state, audit);
+    agents = new AgentTasksService(
+      state,
+      workflows,
+      phaseTokens,
+      events,
+      trail,
+      metrics,
+      config,
+      clock,
+      outbox,
+    );
     operators = new OperatorTasksService(
       state,
       registry,
       workflows,
       events,
-      trail,
       config,
       clock,
       new SequentialIds('task'),
+      outbox,
+      trail,
     );
   });
 

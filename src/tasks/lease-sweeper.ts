@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/domain/clock.js';
-import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
+import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { StateRepository } from '../state/state.repository.js';
 import { TaskMetrics } from './task-metrics.js';
 
@@ -23,7 +23,7 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly state: StateRepository,
     private readonly events: EventBus,
-    private readonly audit: AuditTrail,
+    private readonly outbox: AuditOutbox,
     private readonly metrics: TaskMetrics,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -48,18 +48,24 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdo
       const expired = await this.state.expireLeases({
         now,
         retryBackoffMs: this.config.values.tasks.retry_backoff_seconds * 1000,
+        audit: (task) =>
+          this.outbox.entry({
+            actor: 'system',
+            role: 'system',
+            action: 'task.lease_expired',
+            decision: 'n/a',
+            success: true,
+            task_id: task.id,
+            phase: task.phase,
+            details: {
+              status: task.status,
+              attempts: task.attempts,
+              retry_not_before: task.retry_not_before,
+            },
+          }),
       });
+      if (expired.length > 0) await this.outbox.deliver();
       for (const task of expired) {
-        await this.audit.record({
-          actor: 'system',
-          role: 'system',
-          action: 'task.lease_expired',
-          decision: 'n/a',
-          success: true,
-          task_id: task.id,
-          phase: task.phase,
-          details: { status: task.status, attempts: task.attempts, retry_not_before: task.retry_not_before },
-        });
         this.metrics.leasesExpired.inc();
         this.events.publish(task.status === 'failed' ? 'task.failed' : 'task.lease_expired', {
           task_id: task.id,

@@ -11,6 +11,7 @@ import { IdGenerator } from '../common/domain/ids.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
+import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { StateRepository } from '../state/state.repository.js';
 import { describeApprovers, mayApprove } from '../workflow/domain/approvers.js';
 import { WorkflowRegistry } from '../workflow/workflow.registry.js';
@@ -34,10 +35,11 @@ export class OperatorTasksService {
     private readonly registry: WorkflowRegistry,
     private readonly workflows: TaskWorkflows,
     private readonly events: EventBus,
-    private readonly audit: AuditTrail,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly outbox: AuditOutbox,
+    private readonly audit: AuditTrail,
   ) {}
 
   async create(operator: AccessClaims, request: CreateTaskDto): Promise<TaskDto> {
@@ -56,22 +58,25 @@ export class OperatorTasksService {
       },
       { clock: this.clock, ids: this.ids },
     );
-    const stored = await this.state.createTask(task);
-    await this.audit.record({
-      actor: operator.sub,
-      role: operator.role,
-      action: 'task.create',
-      decision: 'allowed',
-      success: true,
-      task_id: stored.id,
-      phase: stored.phase,
-      details: {
-        title: stored.title,
-        workflow: stored.workflow,
-        dependencies: stored.dependencies,
-        priority: stored.priority,
-      },
+    const stored = await this.state.createTask(task, {
+      audit: (stored) =>
+        this.outbox.entry({
+          actor: operator.sub,
+          role: operator.role,
+          action: 'task.create',
+          decision: 'allowed',
+          success: true,
+          task_id: stored.id,
+          phase: stored.phase,
+          details: {
+            title: stored.title,
+            workflow: stored.workflow,
+            dependencies: stored.dependencies,
+            priority: stored.priority,
+          },
+        }),
     });
+    await this.outbox.deliver();
     this.events.publish('task.created', {
       task_id: stored.id,
       actor: operator.sub,
@@ -103,19 +108,24 @@ export class OperatorTasksService {
   }
 
   async cancel(operator: AccessClaims, id: string, reason?: string): Promise<TaskDto> {
-    const task = await this.state.mutateTask(id, (current) =>
-      machine.cancel(current, { actor: operator.sub, reason }, this.clock),
+    const task = await this.state.mutateTask(
+      id,
+      (current) => machine.cancel(current, { actor: operator.sub, reason }, this.clock),
+      {
+        audit: (next) =>
+          this.outbox.entry({
+            actor: operator.sub,
+            role: operator.role,
+            action: 'task.cancel',
+            decision: 'allowed',
+            success: true,
+            task_id: id,
+            phase: next.phase,
+            reason: reason ?? null,
+          }),
+      },
     );
-    await this.audit.record({
-      actor: operator.sub,
-      role: operator.role,
-      action: 'task.cancel',
-      decision: 'allowed',
-      success: true,
-      task_id: id,
-      phase: task.phase,
-      reason: reason ?? null,
-    });
+    await this.outbox.deliver();
     this.events.publish('task.cancelled', {
       task_id: id,
       actor: operator.sub,
@@ -152,6 +162,7 @@ export class OperatorTasksService {
     }
     let task: Task | null = null;
     let refusal: DomainError | null = null;
+    const action = decision === 'approved' ? 'task.approve' : 'task.reject';
     try {
       if (!mayApprove(gate.spec.approvers, operator)) {
         throw new ForbiddenError(
@@ -160,36 +171,62 @@ export class OperatorTasksService {
           { gate: gateId },
         );
       }
-      // Checked and written in one atomic step on the task as it is then.
-      task = await this.state.mutateTask(id, (t) =>
-        machine.recordApproval(
-          t,
-          { gateId, decision, by: operator.sub, comment: request.comment, digest: request.digest },
-          this.clock,
-        ),
+      // Checked and written in one atomic step on the task as it is then; the entry is stored with it.
+      task = await this.state.mutateTask(
+        id,
+        (t) =>
+          machine.recordApproval(
+            t,
+            { gateId, decision, by: operator.sub, comment: request.comment, digest: request.digest },
+            this.clock,
+          ),
+        {
+          audit: (result) => {
+            const recorded = result.approvals.at(-1);
+            return this.outbox.entry({
+              actor: operator.sub,
+              role: operator.role,
+              action,
+              decision: 'allowed',
+              success: true,
+              task_id: id,
+              phase: result.phase,
+              reason: request.comment ?? null,
+              details: {
+                gate: gateId,
+                ...(recorded ? { digest: recorded.digest, artifacts: recorded.artifacts } : {}),
+                ...(request.digest ? { requested_digest: request.digest } : {}),
+              },
+            });
+          },
+        },
       );
     } catch (err) {
       if (!(err instanceof DomainError) || !GATE_DECISION_REFUSALS.has(err.code)) throw err;
       refusal = err;
     }
+    if (refusal) {
+      // A refusal stores nothing, so it is audited directly.
+      await this.audit.record({
+        actor: operator.sub,
+        role: operator.role,
+        action,
+        decision: 'denied',
+        success: false,
+        task_id: id,
+        phase: current.phase,
+        reason: refusal.message,
+        details: {
+          gate: gateId,
+          code: refusal.code,
+          ...(request.digest ? { requested_digest: request.digest } : {}),
+        },
+      });
+      throw refusal;
+    }
+    await this.outbox.deliver();
     const recorded = task?.approvals.at(-1);
-    await this.audit.record({
-      actor: operator.sub,
-      role: operator.role,
-      action: decision === 'approved' ? 'task.approve' : 'task.reject',
-      decision: refusal ? 'denied' : 'allowed',
-      success: refusal === null,
-      task_id: id,
-      phase: (task ?? current).phase,
-      reason: refusal ? refusal.message : (request.comment ?? null),
-      details: {
-        gate: gateId,
-        ...(refusal ? { code: refusal.code } : {}),
-        ...(recorded ? { digest: recorded.digest, artifacts: recorded.artifacts } : {}),
-        ...(request.digest ? { requested_digest: request.digest } : {}),
-      },
-    });
-    if (refusal || !task || !recorded) throw refusal ?? new Error('gate decision recorded nothing');
+    if (!task || !recorded) throw new Error('gate decision recorded nothing');
     this.events.publish(decision === 'approved' ? 'gate.approved' : 'gate.rejected', {
       task_id: id,
       actor: operator.sub,

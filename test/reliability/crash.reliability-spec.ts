@@ -162,9 +162,64 @@ describe('crash: SIGKILL at random points loses nothing acknowledged', () => {
       valid: true,
     });
     await check(server.url, acked.keys());
+    const stored = await everyStoredChangeIsAudited(server.url, operator);
     expect(totalAcks).toBeGreaterThan(ROUNDS * 5);
     console.log(
-      `crash: ${ROUNDS} rounds, ${acked.size} tasks, ${totalAcks} acknowledged changes, all present`,
+      `crash: ${ROUNDS} rounds, ${acked.size} tasks, ${totalAcks} acknowledged changes, all present; ` +
+        `${stored.tasks} stored tasks, ${stored.changes} stored changes, each with its audit entry`,
     );
   }, 480_000); // about 7 s a round (restart, work, checks): 20 rounds take 2-3 minutes
 });
+
+/** The audit action each kind of history item is recorded under (successful decisions only). */
+type Entry = { action: string; success: boolean; details?: { approval_requested?: boolean } };
+const AUDITED: Record<string, (entry: Entry) => boolean> = {
+  created: (e) => e.action === 'task.create',
+  claimed: (e) => e.action === 'task.claim',
+  approval_recorded: (e) => (e.action === 'task.approve' || e.action === 'task.reject') && e.success,
+  approval_requested: (e) => e.action === 'task.transition' && e.details?.approval_requested === true,
+  transitioned: (e) => e.action === 'task.transition' && e.success,
+  completed: (e) => e.action === 'task.complete' && e.success,
+  released: (e) => e.action === 'task.release',
+  failed: (e) => e.action === 'task.fail',
+  lease_expired: (e) => e.action === 'task.lease_expired',
+  cancelled: (e) => e.action === 'task.cancel',
+};
+
+/**
+ * Every change the store kept, acknowledged or not, has exactly one audit entry: for each stored
+ * task, each item of its history is matched by one entry of the matching action.
+ */
+async function everyStoredChangeIsAudited(
+  base: string,
+  operator: string,
+): Promise<{ tasks: number; changes: number }> {
+  let cursor: string | null = null;
+  let tasks = 0;
+  let changes = 0;
+  do {
+    const page = await tryFetch(`${base}/api/v1/tasks?limit=200${cursor ? `&cursor=${cursor}` : ''}`, {
+      token: operator,
+    });
+    expect(page.status).toBe(200);
+    for (const summary of page.body!.tasks as { id: string }[]) {
+      const task = await tryFetch(`${base}/api/v1/tasks/${summary.id}`, { token: operator });
+      const history = (task.body!.history as { action: string }[]).map((h) => h.action);
+      const audit = await tryFetch(
+        `${base}/api/v1/audit/query?task_id=${summary.id}&action=task.*&limit=1000`,
+        {
+          token: operator,
+        },
+      );
+      const entries = audit.body!.entries as Entry[];
+      for (const [action, matches] of Object.entries(AUDITED)) {
+        const want = history.filter((a) => a === action).length;
+        expect([summary.id, action, entries.filter(matches).length]).toEqual([summary.id, action, want]);
+        changes += want;
+      }
+      tasks++;
+    }
+    cursor = page.body!.next_cursor as string | null;
+  } while (cursor);
+  return { tasks, changes };
+}

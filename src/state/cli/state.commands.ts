@@ -1,8 +1,14 @@
-import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { type Command } from 'commander';
 import { DomainError } from '../../common/domain/domain-error.js';
+import { openAuditStore } from '../../audit/open-audit-store.js';
+import { type AppConfig } from '../../config/app-config.js';
 import { loadConfig } from '../../config/config.loader.js';
+import { FileStateRepository } from '../file/file-state.repository.js';
+import { AuditOutboxRelay } from '../outbox/audit-outbox-relay.js';
 import { backupState, restoreState } from '../file/state-backup.js';
+import { repairState } from '../file/state-repair.js';
 
 /** Refusals a user fixes (locked directory, missing file) exit 2 with one line, like start-up. */
 class StateCommandError extends Error {
@@ -50,4 +56,67 @@ export function registerStateCommands(program: Command): void {
       const kept = report.previous ? `; the replaced state is kept as ${report.previous.stateFile}` : '';
       process.stdout.write(`restored ${report.tasks} tasks from ${resolve(file)}${kept}\n`);
     });
+  state
+    .command('repair')
+    .description(
+      'list what is damaged in the state and what accepting it drops; with --accept-loss, drop it (audited)',
+    )
+    .option(
+      '--accept-loss',
+      'rewrite the state without what is damaged (the damaged files are kept as copies)',
+    )
+    .option('-c, --config <path>', 'config file')
+    .action(async (opts: { acceptLoss?: boolean; config?: string }) => {
+      const config = loadConfig({ configPath: opts.config });
+      const stateFile = resolve(config.baseDir, config.values.state.state_file);
+      const report = await refusing(() =>
+        repairState(stateFile, { accept: opts.acceptLoss === true, actor: `cli:${userName()}` }),
+      );
+      if (report.problems.length === 0) {
+        process.stdout.write(`state is intact (${report.tasks} tasks): nothing to repair\n`);
+        return;
+      }
+      const out = report.repaired ? process.stdout : process.stderr;
+      out.write(`${report.problems.length} problem(s) in ${stateFile}:\n`);
+      for (const p of report.problems) out.write(`  ${p.file} ${p.where}: ${p.what}\n    drops: ${p.loss}\n`);
+      if (!report.repaired) {
+        throw new StateCommandError(
+          `nothing was changed; ${report.tasks} tasks would be kept. Run \`orchestrator state repair --accept-loss\` to drop the above (audited), or restore a backup`,
+        );
+      }
+      for (const copy of report.copies) out.write(`kept a copy of the damaged file as ${copy}\n`);
+      const audited = await deliverRepairEntry(config, stateFile).then(
+        () => 'the state.repair audit entry is in the audit log',
+        (error: unknown) =>
+          `the state.repair audit entry is kept in the state and written when the server next starts (${(error as Error).message})`,
+      );
+      out.write(`repaired: ${report.tasks} tasks kept; ${audited}\n`);
+    });
+}
+
+/** Appends the repair's audit entry (stored in the repaired state's outbox) to the audit log now. */
+async function deliverRepairEntry(config: AppConfig, stateFile: string): Promise<void> {
+  const state = await FileStateRepository.open({ stateFile });
+  try {
+    const audit = await openAuditStore({
+      config: config.values.audit,
+      baseDir: config.baseDir,
+      ownedDir: dirname(stateFile),
+    });
+    try {
+      await new AuditOutboxRelay(state, audit).deliver();
+    } finally {
+      await audit.close();
+    }
+  } finally {
+    await state.close();
+  }
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'unknown');
+  }
 }

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ManualClock } from '../../common/domain/clock.js';
+import { DomainError } from '../../common/domain/domain-error.js';
 import { SequentialIds } from '../../common/domain/ids.js';
 import { createTask } from '../../tasks/domain/task-factory.js';
 import { transition } from '../../tasks/domain/task-state-machine.js';
@@ -220,7 +221,6 @@ describe('FileStateRepository', () => {
         tasks: 5,
         replayedRecords: 9,
         warnings: [],
-        journalCopy: null,
       });
       expect(fs.writes).toBe(0);
       expect(fs.datasyncs).toBe(1); // the replayed records are made durable before use
@@ -368,144 +368,132 @@ describe('FileStateRepository', () => {
       expect(await fromLive.getTask(after.id)).toEqual(after);
     });
 
-    const damages: [string, (lines: string[]) => string, string[]][] = [
-      [
-        'a torn tail',
-        (l) => `${l.join('\n')}\n{"crc":"00000000","seq":10,"at":"2026-`,
-        ['journal_torn_tail'],
-      ],
-      [
-        'a missing record (seq gap)',
-        (l) => `${[...l.slice(0, 3), ...l.slice(4)].join('\n')}\n`,
-        ['journal_seq_gap'],
-      ],
-      ['a repeated record', (l) => `${[...l.slice(0, 3), l[2]!, ...l.slice(3)].join('\n')}\n`, []],
-    ];
-    it.each(damages)(
-      'still compacts at open after %s, and loses nothing acknowledged',
-      async (_, damage, codes) => {
-        const repo = await openRepo();
-        const tasks: Task[] = [];
-        for (let i = 0; i < 5; i++) tasks.push(await repo.createTask(newTask(`t${i}`)));
-        const copy = await crashCopy();
-        const first = await readSnapshot(copy);
-        await writeFile(`${copy}.journal`, damage(await journalLines(copy)));
-
-        const reopened = await openRepo({ stateFile: copy });
-        expect(reopened.startup.warnings.map((w) => w.code)).toEqual(codes);
-        const rewritten = await readSnapshot(copy);
-        expect(rewritten.previous_snapshot_id).toBe(first.snapshot_id);
-        expect(await journalLines(copy)).toHaveLength(1);
-        const expected = codes.includes('journal_seq_gap')
-          ? ['t0', 't1', 't3', 't4']
-          : ['t0', 't1', 't2', 't3', 't4'];
-        expect(rewritten.tasks.map((t) => t.title)).toEqual(expected);
-        const added = await reopened.createTask(newTask('after'));
-
-        const again = await openRepo({ stateFile: await copyOf(copy) });
-        expect(again.startup).toMatchObject({ replayedRecords: 1, warnings: [] });
-        expect((await again.listTasks({})).tasks.map((t) => t.title)).toEqual([...expected, 'after']);
-        expect(await again.getTask(added.id)).toEqual(added);
-      },
-    );
-
-    it('still compacts at open when the journal names another snapshot', async () => {
+    it('compacts at open after a torn tail, and loses nothing acknowledged', async () => {
       const repo = await openRepo();
-      await repo.createTask(newTask('old'));
-      await backupState(stateFile, join(dir, 'backup.json'));
-      await repo.createTask(newTask('newer'));
+      for (let i = 0; i < 5; i++) await repo.createTask(newTask(`t${i}`));
       const copy = await crashCopy();
-      await copyFile(join(dir, 'backup.json'), copy);
-      const restored = await readSnapshot(copy);
+      const first = await readSnapshot(copy);
+      await writeFile(`${copy}.journal`, '{"crc":"00000000","seq":10,"at":"2026-', { flag: 'a' });
       const reopened = await openRepo({ stateFile: copy });
-      expect(reopened.startup.warnings.map((w) => w.code)).toEqual(['journal_foreign']);
-      expect((await readSnapshot(copy)).previous_snapshot_id).toBe(restored.snapshot_id);
-      const header = JSON.parse((await journalLines(copy))[0]!) as { snapshot_id: string };
-      expect(header.snapshot_id).toBe((await readSnapshot(copy)).snapshot_id);
-      await reopened.createTask(newTask('after'));
+      expect(reopened.startup.warnings.map((w) => w.code)).toEqual(['journal_torn_tail']);
+      const rewritten = await readSnapshot(copy);
+      expect(rewritten.previous_snapshot_id).toBe(first.snapshot_id);
+      expect(await journalLines(copy)).toHaveLength(1);
+      expect(rewritten.tasks.map((t) => t.title)).toEqual(['t0', 't1', 't2', 't3', 't4']);
+      const added = await reopened.createTask(newTask('after'));
       const again = await openRepo({ stateFile: await copyOf(copy) });
-      expect(again.startup.warnings).toEqual([]);
-      expect((await again.listTasks({})).tasks.map((t) => t.title)).toEqual(['old', 'after']);
-    });
-
-    it('a journal without its snapshot (fresh start) is set aside, not appended to', async () => {
-      const repo = await openRepo();
-      await repo.createTask(newTask('orphaned'));
-      const copy = await crashCopy();
-      const orphanHeader = (await journalLines(copy))[0]!;
-      await rm(copy);
-      const reopened = await openRepo({ stateFile: copy });
-      expect(reopened.startup.warnings.map((w) => w.code)).toEqual(['journal_orphaned']);
-      expect(reopened.startup.tasks).toBe(0);
-      expect(await readFile(reopened.startup.journalCopy!, 'utf8')).toContain('"orphaned"');
-      const snapshot = await readSnapshot(copy);
-      expect(snapshot).toMatchObject({ previous_snapshot_id: null, last_seq: 0, tasks: [] });
-      const lines = await journalLines(copy);
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).not.toBe(orphanHeader);
-      expect(JSON.parse(lines[0]!)).toMatchObject({ snapshot_id: snapshot.snapshot_id, base_seq: 0 });
-      await reopened.createTask(newTask('fresh'));
-      const again = await openRepo({ stateFile: await copyOf(copy) });
-      expect(again.startup).toMatchObject({ tasks: 1, replayedRecords: 1, warnings: [] });
+      expect(again.startup).toMatchObject({ replayedRecords: 1, warnings: [] });
+      expect(await again.getTask(added.id)).toEqual(added);
     });
   });
 
-  describe('journal damage', () => {
-    it('discards a torn last line and reports it, keeping everything before it', async () => {
-      const repo = await openRepo();
-      await fillAndWork(repo);
-      const copy = await crashCopy();
-      await writeFile(`${copy}.journal`, '{"crc":"00000000","seq":10,"at":"2026-', { flag: 'a' });
-      const warnings: string[] = [];
-      const reopened = await openRepo({ stateFile: copy, onWarning: (w) => warnings.push(w.code) });
-      expect(reopened.startup.warnings).toEqual([
-        expect.objectContaining({ code: 'journal_torn_tail', line: 11 }),
-      ]);
-      expect(warnings).toEqual(['journal_torn_tail']);
-      expect(reopened.startup).toMatchObject({ tasks: 5, replayedRecords: 9, journalCopy: null });
-      await reopened.createTask(newTask()); // the journal is usable again after the torn tail
-      expect((await openRepo({ stateFile: await copyOf(copy) })).startup.tasks).toBe(6);
-    });
+  describe('damaged state is refused, naming the file and the place, and nothing is written', () => {
+    async function refusal(stateFileOf: string): Promise<string> {
+      const before = [
+        await readFile(stateFileOf).catch(() => null),
+        await readFile(`${stateFileOf}.journal`).catch(() => null),
+      ];
+      const error = await FileStateRepository.open({ stateFile: stateFileOf }).then(
+        () => null,
+        (e: unknown) => e as DomainError,
+      );
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error!.code).toBe('state_damaged');
+      expect(error!.message).toContain('orchestrator state repair --accept-loss');
+      const after = [
+        await readFile(stateFileOf).catch(() => null),
+        await readFile(`${stateFileOf}.journal`).catch(() => null),
+      ];
+      expect(after).toEqual(before);
+      await expect(readFile(join(dirname(stateFileOf), LOCK_FILE_NAME))).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+      return error!.message;
+    }
 
-    it('skips and reports a damaged record in the middle, applies the rest, keeps a copy', async () => {
+    async function withTasks(n: number): Promise<string> {
       const repo = await openRepo();
-      const tasks: Task[] = [];
-      for (let i = 0; i < 4; i++) tasks.push(await repo.createTask(newTask(`t${i}`)));
-      const copy = await crashCopy();
+      for (let i = 0; i < n; i++) await repo.createTask(newTask(`t${i}`));
+      return crashCopy();
+    }
+
+    it('a damaged record in the middle of the journal', async () => {
+      const copy = await withTasks(4);
       const lines = (await readFile(`${copy}.journal`, 'utf8')).split('\n');
       lines[2] = lines[2]!.replace('"t1"', '"tX"'); // still JSON, but the checksum no longer matches
       await writeFile(`${copy}.journal`, lines.join('\n'));
-      const reopened = await openRepo({ stateFile: copy });
-      expect(reopened.startup.warnings.map((w) => [w.code, w.line])).toEqual([
-        ['journal_corrupt_record', 3],
-        ['journal_seq_gap', undefined],
-      ]);
-      expect((await reopened.getTasks(tasks.map((t) => t.id))).map((t) => t.title)).toEqual([
-        't0',
-        't2',
-        't3',
-      ]);
-      expect(reopened.startup.journalCopy).toMatch(/state\.json\.journal\.discarded-/);
-      expect(await readFile(reopened.startup.journalCopy!, 'utf8')).toContain('"tX"');
+      expect(await refusal(copy)).toMatch(
+        new RegExp(`${copy}\\.journal line 3 \\(byte \\d+\\): a journal record fails its checksum`),
+      );
     });
 
-    it('ignores a journal that belongs to another snapshot (state file restored by hand)', async () => {
+    it('a deleted record in the middle of the journal (sequence gap)', async () => {
+      const copy = await withTasks(4);
+      const lines = (await readFile(`${copy}.journal`, 'utf8')).trimEnd().split('\n');
+      await writeFile(`${copy}.journal`, `${[...lines.slice(0, 2), ...lines.slice(3)].join('\n')}\n`);
+      expect(await refusal(copy)).toContain(`${copy}.journal line 3: changes 2..2 are missing before it`);
+    });
+
+    it('a repeated record', async () => {
+      const copy = await withTasks(4);
+      const l = (await readFile(`${copy}.journal`, 'utf8')).trimEnd().split('\n');
+      await writeFile(`${copy}.journal`, `${[...l.slice(0, 3), l[2]!, ...l.slice(3)].join('\n')}\n`);
+      expect(await refusal(copy)).toContain(`${copy}.journal line 4: change 2 comes after change 2`);
+    });
+
+    it('a deleted snapshot beside its journal', async () => {
+      const copy = await withTasks(2);
+      await rm(copy);
+      expect(await refusal(copy)).toContain(
+        `${copy} the whole file: the state file is missing but its journal`,
+      );
+    });
+
+    it('a journal from another state directory', async () => {
+      const other = await withTasks(1);
+      const repo = await FileStateRepository.open({ stateFile: join(dir, 'second', 'state.json') });
+      await repo.createTask(newTask('elsewhere'));
+      await repo.close();
+      await copyFile(`${other}.journal`, join(dir, 'second', 'state.json.journal'));
+      expect(await refusal(join(dir, 'second', 'state.json'))).toMatch(
+        /line 1: the journal belongs to another state directory/,
+      );
+    });
+
+    it('a journal that belongs to another snapshot (state file restored by hand)', async () => {
       const repo = await openRepo();
       await repo.createTask(newTask('old'));
       await backupState(stateFile, join(dir, 'backup.json'));
       await repo.createTask(newTask('newer'));
       const copy = await crashCopy();
       await copyFile(join(dir, 'backup.json'), copy); // like `tar -x` of an old state.json
-      const reopened = await openRepo({ stateFile: copy });
-      expect(reopened.startup.warnings.map((w) => w.code)).toEqual(['journal_foreign']);
-      expect(reopened.startup.tasks).toBe(1);
-      expect(reopened.startup.journalCopy).not.toBeNull();
+      expect(await refusal(copy)).toMatch(/journal line 1: the journal continues snapshot/);
     });
 
-    it('refuses to start on an unreadable snapshot, and releases the lock', async () => {
+    it('a one-byte change in the snapshot', async () => {
+      const repo = await openRepo();
+      await repo.createTask(newTask('abc'));
+      await repo.close();
+      const bytes = await readFile(stateFile);
+      const at = bytes.indexOf('"abc"') + 1;
+      bytes[at] = 'x'.charCodeAt(0);
+      await writeFile(stateFile, bytes);
+      expect(await refusal(stateFile)).toContain(`${stateFile} line 2: the line fails its checksum`);
+    });
+
+    it('an unreadable snapshot', async () => {
       await writeFile(stateFile, '{"format":"workflow-orchestrator/state-snapshot", broken');
-      expect(await rejectionCodeOf(FileStateRepository.open({ stateFile }))).toBe('state_corrupt');
-      await expect(readFile(join(dir, LOCK_FILE_NAME))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await refusal(stateFile)).toContain('the checksum trailer is missing or damaged');
+    });
+
+    it('a snapshot of the earlier format, without checksums', async () => {
+      await writeFile(
+        stateFile,
+        '{"format":"workflow-orchestrator/state-snapshot","version":1,"snapshot_id":"s","previous_snapshot_id":null,"last_seq":0,"written_at":"","revocations":[],"idempotency":[],"tasks":[\n]}\n',
+      );
+      expect(await refusal(stateFile)).toContain(
+        'written by an earlier version (snapshot format 1, without checksums)',
+      );
     });
   });
 
@@ -691,7 +679,7 @@ describe('FileStateRepository', () => {
     it('refuses to restore something that is not a state file', async () => {
       const bogus = join(dir, 'bogus.json');
       await writeFile(bogus, '{"hello":1}');
-      expect(await rejectionCodeOf(restoreState(stateFile, bogus))).toBe('state_corrupt');
+      expect(await rejectionCodeOf(restoreState(stateFile, bogus))).toBe('state_damaged');
       expect(await readdir(dir)).not.toContain('state.json');
     });
   });

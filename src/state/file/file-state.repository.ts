@@ -9,7 +9,7 @@ import { stateWriteFailed } from '../state-errors.js';
 import type { StateHealth } from '../state.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, encodeLine } from './journal-format.js';
-import { loadStateFiles, type StateWarning } from './load-state.js';
+import { loadStateFiles, refuseDamage, type StateWarning } from './load-state.js';
 import { writeSnapshot } from './snapshot-file.js';
 import { StateDirLock, type LockOptions } from './state-dir-lock.js';
 import {
@@ -40,8 +40,8 @@ export interface StartupReport {
   readonly warnings: readonly StateWarning[];
   /** Pid of the dead process whose lock was taken over, if any. */
   readonly lockTakenOverFrom: number | null;
-  /** Where a journal that could not be fully applied was copied to, if anywhere. */
-  readonly journalCopy: string | null;
+  /** The state directory's identity (carried by the snapshot and the journal header). */
+  readonly stateId: string;
 }
 
 /** How long after start-up a journal kept with records is compacted (at most the interval). */
@@ -77,6 +77,7 @@ export class FileStateRepository extends IndexedStateRepository {
   private seq = 0;
   private durableSeq = 0;
   private snapshotId: string | null = null;
+  private stateId = '';
   private recordsSinceCheckpoint = 0;
   private lastCheckpointAt: string | null = null;
   private lastError: string | null = null;
@@ -95,6 +96,8 @@ export class FileStateRepository extends IndexedStateRepository {
     private readonly onWarning: (warning: StateWarning) => void,
   ) {
     super();
+    this.now = () => clock.now();
+    this.changeId = () => ids.next();
     this.journalFile = `${stateFile}.journal`;
     this.committer = new GroupCommit(
       (batch) => this.writeBatch(batch),
@@ -108,6 +111,8 @@ export class FileStateRepository extends IndexedStateRepository {
   /**
    * Locks the directory, loads the snapshot and replays the journal. A journal that can take
    * more records is kept (compacted by the next checkpoint); any other is compacted now.
+   * Damaged state (anything but a torn last journal line) is refused with `state_damaged`,
+   * naming the file and the line, and nothing is written.
    */
   static async open(options: FileStateOptions): Promise<FileStateRepository> {
     const stateFile = resolve(options.stateFile);
@@ -223,6 +228,7 @@ export class FileStateRepository extends IndexedStateRepository {
 
   private async load(): Promise<void> {
     const loaded = await loadStateFiles(this.fs, this.stateFile, this.journalFile);
+    refuseDamage(loaded);
     const warnings: StateWarning[] = [...loaded.warnings];
     const { snapshot } = loaded;
     // Fold the journal into plain maps first, so the indexes see each task once (its last
@@ -233,15 +239,11 @@ export class FileStateRepository extends IndexedStateRepository {
     for (const [jti, expires_at] of maps.revocations)
       this.index.apply({ op: 'put_revocation', jti, expires_at });
     for (const record of maps.idempotency.values()) this.index.apply({ op: 'put_idempotency', record });
+    for (const entry of maps.outbox.values()) this.index.apply({ op: 'put_outbox', entry });
     this.seq = this.durableSeq = loaded.lastSeq;
     this.snapshotId = snapshot?.snapshot_id ?? null;
-    let journalCopy: string | null = null;
-    if (loaded.keepJournalCopy) {
-      journalCopy = `${this.journalFile}.discarded-${isoTime(this.clock.now()).replace(/[:.]/g, '-')}`;
-      await this.fs.copyFile(this.journalFile, journalCopy).catch((error: unknown) => {
-        throw stateWriteFailed(journalCopy!, error);
-      });
-    }
+    // A fresh directory gets its identity now; the first snapshot and journal carry it.
+    this.stateId = loaded.stateId ?? this.ids.next();
     if (this.lock.takenOverFrom) {
       warnings.push({
         code: 'stale_lock_taken_over',
@@ -262,7 +264,7 @@ export class FileStateRepository extends IndexedStateRepository {
       replayedRecords: loaded.records.length,
       warnings,
       lockTakenOverFrom: this.lock.takenOverFrom?.pid ?? null,
-      journalCopy,
+      stateId: this.stateId,
     };
     for (const warning of warnings) this.onWarning(warning);
   }
@@ -304,6 +306,7 @@ export class FileStateRepository extends IndexedStateRepository {
         this.fs,
         this.stateFile,
         {
+          state_id: this.stateId,
           snapshot_id: snapshotId,
           previous_snapshot_id: this.snapshotId,
           last_seq: this.durableSeq,
@@ -326,6 +329,7 @@ export class FileStateRepository extends IndexedStateRepository {
       encodeLine({
         journal: JOURNAL_FORMAT,
         version: JOURNAL_VERSION,
+        state_id: this.stateId,
         snapshot_id: snapshotId,
         base_seq: this.durableSeq,
       }),

@@ -29,6 +29,7 @@ function tasks(count: number): Task[] {
 
 function snapshotOf(list: Task[]): Snapshot {
   return {
+    state_id: 'state-1',
     snapshot_id: 'snap-1',
     previous_snapshot_id: null,
     last_seq: 7,
@@ -37,6 +38,7 @@ function snapshotOf(list: Task[]): Snapshot {
       tasks: new Map(list.map((t) => [t.id, t])),
       revocations: new Map([['jti-1', 123]]),
       idempotency: new Map(),
+      outbox: new Map(),
     },
   };
 }
@@ -62,10 +64,24 @@ describe('snapshot file', () => {
     expect(parsed).toMatchObject({ snapshot_id: 'snap-1', last_seq: 7 });
   });
 
-  it('reads a snapshot laid out differently (re-indented by hand) as one document', async () => {
-    const list = tasks(3);
-    const pretty = JSON.stringify(JSON.parse((await written(list)).toString()), null, 2);
-    expect([...parseSnapshot(Buffer.from(pretty), 'state.json').maps.tasks.values()]).toEqual(list);
+  it('refuses a snapshot laid out differently (re-indented by hand): it can no longer be verified', async () => {
+    const pretty = JSON.stringify(JSON.parse((await written(tasks(3))).toString()), null, 2);
+    expect(errorCodeOf(() => parseSnapshot(Buffer.from(pretty), 'state.json'))).toBe('state_damaged');
+  });
+
+  it('names the line of a one-byte change, and a removed line', async () => {
+    const bytes = await written(tasks(3));
+    const flipped = Buffer.from(bytes);
+    const at = flipped.indexOf('"title"') + 2;
+    flipped[at] = flipped[at]! ^ 0x01;
+    expect(() => parseSnapshot(flipped, 'state.json')).toThrow(
+      /state\.json line 2: the line fails its checksum/,
+    );
+    const lines = bytes.toString().split('\n');
+    const removed = [...lines.slice(0, 2), ...lines.slice(3)].join('\n');
+    expect(() => parseSnapshot(Buffer.from(removed), 'state.json')).toThrow(
+      /lines before the trailer but checksums for 4/,
+    );
   });
 
   it('refuses a snapshot with a damaged task line, a missing comma or a cut-off end', async () => {
@@ -73,15 +89,15 @@ describe('snapshot file', () => {
     const damaged = [...lines];
     damaged[2] = damaged[2]!.slice(0, 40);
     expect(errorCodeOf(() => parseSnapshot(Buffer.from(damaged.join('\n')), 'state.json'))).toBe(
-      'state_corrupt',
+      'state_damaged',
     );
     const noComma = [...lines];
     noComma[1] = noComma[1]!.slice(0, -1);
     expect(errorCodeOf(() => parseSnapshot(Buffer.from(noComma.join('\n')), 'state.json'))).toBe(
-      'state_corrupt',
+      'state_damaged',
     );
     expect(errorCodeOf(() => parseSnapshot(Buffer.from(lines.slice(0, 3).join('\n')), 'state.json'))).toBe(
-      'state_corrupt',
+      'state_damaged',
     );
   });
 });

@@ -4,7 +4,7 @@ import { UnavailableError } from '../../common/domain/domain-error.js';
 import { applyToMaps } from '../index/state-op.js';
 import { stateWriteFailed } from '../state-errors.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, encodeLine } from './journal-format.js';
-import { loadStateFiles, type StateWarning } from './load-state.js';
+import { loadStateFiles, refuseDamage, type StateWarning } from './load-state.js';
 import { parseSnapshot, writeSnapshot } from './snapshot-file.js';
 import { StateDirLock } from './state-dir-lock.js';
 import { nodeStateFs, writeFileAtomic, type StateFs } from './state-fs.js';
@@ -36,16 +36,19 @@ export async function backupState(
   for (let attempt = 1; loaded.journalMismatch && attempt < ATTEMPTS; attempt++) {
     loaded = await loadStateFiles(fs, source, journalFile);
   }
-  if (loaded.snapshot === null) {
+  if (loaded.snapshot === null && loaded.journalBytes === 0) {
     throw new UnavailableError('state_not_found', `No state file at ${source}; nothing to back up`);
   }
-  const maps = loaded.snapshot.maps;
+  refuseDamage(loaded);
+  const snapshot = loaded.snapshot!;
+  const maps = snapshot.maps;
   for (const record of loaded.records) for (const op of record.ops) applyToMaps(maps, op);
   const file = resolve(destFile);
   try {
     await writeSnapshot(fs, file, {
+      state_id: snapshot.state_id,
       snapshot_id: randomUUID(),
-      previous_snapshot_id: loaded.snapshot.snapshot_id,
+      previous_snapshot_id: snapshot.snapshot_id,
       last_seq: loaded.lastSeq,
       written_at: new Date().toISOString(),
       maps,
@@ -88,6 +91,7 @@ export async function restoreState(
       if ((await fs.readFile(journalFile)) !== null) await fs.copyFile(journalFile, previous.journalFile);
       const snapshotId = randomUUID();
       await writeSnapshot(fs, target, {
+        state_id: backup.state_id,
         snapshot_id: snapshotId,
         previous_snapshot_id: null,
         last_seq: backup.last_seq,
@@ -97,6 +101,7 @@ export async function restoreState(
       const header = encodeLine({
         journal: JOURNAL_FORMAT,
         version: JOURNAL_VERSION,
+        state_id: backup.state_id,
         snapshot_id: snapshotId,
         base_seq: backup.last_seq,
       });

@@ -5,7 +5,7 @@ import { LeaseIndex } from './lease-index.js';
 import { PositionSet } from './position-set.js';
 import { everyPosition, type RankedPositions } from './ranked-positions.js';
 import { ReadyQueue } from './ready-queue.js';
-import type { StateMaps, StateOp } from './state-op.js';
+import type { OutboxEntry, StateMaps, StateOp } from './state-op.js';
 
 /**
  * The in-memory state shared by the memory and file adapters: tasks, revocations and
@@ -28,6 +28,7 @@ export class StateIndex {
   readonly leases = new LeaseIndex();
   private readonly revocations = new Map<string, number>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
+  private readonly outbox = new Map<string, OutboxEntry>();
 
   get taskCount(): number {
     return this.tasks.size;
@@ -74,6 +75,11 @@ export class StateIndex {
     return this.idempotency.get(key);
   }
 
+  /** Audit entries of stored changes waiting for the audit log, oldest first. */
+  pendingAudit(): OutboxEntry[] {
+    return [...this.outbox.values()];
+  }
+
   idempotencyExpiredBy(now: number): string[] {
     return [...this.idempotency.values()].filter((r) => r.expires_at <= now).map((r) => r.key);
   }
@@ -105,6 +111,14 @@ export class StateIndex {
         else this.idempotency.delete(key);
         return before ? { op: 'put_idempotency', record: before } : { op: 'delete_idempotency', key };
       }
+      case 'put_outbox':
+      case 'delete_outbox': {
+        const id = op.op === 'put_outbox' ? op.entry.change_id : op.change_id;
+        const before = this.outbox.get(id);
+        if (op.op === 'put_outbox') this.outbox.set(id, deepFreeze(op.entry));
+        else this.outbox.delete(id);
+        return before ? { op: 'put_outbox', entry: before } : { op: 'delete_outbox', change_id: id };
+      }
     }
   }
 
@@ -114,6 +128,7 @@ export class StateIndex {
       tasks: new Map(this.order.map((id) => [id, this.tasks.get(id)!])),
       revocations: new Map(this.revocations),
       idempotency: new Map(this.idempotency),
+      outbox: new Map(this.outbox),
     };
   }
 
