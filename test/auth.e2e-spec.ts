@@ -16,7 +16,11 @@ describe('authentication and authorization', () => {
 
   beforeAll(async () => {
     server = await startServer({
-      env: { ORCHESTRATOR_JWT_SECRET_PREVIOUS: 'previous-secret-0123456789abcdef0123456789' },
+      env: {
+        ORCHESTRATOR_JWT_SECRET_PREVIOUS: 'previous-secret-0123456789abcdef0123456789',
+        // Dozens of refusals come from this one address: audit and emit each (no summaries).
+        ORCHESTRATOR_SECURITY_AUTH_FAILURE_AUDIT_BURST: '1000',
+      },
     });
     http = api(server.url);
   });
