@@ -16,7 +16,11 @@ describe('authentication and authorization', () => {
 
   beforeAll(async () => {
     server = await startServer({
-      env: { ORCHESTRATOR_JWT_SECRET_PREVIOUS: 'previous-secret-0123456789abcdef0123456789' },
+      env: {
+        ORCHESTRATOR_JWT_SECRET_PREVIOUS: 'previous-secret-0123456789abcdef0123456789',
+        // Dozens of refusals come from this one address: audit and emit each (no summaries).
+        ORCHESTRATOR_SECURITY_AUTH_FAILURE_AUDIT_BURST: '1000',
+      },
     });
     http = api(server.url);
   });
@@ -31,7 +35,8 @@ describe('authentication and authorization', () => {
     }
   });
 
-  it.each([
+  type RefusalCase = [string, string | undefined, Record<string, string> | undefined, number, string];
+  it.each<RefusalCase>([
     ['no token', undefined, undefined, 401, 'missing_token'],
     ['a garbage token', 'not-a-jwt', undefined, 401, 'invalid_token'],
     [
@@ -71,10 +76,52 @@ describe('authentication and authorization', () => {
     ],
     [
       'a phase token used as an access token',
-      accessToken('operator', 'op', { typ: 'phase' }),
+      accessToken('operator', 'op', {
+        typ: 'phase',
+        extra: { task_id: 't-1', phase: 'PLAN', allowed_tools: [], ver: 1 },
+      }),
       undefined,
       401,
       'wrong_token_type',
+    ],
+    // Signed with the real secret, so only the claim checks can refuse them.
+    ...['exp', 'iat', 'jti', 'sub', 'role', 'typ', 'orig_iat'].map(
+      (claim) =>
+        [
+          `a real-secret token without '${claim}'`,
+          accessToken('operator', 'op', { omit: [claim] }),
+          undefined,
+          401,
+          'token_claim_missing',
+        ] satisfies RefusalCase,
+    ),
+    [
+      'a real-secret token whose sub is an object',
+      accessToken('operator', 'op', { extra: { sub: { id: 'op', admin: true } } }),
+      undefined,
+      401,
+      'token_claim_invalid',
+    ],
+    [
+      'a real-secret token whose exp is not whole seconds',
+      accessToken('operator', 'op', { extra: { exp: Math.floor(Date.now() / 1000) + 3600.5 } }),
+      undefined,
+      401,
+      'token_claim_invalid',
+    ],
+    [
+      'a real-secret token with an unknown role',
+      accessToken('root' as 'admin', 'op'),
+      undefined,
+      401,
+      'unknown_role',
+    ],
+    [
+      'a real-secret token with an unknown typ',
+      accessToken('operator', 'op', { typ: 'refresh' }),
+      undefined,
+      401,
+      'unknown_token_type',
     ],
     [
       'an agent on an operator endpoint',

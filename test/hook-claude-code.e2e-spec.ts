@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -7,7 +7,9 @@ import { AgentClient } from '../src/sdk/index.js';
 import { api } from './support/api.js';
 import {
   baseEnv,
+  CLI,
   disposeServer,
+  runCli,
   type ServerProcess,
   startServer,
   tempDir,
@@ -17,8 +19,7 @@ import { planArtifacts } from './fixtures/artifacts.js';
 
 const HERE = import.meta.dirname ?? new URL('.', import.meta.url).pathname;
 const FIXTURES = resolve(HERE, 'fixtures/claude-code');
-/** Same command as `orchestrator hook claude-code` once registered in program.ts. */
-const HOOK_CLI = join(FIXTURES, 'hook-cli.mjs');
+const REPO = resolve(HERE, '..');
 const operator = accessToken('operator', 'hook-op');
 const agentToken = accessToken('agent', 'hook-agent');
 
@@ -39,12 +40,31 @@ function sample(name: string): string {
   return readFileSync(join(FIXTURES, `${name}.json`), 'utf8');
 }
 
-function runHook(stdin: string, env: Record<string, string>, args: string[] = []): Promise<HookRun> {
+interface RunOptions {
+  /** Node flags before the CLI, e.g. to make the process crash. */
+  nodeArgs?: string[];
+  /** Leave stdin open (Claude Code never closing the pipe, or a crash while reading). */
+  holdStdin?: boolean;
+  /** With holdStdin: close it after this long. */
+  endStdinAfterMs?: number;
+}
+
+/** Runs the real `orchestrator` binary (dist/cli/main.js) as Claude Code would. */
+function runHook(
+  stdin: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  options: RunOptions = {},
+): Promise<HookRun> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [HOOK_CLI, 'hook', 'claude-code', ...args], {
-      env: baseEnv(env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(options.nodeArgs ?? []), CLI, 'hook', 'claude-code', ...args],
+      {
+        env: baseEnv(env),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -55,10 +75,31 @@ function runHook(stdin: string, env: Record<string, string>, args: string[] = []
     }, 15_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
+      child.stdin.destroy();
       resolveRun({ code, stdout, stderr, output: JSON.parse(stdout) as HookRun['output'] });
     });
-    child.stdin.end(stdin);
+    if (options.holdStdin) {
+      child.stdin.write(stdin);
+      if (options.endStdinAfterMs !== undefined)
+        setTimeout(() => child.stdin.end(), options.endStdinAfterMs).unref();
+    } else child.stdin.end(stdin);
   });
+}
+
+/** A stand-in server that answers every request with `status` and `body`. */
+async function fakeServer(
+  status: number,
+  body: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const fake: Server = createServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => fake.close(() => r())),
+  };
 }
 
 describe('orchestrator hook claude-code', () => {
@@ -148,6 +189,29 @@ describe('orchestrator hook claude-code', () => {
     expect(mapped.output.hookSpecificOutput.permissionDecisionReason).toContain('read_files');
   });
 
+  it('audits and emits every denial of an unmapped tool (Task, TodoWrite, WebFetch)', async () => {
+    for (const name of ['task', 'todowrite', 'webfetch']) {
+      const run = await runHook(sample(name), env);
+      expect(run.code).toBe(0);
+      expect(run.output.hookSpecificOutput.permissionDecision).toBe('deny');
+    }
+    const http = api(server.url);
+    const audit = await http.get<{ entries: Array<{ tool: string; decision: string; task_id: string }> }>(
+      `/api/v1/audit/query?action=tool.authorize&success=false&task_id=${client.taskId}&limit=1000`,
+      operator,
+    );
+    const deniedTools = audit.body.entries.filter((e) => e.decision === 'denied').map((e) => e.tool);
+    expect(deniedTools).toEqual(expect.arrayContaining(['Task', 'TodoWrite', 'WebFetch']));
+    const events = await http.get<{ events: Array<{ data: { tool: string; rule: string } }> }>(
+      `/api/v1/events?type=tool.denied&task_id=${client.taskId}&limit=1000`,
+      operator,
+    );
+    const emitted = events.body.events
+      .filter((e) => e.data.rule === 'hooks.claude_code.unmapped_tool')
+      .map((e) => e.data.tool);
+    expect(emitted).toEqual(expect.arrayContaining(['Task', 'TodoWrite', 'WebFetch']));
+  });
+
   const expectFailClosed = (run: HookRun, reason: RegExp) => {
     expect(run.code).toBe(2);
     expect(run.output.hookSpecificOutput.permissionDecision).toBe('deny');
@@ -203,6 +267,166 @@ describe('orchestrator hook claude-code', () => {
     } finally {
       silent.closeAllConnections();
       await new Promise((r) => silent.close(r));
+    }
+  });
+  it('fails closed on a mistyped option instead of exiting 1', async () => {
+    expectFailClosed(
+      await runHook(sample('read-source'), env, ['--token-flie', tokenFile]),
+      /unknown option/,
+    );
+  });
+
+  // Crashes once the hook is running (its handlers are installed), as a bug in any library would.
+  const whileRunning = (crash: string) =>
+    `const t = setInterval(() => { if (process.listenerCount('uncaughtException') > 0) { clearInterval(t); ${crash} } }, 20)`;
+  it.each([
+    ['an uncaught exception', whileRunning('throw new Error("boom")'), /crashed: boom/],
+    ['an unhandled rejection', whileRunning('Promise.reject(new Error("lost"))'), /crashed: lost/],
+  ])('fails closed (exit 2) on %s', async (_name, code, reason) => {
+    const crash = `data:text/javascript,${encodeURIComponent(code)}`;
+    expectFailClosed(
+      await runHook(sample('read-source'), env, [], { nodeArgs: ['--import', crash], holdStdin: true }),
+      reason,
+    );
+  });
+
+  it.each([
+    ['a 500', 500, '{"statusCode":500,"code":"internal_error","message":"boom"}', /internal_error/],
+    ['a 502 from a proxy', 502, '<html>Bad Gateway</html>', /502|Bad Gateway/],
+    ['a 200 that is not a decision', 200, '{"allowed":"yes"}', /not a tool decision/],
+    ['a 200 that is not JSON', 200, 'ok', /not a tool decision/],
+  ])('fails closed when the server answers %s', async (_name, status, body, reason) => {
+    const fake = await fakeServer(status, body);
+    try {
+      expectFailClosed(await runHook(sample('read-source'), { ...env, ORCHESTRATOR_URL: fake.url }), reason);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('fails closed for an unmapped tool when the server cannot record its denial', async () => {
+    const fake = await fakeServer(
+      503,
+      '{"statusCode":503,"code":"audit_write_failed","message":"disk full"}',
+    );
+    try {
+      expectFailClosed(
+        await runHook(sample('task'), { ...env, ORCHESTRATOR_URL: fake.url }),
+        /audit_write_failed/,
+      );
+      const allow = await fakeServer(200, '{"allowed":true}');
+      try {
+        expectFailClosed(
+          await runHook(sample('task'), { ...env, ORCHESTRATOR_URL: allow.url }),
+          /not a PreToolUse decision/,
+        );
+      } finally {
+        await allow.close();
+      }
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('fails closed at once when the token file is a FIFO nobody writes', async () => {
+    const fifo = join(dir, 'never-written.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    expectFailClosed(
+      await runHook(sample('read-source'), { ...env, ORCHESTRATOR_TOKEN_FILE: fifo }),
+      /not a regular file/,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('fails closed within its 8 s deadline when slow stdin and a silent server add up to more', async () => {
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const started = Date.now();
+      const run = runHook(sample('read-source'), { ...env, ORCHESTRATOR_URL: url }, [], {
+        holdStdin: true,
+        endStdinAfterMs: 4000,
+      });
+      expectFailClosed(await run, /no decision within 8000 ms/);
+      expect(Date.now() - started).toBeLessThan(11_000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('prints settings that run this installation by absolute path, and they work', async () => {
+    const printed = await runCli(['hook', 'claude-code-settings', '--token-file', tokenFile], {
+      env: baseEnv(),
+    });
+    expect(printed.code).toBe(0);
+    const settings = JSON.parse(printed.stdout) as {
+      hooks: { PreToolUse: Array<{ hooks: Array<{ command: string; timeout: number }> }> };
+    };
+    const { command, timeout } = settings.hooks.PreToolUse[0].hooks[0];
+    expect(command.startsWith(`${process.execPath} ${CLI} hook claude-code`)).toBe(true);
+    expect(command).toMatch(/ \|\| exit 2$/);
+    expect(timeout * 1000).toBeGreaterThan(8000);
+    const run = (stdin: string, extra: Record<string, string> = {}) => {
+      try {
+        return {
+          code: 0,
+          stdout: execFileSync('/bin/sh', ['-c', command], {
+            input: stdin,
+            env: baseEnv({ ...env, ...extra }),
+            encoding: 'utf8',
+          }),
+        };
+      } catch (error) {
+        return {
+          code: (error as { status: number }).status,
+          stdout: String((error as { stdout: unknown }).stdout),
+        };
+      }
+    };
+    const allowed = run(sample('read-source'));
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.stdout)).toMatchObject({ hookSpecificOutput: { permissionDecision: 'allow' } });
+    // Even a Node that is gone blocks: `|| exit 2`.
+    const broken = command.replace(process.execPath, '/nonexistent/node');
+    let status: number | null = null;
+    try {
+      execFileSync('/bin/sh', ['-c', broken], { input: sample('read-source'), stdio: 'pipe' });
+    } catch (error) {
+      status = (error as { status: number | null }).status;
+    }
+    expect(status).toBe(2);
+  });
+});
+
+describe('instructions that run the hook', () => {
+  const files = (dir: string): string[] =>
+    readdirSync(join(REPO, dir), { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile() && /\.(md|ya?ml|json|ts|mjs|sh|py|conf|service)$/.test(e.name))
+      .map((e) => join(e.parentPath, e.name));
+  const instructionFiles = [
+    join(REPO, 'README.md'),
+    ...['docs', 'examples', 'deploy', 'k8s', 'clients'].flatMap(files),
+  ];
+
+  it('never resolve `orchestrator` through a package runner (npx, npm exec, dlx, bunx)', () => {
+    const runner =
+      /\b(?:npx|npm\s+exec|pnpm\s+dlx|yarn\s+dlx|bunx)\s+(?:-\S+\s+)*(?:@?[\w-]+\/)?(?:workflow-)?orchestrator\b/;
+    const offending = instructionFiles.filter((f) => runner.test(readFileSync(f, 'utf8')));
+    expect(offending).toEqual([]);
+  });
+
+  it('give Claude Code a command hook by absolute path that blocks when it cannot run', () => {
+    const doc = readFileSync(join(REPO, 'docs/integrations/claude-code.md'), 'utf8');
+    const commands = [...doc.matchAll(/"command":\s*"((?:[^"\\]|\\.)*)"/g)].map(
+      (m) => JSON.parse(`"${m[1]}"`) as string,
+    );
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      expect(command).toMatch(/^\/\S+\/node \/\S+\/dist\/cli\/main\.js hook claude-code /);
+      expect(command).toMatch(/ \|\| exit 2$/);
     }
   });
 });

@@ -19,16 +19,12 @@ interface Out {
   hookSpecificOutput: { hookEventName: string; permissionDecision: string; permissionDecisionReason: string };
 }
 
-/** Runs only once HooksModule is in AppModule (route present); see the issue's report. */
 describe('POST /api/v1/hooks/claude-code/pre-tool-use', () => {
   let server: ServerProcess;
   let client: AgentClient;
-  let wired = false;
 
   beforeAll(async () => {
     server = await startServer();
-    const probe = await api(server.url).post(PATH, agentToken, {});
-    wired = probe.status !== 404;
     await api(server.url).post('/api/v1/tasks', operator, { title: 'http hook' });
     client = new AgentClient({
       baseUrl: server.url,
@@ -47,7 +43,6 @@ describe('POST /api/v1/hooks/claude-code/pre-tool-use', () => {
     api(server.url).post<Out>(PATH, agentToken, body, phaseToken ? { 'x-phase-token': phaseToken } : {});
 
   it('allows and denies by the phase policy, in hook JSON', async () => {
-    if (!wired) return;
     const read = await ask(sample('read-source'), client.phaseToken);
     expect(read.status).toBe(200);
     expect(read.body.hookSpecificOutput).toMatchObject({
@@ -60,7 +55,6 @@ describe('POST /api/v1/hooks/claude-code/pre-tool-use', () => {
   });
 
   it('answers 200 deny without a phase token, with a bad one, for garbage and unmapped tools', async () => {
-    if (!wired) return;
     for (const [body, token, reason] of [
       [sample('read-source'), undefined, 'missing_phase_token'],
       [sample('read-source'), 'x.y.z', 'invalid_token'],
@@ -74,14 +68,42 @@ describe('POST /api/v1/hooks/claude-code/pre-tool-use', () => {
     }
   });
 
+  it('audits and emits each denial: unmapped tools as tool.authorize, bad phase tokens as auth.failure', async () => {
+    const http = api(server.url);
+    for (const name of ['task', 'todowrite']) {
+      const res = await ask(sample(name), client.phaseToken);
+      expect(res.body.hookSpecificOutput.permissionDecision).toBe('deny');
+    }
+    const forged = await ask(sample('task'), 'x.y.z');
+    expect(forged.body.hookSpecificOutput.permissionDecision).toBe('deny');
+    const audit = await http.get<{
+      entries: Array<{
+        action: string;
+        tool: string | null;
+        decision: string;
+        details: { rule?: string; code?: string };
+      }>;
+    }>('/api/v1/audit/query?success=false&limit=1000', operator);
+    const unmapped = audit.body.entries.filter(
+      (e) => e.action === 'tool.authorize' && e.details.rule === 'hooks.claude_code.unmapped_tool',
+    );
+    expect(unmapped.map((e) => e.tool)).toEqual(expect.arrayContaining(['Task', 'TodoWrite']));
+    expect(
+      audit.body.entries.some((e) => e.action === 'auth.failure' && e.details.code === 'invalid_token'),
+    ).toBe(true);
+    const events = await http.get<{ events: Array<{ type: string; data: { tool?: string } }> }>(
+      '/api/v1/events?type=tool.denied&limit=1000',
+      operator,
+    );
+    expect(events.body.events.map((e) => e.data.tool)).toEqual(expect.arrayContaining(['Task', 'TodoWrite']));
+  });
+
   it('is for agents only', async () => {
-    if (!wired) return;
     const res = await api(server.url).post(PATH, operator, sample('read-source'));
     expect(res.status).toBe(403);
   });
 
   it('the CLI registers `hook claude-code`', async () => {
-    if (!wired) return;
     const run = await runCli(['hook', 'claude-code', '--help'], { env: baseEnv() });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('--token-file');

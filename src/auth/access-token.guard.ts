@@ -4,7 +4,9 @@ import { ForbiddenError, UnauthorizedError } from '../common/domain/domain-error
 import { StateRepository } from '../state/state.repository.js';
 import { type AuthenticatedRequest, PUBLIC_ROUTE, ROUTE_ROLES } from './auth.decorators.js';
 import { AuthFailures } from './auth-failures.js';
+import { sourceKey } from './domain/request-source.js';
 import { type Role, roleSatisfies } from './domain/token-claims.js';
+import { RefusedSourceLimiter } from './refused-source-limiter.js';
 import { TokenService } from './token.service.js';
 
 /**
@@ -18,6 +20,7 @@ export class AccessTokenGuard implements CanActivate {
     private readonly tokens: TokenService,
     private readonly state: StateRepository,
     private readonly failures: AuthFailures,
+    private readonly limiter: RefusedSourceLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,8 +41,10 @@ export class AccessTokenGuard implements CanActivate {
       request.principal = claims;
       return true;
     } catch (err) {
-      this.failures.record(request, err);
-      throw err;
+      // A source sending refused credentials too fast gets 429 instead; each is still counted.
+      const limited = this.limiter.refuse(sourceKey(request.ip));
+      this.failures.record(request, limited ?? err);
+      throw limited ?? err;
     }
   }
 }

@@ -7,6 +7,7 @@ import { AuthFailures } from './auth-failures.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
+import { RefusedSourceLimiter } from './refused-source-limiter.js';
 import { SigningKeys } from './signing-keys.js';
 import { TokenService } from './token.service.js';
 
@@ -23,6 +24,7 @@ import { TokenService } from './token.service.js';
     TokenService,
     AuthService,
     AuthFailures,
+    RefusedSourceLimiter,
     // Order matters: authenticate first, then count the request against its subject.
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

@@ -1,4 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
+import jwt from 'jsonwebtoken';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { ManualClock } from '../common/domain/clock.js';
 import { SequentialIds } from '../common/domain/ids.js';
 import { loadConfig } from '../config/config.loader.js';
 import { SigningSecret } from '../config/signing-secret.js';
-import { SigningKeys } from './signing-keys.js';
+import { TOKEN_ISSUER } from './domain/token-claims.js';
+import { keyIdOf, SigningKeys } from './signing-keys.js';
 import { TokenService } from './token.service.js';
 import { errorCodeOf } from '../../test/support/domain-errors.js';
 
@@ -71,5 +73,55 @@ describe('TokenService.verify', () => {
       (claims as { role: string }).role = 'admin';
     }).toThrow(TypeError);
     expect(tokens.verify(token, 'access').role).toBe('agent');
+  });
+});
+
+describe('TokenService.verify of tokens signed with the real secret', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const now = Math.floor(clock.now() / 1000);
+  const forge = (claims: Record<string, unknown>) =>
+    jwt.sign(claims, SECRET, { algorithm: 'HS256', keyid: keyIdOf(SECRET), noTimestamp: !('iat' in claims) });
+  const complete = {
+    typ: 'access',
+    iss: TOKEN_ISSUER,
+    sub: 'a1',
+    role: 'agent',
+    iat: now,
+    exp: now + 60,
+    jti: 'j1',
+    orig_iat: now,
+  };
+
+  it.each(['exp', 'iat', 'jti', 'sub', 'role', 'typ'])('refuses one without %s', (claim) => {
+    const claims: Record<string, unknown> = { ...complete };
+    delete claims[claim];
+    expect(errorCodeOf(() => service(clock).verify(forge(claims), 'access'))).toBe('token_claim_missing');
+  });
+
+  it('refuses an object sub, an unknown role and an unknown typ', () => {
+    const tokens = service(clock);
+    expect(errorCodeOf(() => tokens.verify(forge({ ...complete, sub: { id: 'a1' } }), 'access'))).toBe(
+      'token_claim_invalid',
+    );
+    expect(errorCodeOf(() => tokens.verify(forge({ ...complete, role: 'root' }), 'access'))).toBe(
+      'unknown_role',
+    );
+    expect(errorCodeOf(() => tokens.verify(forge({ ...complete, typ: 'id' }), 'access'))).toBe(
+      'unknown_token_type',
+    );
+  });
+
+  it('accepts every token it mints itself', () => {
+    const tokens = service(clock);
+    const access = tokens.mintAccess({ role: 'operator', subject: 'op-1' });
+    expect(tokens.verify(access.token, 'access').jti).toBe(access.claims.jti);
+    const phase = tokens.mintPhase({
+      agentId: 'a1',
+      taskId: 't1',
+      phase: 'PLAN',
+      allowedTools: ['read_files'],
+      version: 1,
+    });
+    expect(tokens.verify(phase.token, 'phase').ver).toBe(1);
   });
 });

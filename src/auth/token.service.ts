@@ -6,6 +6,7 @@ import { UnauthorizedError } from '../common/domain/domain-error.js';
 import { IdGenerator } from '../common/domain/ids.js';
 import { AppConfig } from '../config/app-config.js';
 import { SigningKeys } from './signing-keys.js';
+import { claimsProblem } from './domain/claims-check.js';
 import { VerifiedTokenCache } from './domain/verified-token-cache.js';
 import {
   type AccessClaims,
@@ -35,7 +36,8 @@ const VERIFIED_TOKENS_CACHED = 10_000;
 
 /**
  * Mints and verifies both kinds of JWT. Verification names what is wrong with a stable code
- * (`invalid_token`, `token_expired`, `wrong_token_type`) and never echoes the token.
+ * (`invalid_token`, `token_expired`, `wrong_token_type`, `token_claim_missing`, …) and never
+ * echoes the token.
  */
 @Injectable()
 export class TokenService {
@@ -89,7 +91,8 @@ export class TokenService {
   /** Verifies signature, algorithm, issuer, expiry and `typ`; returns the claims. */
   verify<T extends TokenType>(token: string, typ: T): ClaimsOf<T> {
     const claims = this.verified.get(token) ?? this.verified.set(token, this.verifySignature(token, typ));
-    if (typeof claims.exp === 'number' && this.nowSeconds() >= claims.exp) {
+    // `exp` is a checked whole number (claimsProblem); expiry is re-checked on every use of a cached token.
+    if (this.nowSeconds() >= (claims.exp as number)) {
       throw new UnauthorizedError('token_expired', `${typ} token has expired`);
     }
     if (claims.typ !== typ) {
@@ -101,7 +104,7 @@ export class TokenService {
     return claims as unknown as ClaimsOf<T>;
   }
 
-  /** Signature, algorithm, key, issuer and expiry, through jsonwebtoken. */
+  /** Signature, algorithm, key, issuer and expiry through jsonwebtoken, then every required claim. */
   private verifySignature(token: string, typ: TokenType): Record<string, unknown> {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload !== 'object') {
@@ -129,6 +132,8 @@ export class TokenService {
         throw new UnauthorizedError('token_expired', `${typ} token has expired`);
       throw new UnauthorizedError('invalid_token', `${typ} token is invalid: ${(err as Error).message}`);
     }
+    const problem = claimsProblem(claims);
+    if (problem) throw problem;
     return claims;
   }
 

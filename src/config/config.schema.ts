@@ -40,6 +40,12 @@ export class SecurityConfig {
   @IsInt() @Min(60) @Max(315_360_000) max_token_age_seconds = 604_800;
   /** Requests per minute per subject; 0 turns rate limiting off. */
   @IsInt() @Min(0) @Max(1_000_000) rate_limit_per_minute = 0;
+  /** Refused credentials per minute per source address before 429; 0 turns this limit off. */
+  @IsInt() @Min(0) @Max(1_000_000) auth_failure_rate_per_minute = 60;
+  /** Refused credentials of one source in this window beyond the burst become one audit entry. */
+  @IsInt() @Min(1) @Max(86_400) auth_failure_window_seconds = 60;
+  /** Refused credentials per source and window written one by one before counting starts. */
+  @IsInt() @Min(0) @Max(1000) auth_failure_audit_burst = 5;
 }
 
 export const STATE_BACKENDS = ['file', 'memory'] as const;

@@ -1,5 +1,10 @@
+import { type AuditTrail } from '../audit/audit-trail.js';
+import { type AuthFailures, type Refusal } from '../auth/auth-failures.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
-import { ForbiddenError } from '../common/domain/domain-error.js';
+import { ForbiddenError, UnauthorizedError, UnavailableError } from '../common/domain/domain-error.js';
+import { type EventBus } from '../events/event-bus.js';
+import { type AgentTasksService } from '../tasks/agent-tasks.service.js';
+import { type Task } from '../tasks/domain/task.model.js';
 import { type PhaseTokenService } from '../tasks/phase-token.service.js';
 import { type ToolsService } from '../tools/tools.service.js';
 import { HooksService } from './hooks.service.js';
@@ -11,9 +16,13 @@ const read = {
   cwd: '/p',
   hook_event_name: 'PreToolUse',
 };
+const task = { id: 'task-1', phase: 'PLAN' } as Task;
 
-function service(authorize: ToolsService['authorize']) {
+function service(authorize: ToolsService['authorize'], options: { auditFails?: boolean } = {}) {
   const calls: unknown[] = [];
+  const refusals: Refusal[] = [];
+  const audited: unknown[] = [];
+  const events: Array<{ type: string; input: unknown }> = [];
   const tools = {
     authorize: (a: AccessClaims, r: Parameters<ToolsService['authorize']>[1]) => {
       calls.push(r);
@@ -21,12 +30,39 @@ function service(authorize: ToolsService['authorize']) {
     },
   } as ToolsService;
   const phaseTokens = {
-    verifySignature: (token: string) => {
-      if (token === 'bad') throw new ForbiddenError('invalid_token', 'bad signature');
+    verifySignature: (token: string | undefined) => {
+      if (!token) throw new UnauthorizedError('missing_phase_token', 'a phase token is required');
+      if (token === 'bad') throw new UnauthorizedError('invalid_token', 'bad signature');
+      return { task_id: token === 'gone' ? 'task-gone' : 'task-1' };
+    },
+    verifyFor: (token: string) => {
+      if (token === 'stale') throw new ForbiddenError('stale_phase_token', 'stale');
       return { task_id: 'task-1' };
     },
   } as unknown as PhaseTokenService;
-  return { hooks: new HooksService(tools, phaseTokens), calls };
+  const tasks = {
+    getTask: (id: string) =>
+      id === 'task-1' ? Promise.resolve(task) : Promise.reject(new ForbiddenError('task_not_found', 'no')),
+  } as unknown as AgentTasksService;
+  const failures = { refused: (r: Refusal) => refusals.push(r) } as unknown as AuthFailures;
+  const audit = {
+    record: (entry: unknown) => {
+      audited.push(entry);
+      return options.auditFails
+        ? Promise.reject(new UnavailableError('audit_write_failed', 'disk full'))
+        : Promise.resolve({});
+    },
+  } as unknown as AuditTrail;
+  const bus = {
+    publish: (type: string, input: unknown) => events.push({ type, input }),
+  } as unknown as EventBus;
+  return {
+    hooks: new HooksService(tools, phaseTokens, tasks, failures, audit, bus),
+    calls,
+    refusals,
+    audited,
+    events,
+  };
 }
 
 const decision = (allowed: boolean) =>
@@ -73,5 +109,63 @@ describe('HooksService', () => {
     const out = await hooks.preToolUse(agent, token, input);
     expect(out.hookSpecificOutput.permissionDecision).toBe('deny');
     expect(out.hookSpecificOutput.permissionDecisionReason).toContain(reason);
+  });
+
+  it.each(['Task', 'TodoWrite', 'WebFetch', 'mcp__github__create_issue'])(
+    'audits and emits the denial of the unmapped tool %s',
+    async (tool) => {
+      const { hooks, audited, events, calls } = service(() => decision(true));
+      await hooks.preToolUse(agent, 'pt', { ...read, tool_name: tool });
+      expect(calls).toEqual([]);
+      expect(audited).toEqual([
+        expect.objectContaining({
+          actor: 'agent-1',
+          action: 'tool.authorize',
+          decision: 'denied',
+          task_id: 'task-1',
+          phase: 'PLAN',
+          tool,
+          details: { rule: 'hooks.claude_code.unmapped_tool', source: 'claude_code_hook' },
+        }),
+      ]);
+      expect(events).toEqual([
+        {
+          type: 'tool.denied',
+          input: expect.objectContaining({ task_id: 'task-1', data: expect.objectContaining({ tool }) }),
+        },
+      ]);
+    },
+  );
+
+  it('audits garbage input from a valid token holder as a denial', async () => {
+    const { hooks, audited, events } = service(() => decision(true));
+    await hooks.preToolUse(agent, 'pt', { tool_name: 'Read' });
+    expect(audited).toEqual([
+      expect.objectContaining({
+        decision: 'denied',
+        details: expect.objectContaining({ rule: 'hooks.claude_code.invalid_input' }),
+      }),
+    ]);
+    expect(events).toHaveLength(1);
+  });
+
+  it.each([
+    ['no phase token', undefined, 'missing_phase_token'],
+    ['a bad phase token', 'bad', 'invalid_token'],
+    ['a token for a task that is gone', 'gone', 'task_not_found'],
+  ])('records %s as a refused credential, even for an unmapped tool', async (_label, token, code) => {
+    const { hooks, refusals } = service(() => decision(true));
+    const out = await hooks.preToolUse(agent, token, { ...read, tool_name: 'Task' });
+    expect(out.hookSpecificOutput.permissionDecision).toBe('deny');
+    expect(refusals).toEqual([
+      expect.objectContaining({ actor: 'agent-1', err: expect.objectContaining({ code }) }),
+    ]);
+  });
+
+  it('still denies when the audit log cannot be written', async () => {
+    const { hooks } = service(() => decision(true), { auditFails: true });
+    const out = await hooks.preToolUse(agent, 'pt', { ...read, tool_name: 'Task' });
+    expect(out.hookSpecificOutput.permissionDecision).toBe('deny');
+    expect(out.hookSpecificOutput.permissionDecisionReason).toContain('audit_write_failed');
   });
 });

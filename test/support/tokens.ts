@@ -11,27 +11,31 @@ export interface MintOptions {
   expiresInSeconds?: number;
   kid?: string;
   extra?: Record<string, unknown>;
+  /** Claims to leave out, e.g. to forge a token without `exp` signed with the real secret. */
+  omit?: string[];
 }
 
 /** An access token signed like the server signs them (for tests, and for forging bad ones). */
 export function accessToken(role: Role, subject: string, options: MintOptions = {}): string {
   const secret = options.secret ?? TEST_SECRET;
   const now = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    {
-      typ: options.typ ?? 'access',
-      iss: 'workflow-orchestrator',
-      sub: subject,
-      role,
-      iat: now,
-      exp: now + (options.expiresInSeconds ?? 3600),
-      jti: randomUUID(),
-      orig_iat: now,
-      ...options.extra,
-    },
-    secret,
-    { algorithm: 'HS256', keyid: options.kid ?? keyIdOf(secret) },
-  );
+  const claims: Record<string, unknown> = {
+    typ: options.typ ?? 'access',
+    iss: 'workflow-orchestrator',
+    sub: subject,
+    role,
+    iat: now,
+    exp: now + (options.expiresInSeconds ?? 3600),
+    jti: randomUUID(),
+    orig_iat: now,
+    ...options.extra,
+  };
+  for (const name of options.omit ?? []) delete claims[name];
+  return jwt.sign(claims, secret, {
+    algorithm: 'HS256',
+    keyid: options.kid ?? keyIdOf(secret),
+    noTimestamp: !('iat' in claims),
+  });
 }
 
 /** A token with `alg: none` and no signature. */

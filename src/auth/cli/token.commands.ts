@@ -4,7 +4,7 @@ import { systemClock } from '../../common/domain/clock.js';
 import { uuidGenerator } from '../../common/domain/ids.js';
 import { loadConfig } from '../../config/config.loader.js';
 import { resolveSigningSecret } from '../../config/signing-secret.js';
-import { ROLES, type Role } from '../domain/token-claims.js';
+import { ROLES, type Role, SUBJECT_PATTERN } from '../domain/token-claims.js';
 import { SigningKeys } from '../signing-keys.js';
 import { TokenService } from '../token.service.js';
 
@@ -15,6 +15,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function subject(value: string): string {
+  if (!SUBJECT_PATTERN.test(value))
+    throw new InvalidArgumentError('1 to 128 letters, digits and . _ @ : - only');
+  return value;
+}
+
 /** `orchestrator token create`: mint an access token with the server's secret (same config, same dev-secret file). */
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('access tokens');
@@ -22,7 +28,7 @@ export function registerTokenCommands(program: Command): void {
     .command('create')
     .description('print a signed access token')
     .addOption(new Option('--role <role>', 'agent, operator or admin').choices(ROLES).makeOptionMandatory())
-    .requiredOption('--subject <subject>', 'who the token is for, e.g. agent-001')
+    .requiredOption('--subject <subject>', 'who the token is for, e.g. agent-001', subject)
     .option('--ttl <seconds>', 'lifetime in seconds (default security.token_expiry_seconds)', positiveInt)
     .option('-c, --config <path>', 'config file')
     .option('--json', 'print the claims too, as JSON')

@@ -28,3 +28,15 @@ describe('SubjectRateLimiter', () => {
     expect(limiter.take('a').allowed).toBe(false);
   });
 });
+
+describe('SubjectRateLimiter memory', () => {
+  it('tracks at most maxKeys, forgetting the least recently used', () => {
+    const limiter = new SubjectRateLimiter(1, new ManualClock(), 3);
+    for (const key of ['a', 'b', 'c']) limiter.take(key);
+    limiter.take('a'); // refused, and now the most recent
+    for (let i = 0; i < 1000; i++) limiter.take(`spoofed-${i % 2}`);
+    expect(limiter.size).toBe(3);
+    expect(limiter.take('a').allowed).toBe(false);
+    expect(limiter.take('b').allowed).toBe(true);
+  });
+});

@@ -11,12 +11,14 @@ interface Bucket {
   updatedAt: number;
 }
 
-/** Buckets kept before idle, full ones are dropped. */
-const MAX_BUCKETS = 10_000;
+/** Keys tracked by default; beyond it the least recently seen key is forgotten. */
+export const DEFAULT_MAX_KEYS = 10_000;
 
 /**
- * A token bucket per subject: `perMinute` requests a minute, with bursts up to `perMinute`.
- * One runaway agent empties only its own bucket.
+ * A token bucket per key (an access-token subject, or a request's source): `perMinute` requests
+ * a minute, with bursts up to `perMinute`. One runaway caller empties only its own bucket.
+ * Memory is bounded: at `maxKeys` the least recently used bucket goes (a Map keeps insertion
+ * order, and every use re-inserts), so a flood of new keys cannot grow it.
  */
 export class SubjectRateLimiter {
   private readonly buckets = new Map<string, Bucket>();
@@ -25,19 +27,19 @@ export class SubjectRateLimiter {
   constructor(
     private readonly perMinute: number,
     private readonly clock: Clock,
+    private readonly maxKeys = DEFAULT_MAX_KEYS,
   ) {
     this.refillPerMs = perMinute / 60_000;
   }
 
-  take(subject: string): RateDecision {
+  take(key: string): RateDecision {
     const now = this.clock.now();
-    const bucket = this.buckets.get(subject) ?? { tokens: this.perMinute, updatedAt: now };
+    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, updatedAt: now };
     bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs);
     bucket.updatedAt = now;
-    if (!this.buckets.has(subject)) {
-      if (this.buckets.size >= MAX_BUCKETS) this.dropFullBuckets(now);
-      this.buckets.set(subject, bucket);
-    }
+    this.buckets.delete(key);
+    this.buckets.set(key, bucket);
+    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return { allowed: true, retryAfterSeconds: 0 };
@@ -48,10 +50,8 @@ export class SubjectRateLimiter {
     };
   }
 
-  private dropFullBuckets(now: number): void {
-    for (const [subject, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs >= this.perMinute)
-        this.buckets.delete(subject);
-    }
+  /** Keys currently tracked. */
+  get size(): number {
+    return this.buckets.size;
   }
 }

@@ -4,6 +4,9 @@ export type Role = (typeof ROLES)[number];
 
 export const TOKEN_ISSUER = 'workflow-orchestrator';
 
+/** What a subject (agent id or person) may look like, for the API and the CLI alike. */
+export const SUBJECT_PATTERN = /^[A-Za-z0-9._@:-]{1,128}$/;
+
 interface CommonClaims {
   iss: string;
   sub: string;

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { OrchestratorError } from '../../sdk/errors.js';
 import { HttpTransport } from '../../sdk/http.transport.js';
 import { type ToolDecision } from '../../sdk/sdk.types.js';
@@ -8,7 +9,8 @@ import {
   mapClaudeCodeTool,
   parseToolMap,
 } from '../domain/claude-code-tool-map.js';
-import { decisionReason, preToolUseOutput } from '../domain/hook-output.js';
+import { decisionReason, type PreToolUseOutput, preToolUseOutput } from '../domain/hook-output.js';
+import { HOOK_ROUTE } from '../hook-route.js';
 
 export interface HookRunOptions {
   /** The raw hook JSON Claude Code wrote to stdin. */
@@ -29,6 +31,7 @@ export interface HookRunResult {
 
 /** Exit code 2 makes Claude Code block the tool call and show stderr to the model. */
 export const BLOCKING_EXIT_CODE = 2;
+/** How long the server may take to answer. */
 export const HOOK_TIMEOUT_MS = 5000;
 
 /** Decides one PreToolUse call; every failure is a deny with exit code 2 (fail closed). */
@@ -58,7 +61,6 @@ async function decide(options: HookRunOptions): Promise<HookRunResult> {
 
   const toolMap = parseToolMap(options.toolMap ?? options.env.ORCHESTRATOR_HOOK_TOOL_MAP);
   const mapped = mapClaudeCodeTool(hook, toolMap);
-  if ('denied' in mapped) return answer(false, `orchestrator: ${mapped.denied}`);
 
   const tokenFile = options.tokenFile ?? options.env.ORCHESTRATOR_TOKEN_FILE;
   if (!tokenFile) throw new Error('no token file (set ORCHESTRATOR_TOKEN_FILE or --token-file)');
@@ -75,9 +77,18 @@ async function decide(options: HookRunOptions): Promise<HookRunResult> {
     retry: { retries: 0 },
     timeoutMs: options.timeoutMs ?? HOOK_TIMEOUT_MS,
   });
-  let decision: ToolDecision;
   try {
-    ({ body: decision } = await http.call<ToolDecision>('POST', '/api/v1/tools/authorize', {
+    if ('denied' in mapped) {
+      // The server denies a tool it cannot map, and audits and emits that denial like any other:
+      // deciding here would let an agent call unmapped tools without a trace.
+      const { body } = await http.call<unknown>('POST', HOOK_ROUTE, {
+        body: hook,
+        headers: { 'x-phase-token': token.phase_token },
+        retryable: false,
+      });
+      return hookAnswer(body);
+    }
+    const { body } = await http.call<unknown>('POST', '/api/v1/tools/authorize', {
       body: {
         task_id: token.task_id,
         phase_token: token.phase_token,
@@ -85,13 +96,40 @@ async function decide(options: HookRunOptions): Promise<HookRunResult> {
         args: mapped.args,
       },
       retryable: false,
-    }));
+    });
+    const decision = toolDecision(body);
+    return answer(decision.allowed, decisionReason(decision));
   } catch (error) {
     if (error instanceof OrchestratorError)
       throw new Error(`${error.code}: ${error.message}`, { cause: error });
     throw error;
   }
-  return answer(decision.allowed, decisionReason(decision));
+}
+
+/** The server's `/tools/authorize` answer, checked: anything but a boolean `allowed` is a failure. */
+function toolDecision(body: unknown): ToolDecision {
+  const value = body as Partial<ToolDecision> | null;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.allowed !== 'boolean' ||
+    typeof value.reason !== 'string' ||
+    typeof value.phase !== 'string' ||
+    typeof value.tool !== 'string'
+  ) {
+    throw new Error('the server answered /tools/authorize with something that is not a tool decision');
+  }
+  return value as ToolDecision;
+}
+
+/** The server's hook answer, checked the same way and passed on. */
+function hookAnswer(body: unknown): HookRunResult {
+  const output = (body as Partial<PreToolUseOutput> | null)?.hookSpecificOutput;
+  const decision = output?.permissionDecision;
+  if ((decision !== 'allow' && decision !== 'deny') || typeof output?.permissionDecisionReason !== 'string') {
+    throw new Error('the server answered the hook with something that is not a PreToolUse decision');
+  }
+  return answer(decision === 'allow', output.permissionDecisionReason);
 }
 
 function answer(allowed: boolean, reason: string): HookRunResult {
@@ -107,12 +145,10 @@ interface TokenFile {
 async function readTokenFile(path: string): Promise<TokenFile> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readRegularFile(path);
   } catch (error) {
-    throw new Error(
-      `cannot read token file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      { cause: error },
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read token file ${path}: ${code ?? (error as Error).message}`, { cause: error });
   }
   let value: Partial<TokenFile>;
   try {
@@ -124,4 +160,23 @@ async function readTokenFile(path: string): Promise<TokenFile> {
     throw new Error(`token file ${path} has no task_id and phase_token`);
   }
   return value as TokenFile;
+}
+
+/** Token files are small JSON; a bigger one is not ours. */
+const MAX_TOKEN_FILE_BYTES = 64 * 1024;
+
+/**
+ * Reads a regular file without ever blocking: opening a FIFO (or a device) for reading waits for a
+ * writer in a thread the process cannot leave, so the hook could not even exit to deny.
+ */
+async function readRegularFile(path: string): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > MAX_TOKEN_FILE_BYTES) throw new Error(`larger than ${MAX_TOKEN_FILE_BYTES} bytes`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
