@@ -77,7 +77,7 @@ describe('audit verify', () => {
     const io = new Collect();
     expect(await runAuditVerify({ files: [auditFile, rotated[0]!.path], auditFile: '/unused', io })).toBe(0);
     expect(io.lines).toEqual([
-      '✓ audit chain valid: 6 entries in 2 files (seq 5–10)',
+      '✓ audit chain valid: 7 entries in 2 files (seq 5–11)',
       '  starts after seq 4: older files were removed by retention',
     ]);
     // A current file on its own may start anywhere when named explicitly.
