@@ -66,7 +66,9 @@ describe('FileAuditAnchorStore', () => {
     const path = join(dir, 'durable.json');
     await new FileAuditAnchorStore(path).write(anchorAt(3));
     await expect(new FileAuditAnchorStore(path).read()).resolves.toEqual(anchorAt(3));
-    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ format: 'workflow-orchestrator/audit-anchor' });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({
+      format: 'workflow-orchestrator/audit-anchor',
+    });
   });
 
   it.each([

@@ -247,15 +247,36 @@ export class ChainVerifier {
       this.checkpoints += 1;
       return true;
     }
-    const from = this.lastCheckpoint ? this.lastCheckpoint.payload.seq + 1 : Math.max(this.startsAfter + 1, 1);
+    const from = this.lastCheckpoint
+      ? this.lastCheckpoint.payload.seq + 1
+      : Math.max(this.startsAfter + 1, 1);
     const checked = checkCheckpoint(entry, keys);
+    if (checked.ok) {
+      const signedFirst = checked.checkpoint.payload.segment_first_seq;
+      const actualFirst = this.segmentFirst ?? entry.seq;
+      if (signedFirst < actualFirst) {
+        // Retention removes whole files only: entries cut from the front of a file were deleted.
+        const range =
+          signedFirst + 1 === actualFirst
+            ? `seq ${signedFirst} is`
+            : `seq ${signedFirst}–${actualFirst - 1} are`;
+        return this.fail(
+          signedFirst,
+          lineNo,
+          this.files === 1 ? 'deleted_not_pruned' : 'file_name_mismatch',
+          `${range} missing: checkpoint seq ${entry.seq} was signed in a file starting at seq ${signedFirst}, but this file starts at seq ${actualFirst}`,
+        );
+      }
+    }
     let problem = checked.ok ? null : checked.message;
     if (checked.ok && checked.checkpoint.payload.segment_first_seq !== (this.segmentFirst ?? entry.seq)) {
       problem = `the checkpoint was signed in the file starting at seq ${checked.checkpoint.payload.segment_first_seq}, but sits in one starting at seq ${this.segmentFirst ?? entry.seq}`;
     }
     if (problem !== null || !checked.ok) {
       const range = from < entry.seq ? `seq ${from}–${entry.seq - 1}` : 'nothing before it';
-      const since = this.lastCheckpoint ? `the last valid checkpoint is seq ${from - 1}` : 'no valid checkpoint before it';
+      const since = this.lastCheckpoint
+        ? `the last valid checkpoint is seq ${from - 1}`
+        : 'no valid checkpoint before it';
       return this.fail(
         from,
         lineNo,
@@ -314,7 +335,9 @@ export class ChainVerifier {
     const pruned = this.lastCheckpoint?.payload.pruned_through_seq ?? 0;
     if (!this.options.allowPartialStart && this.startsAfter > pruned) {
       const range =
-        pruned + 1 === this.startsAfter ? `seq ${this.startsAfter} is` : `seq ${pruned + 1}–${this.startsAfter} are`;
+        pruned + 1 === this.startsAfter
+          ? `seq ${this.startsAfter} is`
+          : `seq ${pruned + 1}–${this.startsAfter} are`;
       this.broken ??= {
         seq: pruned + 1,
         file: this.firstName ?? '?',

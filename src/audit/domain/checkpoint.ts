@@ -61,7 +61,8 @@ export function checkCheckpoint(
   keys: TrustedKeys,
 ): { ok: true; checkpoint: SignedCheckpoint } | { ok: false; problem: CheckpointProblem; message: string } {
   const checkpoint = readCheckpoint(entry.details);
-  if (!checkpoint) return { ok: false, problem: 'malformed', message: 'the checkpoint entry has no valid payload' };
+  if (!checkpoint)
+    return { ok: false, problem: 'malformed', message: 'the checkpoint entry has no valid payload' };
   const { payload } = checkpoint;
   if (payload.seq !== entry.seq || payload.prev_hash !== entry.prev_hash) {
     return {
@@ -81,7 +82,11 @@ export function checkCheckpoint(
   const good = verify(null, checkpointBytes(payload), key, Buffer.from(checkpoint.signature, 'base64'));
   return good
     ? { ok: true, checkpoint }
-    : { ok: false, problem: 'bad_signature', message: 'the checkpoint signature does not match the chain before it' };
+    : {
+        ok: false,
+        problem: 'bad_signature',
+        message: 'the checkpoint signature does not match the chain before it',
+      };
 }
 
 /** The checkpoint in an entry's `details` (or an anchor), if it has the right shape. */

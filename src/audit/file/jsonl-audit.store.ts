@@ -332,6 +332,8 @@ export class JsonlAuditStore extends AuditStore {
         }
         this.seq = entry.seq;
         this.lastHash = entry.hash;
+        // Known before the flush, so a checkpoint in this chunk names the file it is in.
+        this.currentFirstSeq ??= entry.seq;
         pending.entry = entry;
         chunk.push(pending);
         lines.push(line);
@@ -362,7 +364,13 @@ export class JsonlAuditStore extends AuditStore {
   }
 
   private systemPending(): PendingAppend {
-    return { fields: null, ts: new Date(this.clock.now()).toISOString(), entry: null, durable: false, error: null };
+    return {
+      fields: null,
+      ts: new Date(this.clock.now()).toISOString(),
+      entry: null,
+      durable: false,
+      error: null,
+    };
   }
 
   checkpointRequest(): PendingAppend {
@@ -406,7 +414,9 @@ export class JsonlAuditStore extends AuditStore {
       const oldest = this.rotated.shift()!;
       this.prunedThrough = Math.max(this.prunedThrough, oldest.lastSeq);
       this.toDelete.push(oldest);
-      fields.push(pruneEntry({ file: oldest.name, first_seq: oldest.firstSeq, last_seq: oldest.lastSeq }, retain));
+      fields.push(
+        pruneEntry({ file: oldest.name, first_seq: oldest.firstSeq, last_seq: oldest.lastSeq }, retain),
+      );
     }
     this.summaries.retainOnly(this.rotated.map((file) => file.name));
     return fields;
@@ -601,8 +611,13 @@ export class JsonlAuditStore extends AuditStore {
         await this.openCurrent();
         const recovered = await this.writeRecovery(tail);
         if (lost) {
-          warnings.push({ code: 'audit_anchor_lost', message: `${lost}; accepted (audit.accept_anchor_loss) and recorded` });
-          await this.writeSystem(reanchorEntry(lost, { log_last_seq: tail.lastSeq, anchor_seq: anchor?.seq ?? null }));
+          warnings.push({
+            code: 'audit_anchor_lost',
+            message: `${lost}; accepted (audit.accept_anchor_loss) and recorded`,
+          });
+          await this.writeSystem(
+            reanchorEntry(lost, { log_last_seq: tail.lastSeq, anchor_seq: anchor?.seq ?? null }),
+          );
         }
         return recovered;
       } catch (error) {
@@ -655,7 +670,11 @@ export class JsonlAuditStore extends AuditStore {
   /** Seals and writes one system entry at once (start-up only, before any append). */
   private async writeSystem(fields: UnsealedEntry): Promise<void> {
     const pending = this.systemPending();
-    const { entry, line } = sealEntryLine(fields, { seq: this.seq + 1, ts: pending.ts, prevHash: this.lastHash });
+    const { entry, line } = sealEntryLine(fields, {
+      seq: this.seq + 1,
+      ts: pending.ts,
+      prevHash: this.lastHash,
+    });
     this.seq = entry.seq;
     this.lastHash = entry.hash;
     pending.entry = entry;

@@ -1,5 +1,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type AppConfig } from '../../config/app-config.js';
 import { ConfigError } from '../../config/config.error.js';
@@ -36,7 +44,10 @@ export interface SignerResolution {
  * anything else stops start-up naming the key, the value and its source. Without one, a key
  * is generated once in the state directory (mode 0600) and reused.
  */
-export function resolveAuditSigner(config: AppConfig, env: NodeJS.ProcessEnv = process.env): SignerResolution {
+export function resolveAuditSigner(
+  config: AppConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): SignerResolution {
   const configured = config.values.audit.signing_key_file;
   const warnings: string[] = [];
   const notices: string[] = [];
