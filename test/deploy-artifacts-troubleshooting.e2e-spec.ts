@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -73,6 +74,20 @@ beforeAll(async () => {
     await runCli(['serve'], { env: baseEnv({ ORCHESTRATOR_TOOLS_WORKSPACE_ROOT: '.' }) })
   ).stderr;
 
+  const keyDir = tempDir();
+  const key = join(keyDir, 'audit-key.pem');
+  writeFileSync(key, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  chmodSync(key, 0o644);
+  refusals.auditKey = (
+    await runCli(['serve'], { cwd: keyDir, env: baseEnv({ ORCHESTRATOR_AUDIT_SIGNING_KEY_FILE: key }) })
+  ).stderr;
+
+  const written: ServerProcess = await startServer();
+  await written.stop('SIGTERM');
+  const log = join(written.dir, '.orchestrator', 'audit.jsonl');
+  writeFileSync(log, readFileSync(log, 'utf8').split('\n').filter(Boolean).slice(0, -1).join('\n') + '\n');
+  refusals.anchor = (await runCli(['serve'], { cwd: written.dir })).stderr;
+
   const dir = tempDir();
   writeFileSync(join(dir, 'bad.yaml'), 'name: bad\nphases: 3\n');
   refusals.workflow = (
@@ -81,11 +96,11 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('docs/DEPLOYMENT.md troubleshooting messages', () => {
-  it('quotes six refusals', () => {
-    expect(quoted).toHaveLength(6);
+  it('quotes eight refusals', () => {
+    expect(quoted).toHaveLength(8);
   });
 
-  it.each(['secret', 'port', 'permission', 'locked', 'workspace', 'workflow'])(
+  it.each(['secret', 'port', 'permission', 'locked', 'workspace', 'auditKey', 'anchor', 'workflow'])(
     'the %s refusal is quoted verbatim',
     (name) => {
       const printed = refusals[name];

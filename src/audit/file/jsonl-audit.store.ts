@@ -201,6 +201,8 @@ export class JsonlAuditStore extends AuditStore {
     const anchor = (await options.anchors?.read()) ?? null;
     store.anchoredSeq = anchor?.seq ?? 0;
     store.prunedThrough = anchor?.checkpoint.payload.pruned_through_seq ?? 0;
+    // The export starts from the anchor on disk (the metric would otherwise read 0 until the next one).
+    if (anchor) options.onCheckpoint?.(anchor);
     const recoverySeq = await store.reopen(warnings, options.anchors ? anchor : undefined);
     await store.applyRetention(warnings);
     // Retention beyond retain_files is recorded, and whatever the last run left unsigned (a
