@@ -12,6 +12,8 @@ import {
   tempDir,
   type ServerProcess,
 } from './support/server-process.js';
+import { api } from './support/api.js';
+import { accessToken } from './support/tokens.js';
 
 /**
  * docs/DEPLOYMENT.md quotes the server's start-up refusals; each quoted block must be what the
@@ -82,7 +84,9 @@ beforeAll(async () => {
     await runCli(['serve'], { cwd: keyDir, env: baseEnv({ ORCHESTRATOR_AUDIT_SIGNING_KEY_FILE: key }) })
   ).stderr;
 
+  // A log the server signed and anchored, then cut short behind its anchor.
   const written: ServerProcess = await startServer();
+  await api(written.url).post('/api/v1/tasks', accessToken('operator', 'op'), { title: 'anchored' });
   await written.stop('SIGTERM');
   const log = join(written.dir, '.orchestrator', 'audit.jsonl');
   writeFileSync(log, readFileSync(log, 'utf8').split('\n').filter(Boolean).slice(0, -1).join('\n') + '\n');
