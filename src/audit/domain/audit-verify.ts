@@ -40,6 +40,11 @@ export interface VerifyOptions {
    * (`value` null: none was recorded, so a log holding checkpoints has lost its anchor).
    */
   readonly anchor?: { readonly value: VerifyAnchor | null; readonly location: string };
+  /**
+   * The last entry the running writer made durable (the server's own verify): the log must reach
+   * it unchanged, which covers the entries after the last checkpoint too.
+   */
+  readonly writtenThrough?: { readonly seq: number; readonly hash: string };
 }
 
 export type ChainProblem =
@@ -291,6 +296,15 @@ export class ChainVerifier {
 
   /** The entry at the anchored seq must be the anchored checkpoint. */
   private anchored(entry: AuditEntry, lineNo: number): boolean {
+    const written = this.options.writtenThrough;
+    if (written && entry.seq === written.seq && entry.hash !== written.hash) {
+      return this.fail(
+        entry.seq,
+        lineNo,
+        'anchor_mismatch',
+        `seq ${entry.seq} is not the entry this server wrote there: the log was rewritten up to it`,
+      );
+    }
     const anchor = this.options.anchor?.value;
     if (!anchor || entry.seq !== anchor.seq) return true;
     if (entry.hash !== anchor.hash || entry.action !== CHECKPOINT_ACTION) {
@@ -319,6 +333,18 @@ export class ChainVerifier {
         line,
         'entries_missing_at_end',
         `${range} missing: the log ends at seq ${lastSeq}${torn}, but the checkpoint at seq ${anchor.value.seq} is anchored in ${anchor.location}`,
+      );
+      return;
+    }
+    const written = this.options.writtenThrough;
+    if (written && lastSeq < written.seq) {
+      const from = lastSeq + 1;
+      const range = from === written.seq ? `seq ${from} is` : `seq ${from}–${written.seq} are`;
+      this.fail(
+        from,
+        line,
+        'entries_missing_at_end',
+        `${range} missing: the log ends at seq ${lastSeq}, but this server has written through seq ${written.seq}`,
       );
       return;
     }

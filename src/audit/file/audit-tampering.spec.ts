@@ -261,6 +261,31 @@ describe('audit verify against an attacker who can write the audit files', () =>
   });
 });
 
+describe('the running server’s own verify (GET /api/v1/audit/verify)', () => {
+  it('also catches entries deleted after the last checkpoint: it knows what it wrote', async () => {
+    const auditFile = join(root, `live-${++n}`, 'audit.jsonl');
+    const anchors = new MemoryAuditAnchorStore();
+    const store = await JsonlAuditStore.open({
+      auditFile,
+      fsync: false,
+      signer,
+      anchors,
+      checkpointEveryEntries: 1000,
+    });
+    try {
+      for (let i = 0; i < 6; i++) await store.append(input(i));
+      expect(await store.verify()).toMatchObject({ valid: true, unanchored_entries: 6 });
+      const lines = await readLines(auditFile);
+      await writeLines(auditFile, lines.slice(0, -2));
+      const report = await store.verify();
+      expect(report.first_broken).toMatchObject({ reason: 'entries_missing_at_end', seq: 5 });
+      expect(report.first_broken!.message).toContain('seq 5–6 are missing');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('start-up against a log that no longer holds its anchor', () => {
   it('refuses to append after the last entries were deleted, until the loss is accepted and recorded', async () => {
     const log = await writeLog(12);

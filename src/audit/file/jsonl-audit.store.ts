@@ -254,10 +254,11 @@ export class JsonlAuditStore extends AuditStore {
     const { signer, anchors } = this.options;
     if (!signer || !anchors) return this.reading((opened) => verifyOpened(opened));
     const anchor = await anchors.read();
-    return this.reading((opened) =>
+    return this.reading((opened, written) =>
       verifyOpened(opened, {
         keys: trustedKeys([signer.publicKey]),
         anchor: { value: anchor, location: anchors.location },
+        ...(written.seq > 0 ? { writtenThrough: written } : {}),
       }),
     );
   }
@@ -741,10 +742,14 @@ export class JsonlAuditStore extends AuditStore {
   // ---- reading -------------------------------------------------------------------------
 
   /** Runs `read` over a consistent set of open files (see the class comment). */
-  private async reading<T>(read: (opened: readonly OpenSegment[]) => Promise<T>): Promise<T> {
+  private async reading<T>(
+    read: (opened: readonly OpenSegment[], written: { seq: number; hash: string }) => Promise<T>,
+  ): Promise<T> {
+    // What was durable when the snapshot was taken: the files must still hold it.
+    const written = { seq: this.durableSeq, hash: this.durableHash };
     const opened = await this.openSnapshot();
     try {
-      return await read(opened);
+      return await read(opened, written);
     } finally {
       await closeSegments(opened);
     }
