@@ -69,6 +69,7 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
             metrics.entries.inc(write.entries);
           },
           signer: keys?.signer,
+          previousKeys: keys?.previousKeys,
           anchorFile: keys ? auditAnchorPath(config) : undefined,
           // The export of each anchor: a log line and a metric, seen outside this host.
           onCheckpoint: (anchor) => {

@@ -1,3 +1,4 @@
+import { type KeyObject } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Clock } from '../common/domain/clock.js';
@@ -30,6 +31,7 @@ export interface OpenAuditOptions {
   readonly ownedDir?: string | null;
   /** Signs checkpoints (file backend); with `anchorFile`. */
   readonly signer?: AuditSigner;
+  readonly previousKeys?: readonly KeyObject[];
   /** Where the latest checkpoint is recorded apart from the log (`<state dir>/audit-anchor.json`). */
   readonly anchorFile?: string;
   readonly onCheckpoint?: (anchor: AuditAnchor) => void;
@@ -64,6 +66,7 @@ export async function openAuditStore(options: OpenAuditOptions): Promise<AuditSt
     onWarning: options.onWarning,
     onWrite: options.onWrite,
     signer: options.signer,
+    previousKeys: options.previousKeys,
     anchors: options.anchorFile ? new FileAuditAnchorStore(options.anchorFile) : undefined,
     checkpointEveryEntries: config.checkpoint_every_entries,
     checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,

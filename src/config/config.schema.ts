@@ -69,6 +69,11 @@ export class AuditConfig {
   @IsOptional() @IsString() @IsNotEmpty() signing_key_file: string | null = null;
   /** Its public key (PEM), for `audit verify` where the private key is not readable. */
   @IsOptional() @IsString() @IsNotEmpty() public_key_file: string | null = null;
+  /** Public keys (PEM) of earlier signing keys: their checkpoints stay verifiable after a key change. */
+  @IsArray()
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  previous_public_key_files: string[] = [];
   /** Sign a checkpoint after this many entries… */
   @IsInt() @Min(1) @Max(1_000_000) checkpoint_every_entries = 1000;
   /** …or this many seconds after the first entry not yet signed, whichever comes first. */

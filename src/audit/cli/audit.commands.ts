@@ -8,7 +8,7 @@ import { ConfigError } from '../../config/config.error.js';
 import { auditAnchorPath } from '../anchor/anchor-path.js';
 import { FileAuditAnchorStore } from '../anchor/file-audit-anchor.store.js';
 import { trustedKeys } from '../domain/checkpoint.js';
-import { loadPublicKey, signingKeyPath } from '../signing/audit-signing-key.js';
+import { loadPreviousKeys, loadPublicKey, signingKeyPath } from '../signing/audit-signing-key.js';
 import { runAuditTail } from './audit-tail.command.js';
 import { runAuditVerify } from './audit-verify.command.js';
 
@@ -33,6 +33,10 @@ function verifyKeys(config: AppConfig, flags: VerifyFlags, explicit: boolean): K
     loadPublicKey(resolve(path), (reason) => new ConfigError(`audit verify --public-key ${path}: ${reason}`));
   if (flags.publicKey.length > 0) return flags.publicKey.map(fromFlag);
   if (explicit) return [];
+  return [...currentKey(config), ...loadPreviousKeys(config)];
+}
+
+function currentKey(config: AppConfig): KeyObject[] {
   const publicFile = config.values.audit.public_key_file;
   if (publicFile) {
     return [

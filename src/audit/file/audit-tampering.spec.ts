@@ -286,6 +286,27 @@ describe('the running server’s own verify (GET /api/v1/audit/verify)', () => {
   });
 });
 
+describe('a key change', () => {
+  it('keeps the older checkpoints verifiable with audit.previous_public_key_files, and only then', async () => {
+    const log = await writeLog(7);
+    const next = new AuditSigner(generateKeyPairSync('ed25519').privateKey, 'next');
+    const store = await JsonlAuditStore.open({ ...log.options, signer: next });
+    await store.append(input(99));
+    await store.close();
+    const both = await verify(log, { keys: trustedKeys([next.publicKey, signer.publicKey]) });
+    expect(both).toMatchObject({ valid: true, unanchored_entries: 0 });
+    const onlyNew = await verify(log, { keys: trustedKeys([next.publicKey]) });
+    expect(onlyNew.first_broken).toMatchObject({ reason: 'checkpoint_invalid' });
+    const reopened = await JsonlAuditStore.open({
+      ...log.options,
+      signer: next,
+      previousKeys: [signer.publicKey],
+    });
+    expect(await reopened.verify()).toMatchObject({ valid: true });
+    await reopened.close();
+  });
+});
+
 describe('start-up against a log that no longer holds its anchor', () => {
   it('refuses to append after the last entries were deleted, until the loss is accepted and recorded', async () => {
     const log = await writeLog(12);

@@ -1,3 +1,4 @@
+import { type KeyObject } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from '../../common/domain/clock.js';
@@ -72,6 +73,8 @@ export interface JsonlAuditOptions {
    * log is only hash-chained.
    */
   readonly signer?: AuditSigner;
+  /** Public keys of earlier signing keys: `verify` still trusts their checkpoints. */
+  readonly previousKeys?: readonly KeyObject[];
   /** Where the latest checkpoint is kept apart from the log; required with `signer`. */
   readonly anchors?: AuditAnchorStore;
   /** `audit.checkpoint_every_entries` (default 1000). */
@@ -256,7 +259,7 @@ export class JsonlAuditStore extends AuditStore {
     const anchor = await anchors.read();
     return this.reading((opened, written) =>
       verifyOpened(opened, {
-        keys: trustedKeys([signer.publicKey]),
+        keys: trustedKeys([signer.publicKey, ...(this.options.previousKeys ?? [])]),
         anchor: { value: anchor, location: anchors.location },
         ...(written.seq > 0 ? { writtenThrough: written } : {}),
       }),

@@ -33,6 +33,8 @@ export function signingKeyPath(config: AppConfig): string {
 
 export interface SignerResolution {
   readonly signer: AuditSigner;
+  /** Public keys of earlier signing keys (`audit.previous_public_key_files`), trusted by verify. */
+  readonly previousKeys: KeyObject[];
   /** For the operator: a generated key, a default key in production. Never key material. */
   readonly warnings: string[];
   readonly notices: string[];
@@ -95,7 +97,17 @@ export function resolveAuditSigner(
       `${KEY} is not set: audit checkpoints are signed with the key generated in ${path}, beside the state; anyone who can read it can forge checkpoints. Set ${KEY} (see docs/SECURITY.md "The audit trail")`,
     );
   }
-  return { signer, warnings, notices };
+  return { signer, previousKeys: loadPreviousKeys(config), warnings, notices };
+}
+
+/** `audit.previous_public_key_files`, each refused naming the key, the value and its source. */
+export function loadPreviousKeys(config: AppConfig): KeyObject[] {
+  const key = 'audit.previous_public_key_files';
+  return config.values.audit.previous_public_key_files.map((file) =>
+    loadPublicKey(resolve(config.baseDir, file), (reason) =>
+      ConfigError.forKey(key, file, config.sourceOf(key), reason),
+    ),
+  );
 }
 
 function generateKey(path: string): void {
