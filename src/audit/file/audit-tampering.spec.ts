@@ -284,6 +284,29 @@ describe('the running server’s own verify (GET /api/v1/audit/verify)', () => {
       await store.close();
     }
   });
+
+  it('and a tail rewritten while it runs is exposed by its next checkpoint, which links to what it wrote', async () => {
+    const auditFile = join(root, `live-${++n}`, 'audit.jsonl');
+    const anchors = new MemoryAuditAnchorStore();
+    const store = await JsonlAuditStore.open({
+      auditFile,
+      fsync: false,
+      signer,
+      anchors,
+      checkpointEveryEntries: 1000,
+    });
+    for (let i = 0; i < 6; i++) await store.append(input(i));
+    const lines = await readLines(auditFile);
+    lines[3] = lines[3]!.replace('"actor":"agent-', '"actor":"mallory-');
+    await writeLines(auditFile, rechain(lines, 3));
+    await store.close();
+    const opened = await openSegments(nodeAuditFs, await logSegments(nodeAuditFs, auditFile));
+    const report = await verifyOpened(opened, {
+      keys,
+      anchor: { value: await anchors.read(), location: 'the anchor' },
+    }).finally(() => closeSegments(opened));
+    expect(report.first_broken).toMatchObject({ reason: 'prev_hash_mismatch', seq: 7 });
+  });
 });
 
 describe('a key change', () => {
