@@ -215,8 +215,14 @@ describe('audit tamper evidence, rotation and crashes', () => {
     );
     const files = readdirSync(join(dir, '.orchestrator')).filter((f) => f.startsWith('audit.jsonl'));
     expect(files.length).toBeGreaterThanOrEqual(5);
-    const verify = await http.get<{ valid: boolean; entries: number }>('/api/v1/audit/verify', operator);
-    expect(verify.body).toMatchObject({ valid: true, entries: 120 });
+    const verify = await http.get<{ valid: boolean; entries: number; checkpoints: number }>(
+      '/api/v1/audit/verify',
+      operator,
+    );
+    // 120 decisions plus the signed checkpoints written at each rotation.
+    expect(verify.body).toMatchObject({ valid: true, signatures_checked: true });
+    expect(verify.body.checkpoints).toBeGreaterThanOrEqual(4);
+    expect(verify.body.entries - verify.body.checkpoints).toBe(120);
     const query = await http.get<{ entries: Entry[] }>(
       '/api/v1/audit/query?action=task.create&limit=1000',
       operator,

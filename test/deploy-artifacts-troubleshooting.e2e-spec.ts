@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import {
   tempDir,
   type ServerProcess,
 } from './support/server-process.js';
+import { api } from './support/api.js';
 import { accessToken } from './support/tokens.js';
 
 /**
@@ -110,6 +112,22 @@ beforeAll(async () => {
   writeFileSync(stateOf(flipped), bytes);
   refusals.snapshotLine = await serveIn(flipped);
 
+  const keyDir = tempDir();
+  const key = join(keyDir, 'audit-key.pem');
+  writeFileSync(key, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  chmodSync(key, 0o644);
+  refusals.auditKey = (
+    await runCli(['serve'], { cwd: keyDir, env: baseEnv({ ORCHESTRATOR_AUDIT_SIGNING_KEY_FILE: key }) })
+  ).stderr;
+
+  // A log the server signed and anchored, then cut short behind its anchor.
+  const written: ServerProcess = await startServer();
+  await api(written.url).post('/api/v1/tasks', accessToken('operator', 'op'), { title: 'anchored' });
+  await written.stop('SIGTERM');
+  const log = join(written.dir, '.orchestrator', 'audit.jsonl');
+  writeFileSync(log, readFileSync(log, 'utf8').split('\n').filter(Boolean).slice(0, -1).join('\n') + '\n');
+  refusals.anchor = (await runCli(['serve'], { cwd: written.dir })).stderr;
+
   const dir = tempDir();
   writeFileSync(join(dir, 'bad.yaml'), 'name: bad\nphases: 3\n');
   refusals.workflow = (
@@ -118,8 +136,8 @@ beforeAll(async () => {
 }, 180_000);
 
 describe('docs/DEPLOYMENT.md troubleshooting messages', () => {
-  it('quotes ten refusals', () => {
-    expect(quoted).toHaveLength(10);
+  it('quotes twelve refusals', () => {
+    expect(quoted).toHaveLength(12);
   });
 
   it.each([
@@ -128,6 +146,8 @@ describe('docs/DEPLOYMENT.md troubleshooting messages', () => {
     'permission',
     'locked',
     'workspace',
+    'auditKey',
+    'anchor',
     'workflow',
     'journalRecord',
     'snapshotMissing',

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Audit write latency (write + fdatasync of a group) and entries written. */
+/** Audit write latency (write + fdatasync of a group), entries written, the anchored checkpoint. */
 @Injectable()
 export class AuditMetrics {
   readonly writeSeconds: Histogram;
   readonly entries: Counter;
+  readonly anchoredSeq: Gauge;
 
   constructor(registry: Registry) {
     this.writeSeconds = new Histogram({
@@ -17,6 +18,12 @@ export class AuditMetrics {
     this.entries = new Counter({
       name: 'orchestrator_audit_entries_total',
       help: 'Audit entries made durable',
+      registers: [registry],
+    });
+    // Exported so a monitor outside this host sees the anchored seq (and notices it go back).
+    this.anchoredSeq = new Gauge({
+      name: 'orchestrator_audit_anchored_seq',
+      help: 'Seq of the latest signed and anchored audit checkpoint',
       registers: [registry],
     });
   }

@@ -16,6 +16,8 @@ import { AuditMetrics } from './audit-metrics.js';
 import { AuditStore } from './audit.store.js';
 import { AuditTrail } from './audit-trail.js';
 import { openAuditStore } from './open-audit-store.js';
+import { auditAnchorPath } from './anchor/anchor-path.js';
+import { resolveAuditSigner } from './signing/audit-signing-key.js';
 
 /** Adds the `audit` readiness indicator and closes the log (flushing pending entries) last. */
 @Injectable()
@@ -44,6 +46,12 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
       inject: [AppConfig, SigningSecret, Clock, AuditMetrics],
       useFactory: (config: AppConfig, secret: SigningSecret, clock: Clock, metrics: AuditMetrics) => {
         const logger = new Logger('AuditLog');
+        const file = config.values.state.backend !== 'memory';
+        const keys = file ? resolveAuditSigner(config) : null;
+        for (const notice of keys?.notices ?? []) logger.log(notice);
+        for (const warning of keys?.warnings ?? []) logger.warn(warning);
+        if (keys)
+          logger.log(`audit checkpoints are signed with key ${keys.signer.keyId} (${keys.signer.source})`);
         return openAuditStore({
           config: config.values.audit,
           baseDir: config.baseDir,
@@ -59,6 +67,16 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
           onWrite: (write) => {
             metrics.writeSeconds.observe(write.seconds);
             metrics.entries.inc(write.entries);
+          },
+          signer: keys?.signer,
+          previousKeys: keys?.previousKeys,
+          anchorFile: keys ? auditAnchorPath(config) : undefined,
+          // The export of each anchor: a log line and a metric, seen outside this host.
+          onCheckpoint: (anchor) => {
+            metrics.anchoredSeq.set(anchor.seq);
+            logger.log(
+              `audit checkpoint seq=${anchor.seq} hash=${anchor.hash} key=${anchor.checkpoint.payload.key_id} pruned_through=${anchor.checkpoint.payload.pruned_through_seq}`,
+            );
           },
         });
       },

@@ -12,7 +12,12 @@ export interface AuditHealth {
 /** Something start-up or a write found and worked around; the log stays usable. */
 export interface AuditWarning {
   readonly code:
-    'audit_torn_tail' | 'audit_corrupt_tail' | 'audit_retention_failed' | 'audit_rotation_name_taken';
+    | 'audit_torn_tail'
+    | 'audit_corrupt_tail'
+    | 'audit_retention_failed'
+    | 'audit_rotation_name_taken'
+    | 'audit_anchor_failed'
+    | 'audit_anchor_lost';
   readonly message: string;
 }
 

@@ -32,7 +32,8 @@ describe('openAuditStore', () => {
     }
     await store.close();
     const names = (await readdir(join(dir, 'logs'))).sort();
-    expect(names).toEqual(['audit.jsonl', 'audit.jsonl.000000000005-000000000006']);
+    // Seven entries plus the audit.prune entries retention wrote before each deletion.
+    expect(names).toEqual(['audit.jsonl', 'audit.jsonl.000000000007-000000000008']);
     expect(await readFile(join(dir, 'logs', 'audit.jsonl'), 'utf8')).not.toContain('a-signing-secret-value');
   });
 

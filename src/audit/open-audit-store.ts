@@ -1,3 +1,4 @@
+import { type KeyObject } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Clock } from '../common/domain/clock.js';
@@ -7,6 +8,9 @@ import { type AuditRedactionOptions } from './domain/audit-redaction.js';
 import { JsonlAuditStore, type AuditWriteInfo } from './file/jsonl-audit.store.js';
 import { MemoryAuditStore } from './memory-audit.store.js';
 import { StateDirLock } from '../state/file/state-dir-lock.js';
+import { type AuditAnchor } from './anchor/audit-anchor.store.js';
+import { FileAuditAnchorStore } from './anchor/file-audit-anchor.store.js';
+import { type AuditSigner } from './signing/audit-signer.js';
 
 export interface OpenAuditOptions {
   readonly config: AuditConfig;
@@ -25,6 +29,12 @@ export interface OpenAuditOptions {
    * its own lock: two servers appending to one log would fork its hash chain.
    */
   readonly ownedDir?: string | null;
+  /** Signs checkpoints (file backend); with `anchorFile`. */
+  readonly signer?: AuditSigner;
+  readonly previousKeys?: readonly KeyObject[];
+  /** Where the latest checkpoint is recorded apart from the log (`<state dir>/audit-anchor.json`). */
+  readonly anchorFile?: string;
+  readonly onCheckpoint?: (anchor: AuditAnchor) => void;
 }
 
 /**
@@ -55,6 +65,13 @@ export async function openAuditStore(options: OpenAuditOptions): Promise<AuditSt
     redaction,
     onWarning: options.onWarning,
     onWrite: options.onWrite,
+    signer: options.signer,
+    previousKeys: options.previousKeys,
+    anchors: options.anchorFile ? new FileAuditAnchorStore(options.anchorFile) : undefined,
+    checkpointEveryEntries: config.checkpoint_every_entries,
+    checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,
+    acceptAnchorLoss: config.accept_anchor_loss,
+    onCheckpoint: options.onCheckpoint,
   }).catch(async (error: unknown) => {
     await lock?.release().catch(() => undefined);
     throw error;

@@ -71,6 +71,21 @@ export class AuditConfig {
   @IsInt() @Min(1) @Max(100_000) retain_files = 10;
   /** fdatasync before acknowledging; off only to measure the cost of durability. */
   @IsBoolean() fsync = true;
+  /** Ed25519 private key (PEM) signing checkpoints; unset: generated in the state directory. */
+  @IsOptional() @IsString() @IsNotEmpty() signing_key_file: string | null = null;
+  /** Its public key (PEM), for `audit verify` where the private key is not readable. */
+  @IsOptional() @IsString() @IsNotEmpty() public_key_file: string | null = null;
+  /** Public keys (PEM) of earlier signing keys: their checkpoints stay verifiable after a key change. */
+  @IsArray()
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  previous_public_key_files: string[] = [];
+  /** Sign a checkpoint after this many entries… */
+  @IsInt() @Min(1) @Max(1_000_000) checkpoint_every_entries = 1000;
+  /** …or this many seconds after the first entry not yet signed, whichever comes first. */
+  @IsInt() @Min(1) @Max(86_400) checkpoint_interval_seconds = 10;
+  /** Start despite a lost or overtaken anchor, recording an `audit.reanchor` entry; for one start. */
+  @IsBoolean() accept_anchor_loss = false;
 }
 
 export const LOG_LEVELS = [

@@ -2,13 +2,14 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type AppConfig } from '../config/app-config.js';
 import { devSecretPath } from '../config/signing-secret.js';
+import { signingKeyPath } from '../audit/signing/audit-signing-key.js';
 import { SYSTEM_DIRS } from '../tools/domain/sandbox/sandbox-layout.js';
 import { StartupError } from './startup-error.js';
 
 /**
  * What agents' tools can reach must hold none of the orchestrator's own files: file tools act on
  * the workspace, commands also see the system directories and `tools.sandbox_read_only_paths`.
- * A state, audit, event, log, config or secret file inside any of them could be read or
+ * A state, audit, event, log, config, secret or audit signing key file inside any of them could be read or
  * rewritten by an agent, so start-up refuses (exit 2) and names both keys.
  */
 export function checkSandboxPaths(config: AppConfig): void {
@@ -34,6 +35,7 @@ export function checkSandboxPaths(config: AppConfig): void {
     ['state.state_file', dirname(at(v.state.state_file))],
     ['audit.audit_file', dirname(at(v.audit.audit_file))],
     ['the development secret', devSecretPath(config)],
+    ['audit.signing_key_file', signingKeyPath(config)],
   ];
   if (v.event.enable_event_persistence)
     own.push(['event.event_persistence_file', at(v.event.event_persistence_file)]);

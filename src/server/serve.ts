@@ -88,4 +88,6 @@ const REFUSALS = new Set([
   'workflow_not_found',
   'state_write_failed',
   'state_damaged',
+  'audit_anchor_mismatch',
+  'audit_anchor_corrupt',
 ]);

@@ -1,5 +1,5 @@
 import { basename, dirname, resolve } from 'node:path';
-import { type AuditVerifyReport } from '../domain/audit-verify.js';
+import { type AuditVerifyReport, type VerifyOptions } from '../domain/audit-verify.js';
 import { declaredRange, logSegments, type AuditSegment } from '../file/audit-files.js';
 import { nodeAuditFs, type AuditFs } from '../file/audit-fs.js';
 import { closeSegments, openSegments, verifyOpened } from '../file/audit-log-reader.js';
@@ -11,6 +11,10 @@ export interface VerifyCommandOptions {
   /** The configured `audit.audit_file`, resolved (used when `files` is empty). */
   readonly auditFile: string;
   readonly json?: boolean;
+  /** Trusted public keys: checkpoint signatures, signed recoveries and retention are checked. */
+  readonly keys?: VerifyOptions['keys'];
+  /** The anchor kept apart from the log: its checkpoint must still be there. */
+  readonly anchor?: VerifyOptions['anchor'];
   readonly io?: AuditCliIo;
   readonly fs?: AuditFs;
 }
@@ -34,7 +38,11 @@ export async function runAuditVerify(options: VerifyCommandOptions): Promise<num
       io.err(`audit verify: no such file: ${missing.join(', ')}`);
       return 2;
     }
-    report = await verifyOpened(opened, { allowPartialStart: explicit });
+    report = await verifyOpened(opened, {
+      allowPartialStart: explicit,
+      ...(options.keys ? { keys: options.keys } : {}),
+      ...(options.anchor ? { anchor: options.anchor } : {}),
+    });
   } finally {
     await closeSegments(opened);
   }
@@ -77,8 +85,29 @@ function print(report: AuditVerifyReport, dir: string | null, io: AuditCliIo): v
     return;
   }
   io.out(`✓ audit chain valid: ${report.entries} entries in ${files}${where}${range}`);
+  if (report.signatures_checked) {
+    const last = report.last_checkpoint_seq === null ? '' : `, the last at seq ${report.last_checkpoint_seq}`;
+    io.out(
+      `  ${report.checkpoints} signed checkpoint(s) verified${last}; ${report.unanchored_entries} entries after it are not signed yet`,
+    );
+  } else {
+    io.out(
+      '  signatures NOT checked (no public key): only the hash chain, which anyone can recompute, was checked',
+    );
+  }
+  if (report.anchor) {
+    io.out(
+      report.anchor.seq === null
+        ? `  no anchor recorded in ${report.anchor.location} (the log has no checkpoint yet)`
+        : `  the checkpoint anchored in ${report.anchor.location} (seq ${report.anchor.seq}) is in the log, unchanged`,
+    );
+  }
   if (report.starts_after_seq > 0) {
-    io.out(`  starts after seq ${report.starts_after_seq}: older files were removed by retention`);
+    io.out(
+      report.signatures_checked && report.pruned_through_seq >= report.starts_after_seq
+        ? `  starts after seq ${report.starts_after_seq}: retention pruned seq 1–${report.pruned_through_seq}, recorded and signed`
+        : `  starts after seq ${report.starts_after_seq}: older files were removed by retention`,
+    );
   }
   for (const tear of report.recovered) {
     io.out(

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -11,6 +12,8 @@ import { type AuditCliIo } from './audit-cli-io.js';
 import { runAuditTail } from './audit-tail.command.js';
 import { runAuditVerify } from './audit-verify.command.js';
 import { registerAuditCommands } from './audit.commands.js';
+import { FileAuditAnchorStore } from '../anchor/file-audit-anchor.store.js';
+import { AuditSigner } from '../signing/audit-signer.js';
 
 const input = (i: number): AuditEntryInput => ({
   actor: 'agent-001',
@@ -77,7 +80,8 @@ describe('audit verify', () => {
     const io = new Collect();
     expect(await runAuditVerify({ files: [auditFile, rotated[0]!.path], auditFile: '/unused', io })).toBe(0);
     expect(io.lines).toEqual([
-      '✓ audit chain valid: 6 entries in 2 files (seq 5–10)',
+      '✓ audit chain valid: 7 entries in 2 files (seq 5–11)',
+      '  signatures NOT checked (no public key): only the hash chain, which anyone can recompute, was checked',
       '  starts after seq 4: older files were removed by retention',
     ]);
     // A current file on its own may start anywhere when named explicitly.
@@ -101,7 +105,7 @@ describe('audit verify', () => {
     });
     const text = new Collect();
     await runAuditVerify({ files: [], auditFile, io: text });
-    expect(text.lines[1]).toContain('torn tail: audit.jsonl line 4 (12 bytes)');
+    expect(text.lines.at(-1)).toContain('torn tail: audit.jsonl line 4 (12 bytes)');
   });
 });
 
@@ -149,25 +153,77 @@ describe('audit tail', () => {
 });
 
 describe('registerAuditCommands', () => {
-  it('wires verify and tail to the configured audit file', async () => {
-    const auditFile = await writeLog(5);
-    const config = join(root, `orchestrator-${++n}.yaml`);
-    await writeFile(config, `audit:\n  audit_file: ${auditFile}\n`);
+  /** A signed, anchored log as the server writes it, and a config file naming its key and state directory. */
+  async function signedSetup(): Promise<{ auditFile: string; config: string }> {
+    const dir = join(root, `signed-${++n}`);
+    await mkdir(join(dir, 'state'), { recursive: true });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const keyFile = join(dir, 'audit-key.pem');
+    await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const auditFile = join(dir, 'logs', 'audit.jsonl');
+    const store = await JsonlAuditStore.open({
+      auditFile,
+      fsync: false,
+      signer: new AuditSigner(privateKey, 'test'),
+      anchors: new FileAuditAnchorStore(join(dir, 'state', 'audit-anchor.json')),
+    });
+    for (let i = 1; i <= 5; i++) await store.append(input(i));
+    await store.close();
+    const config = join(dir, 'orchestrator.yaml');
+    await writeFile(
+      config,
+      `audit:\n  audit_file: ${auditFile}\n  signing_key_file: ${keyFile}\nstate:\n  state_file: ${join(dir, 'state', 'state.json')}\n`,
+    );
+    return { auditFile, config };
+  }
+
+  async function run(args: string[]): Promise<{ code: number | undefined; out: string[]; err: string[] }> {
     const program = new Command().exitOverride();
     registerAuditCommands(program);
-    const written: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: unknown) => written.push(String(chunk)) > 0) as typeof write;
+    const out: string[] = [];
+    const err: string[] = [];
+    const { write } = process.stdout;
+    const writeErr = process.stderr.write;
+    process.stdout.write = ((chunk: unknown) => out.push(String(chunk)) > 0) as typeof write;
+    process.stderr.write = ((chunk: unknown) => err.push(String(chunk)) > 0) as typeof write;
     const exitCode = process.exitCode;
     try {
-      await program.parseAsync(['node', 'orchestrator', 'audit', 'verify', '--config', config]);
-      expect(process.exitCode).toBe(0);
-      await program.parseAsync(['node', 'orchestrator', 'audit', 'tail', '-n', '2', '--config', config]);
+      process.exitCode = undefined;
+      await program.parseAsync(['node', 'orchestrator', ...args]);
+      return { code: process.exitCode as number | undefined, out, err };
     } finally {
       process.stdout.write = write;
+      process.stderr.write = writeErr;
       process.exitCode = exitCode;
     }
-    expect(written[0]).toContain('✓ audit chain valid: 5 entries');
-    expect(seqs(written.slice(1).map((w) => w.trim()))).toEqual([4, 5]);
+  }
+
+  it('wires verify (signing key and anchor from the config) and tail to the configured audit file', async () => {
+    const { config } = await signedSetup();
+    const verified = await run(['audit', 'verify', '--config', config]);
+    expect(verified.code).toBe(0);
+    expect(verified.out[0]).toMatch(/✓ audit chain valid: \d+ entries/);
+    expect(verified.out.join('')).toMatch(/signed checkpoint\(s\) verified/);
+    expect(verified.out.join('')).toMatch(/audit-anchor\.json \(seq \d+\) is in the log, unchanged/);
+    const tail = await run(['audit', 'tail', '-n', '2', '--config', config]);
+    expect(tail.out).toHaveLength(2);
+  });
+
+  it('verify exits 1 naming the missing range when the last lines were deleted', async () => {
+    const { auditFile, config } = await signedSetup();
+    const lines = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean);
+    await writeFile(auditFile, `${lines.slice(0, -3).join('\n')}\n`);
+    const verified = await run(['audit', 'verify', '--config', config]);
+    expect(verified.code).toBe(1);
+    expect(verified.err.join('')).toMatch(/entries_missing_at_end/);
+  });
+
+  it('verify with --public-key of another key refuses the checkpoints', async () => {
+    const { config } = await signedSetup();
+    const other = join(root, `other-${++n}.pub.pem`);
+    await writeFile(other, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const verified = await run(['audit', 'verify', '--config', config, '--public-key', other]);
+    expect(verified.code).toBe(1);
+    expect(verified.err.join('')).toMatch(/not a trusted public key/);
   });
 });

@@ -1,6 +1,14 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { type KeyObject } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
+import { type AppConfig } from '../../config/app-config.js';
 import { loadConfig } from '../../config/config.loader.js';
+import { ConfigError } from '../../config/config.error.js';
+import { auditAnchorPath } from '../anchor/anchor-path.js';
+import { FileAuditAnchorStore } from '../anchor/file-audit-anchor.store.js';
+import { trustedKeys } from '../domain/checkpoint.js';
+import { loadPreviousKeys, loadPublicKey, signingKeyPath } from '../signing/audit-signing-key.js';
 import { runAuditTail } from './audit-tail.command.js';
 import { runAuditVerify } from './audit-verify.command.js';
 
@@ -9,20 +17,87 @@ function configuredAuditFile(configPath: string | undefined): string {
   return resolve(config.baseDir, config.values.audit.audit_file);
 }
 
+interface VerifyFlags {
+  config?: string;
+  json?: boolean;
+  publicKey: string[];
+  anchor?: string;
+}
+
+/**
+ * The keys `verify` trusts: `--public-key` files, else `audit.public_key_file`, else the public
+ * half of the signing key (configured or generated). Only given files may be checked without one.
+ */
+function verifyKeys(config: AppConfig, flags: VerifyFlags, explicit: boolean): KeyObject[] {
+  const fromFlag = (path: string) =>
+    loadPublicKey(resolve(path), (reason) => new ConfigError(`audit verify --public-key ${path}: ${reason}`));
+  if (flags.publicKey.length > 0) return flags.publicKey.map(fromFlag);
+  if (explicit) return [];
+  return [...currentKey(config), ...loadPreviousKeys(config)];
+}
+
+function currentKey(config: AppConfig): KeyObject[] {
+  const publicFile = config.values.audit.public_key_file;
+  if (publicFile) {
+    return [
+      loadPublicKey(resolve(config.baseDir, publicFile), (reason) =>
+        ConfigError.forKey(
+          'audit.public_key_file',
+          publicFile,
+          config.sourceOf('audit.public_key_file'),
+          reason,
+        ),
+      ),
+    ];
+  }
+  const keyFile = signingKeyPath(config);
+  if (!existsSync(keyFile)) {
+    throw new ConfigError(
+      `audit verify: no public key to check checkpoint signatures with (${keyFile} does not exist); pass --public-key FILE or set audit.public_key_file`,
+    );
+  }
+  return [
+    loadPublicKey(
+      keyFile,
+      (reason) =>
+        new ConfigError(`audit verify: the signing key ${keyFile}: ${reason}; pass --public-key FILE`),
+    ),
+  ];
+}
+
 /** `orchestrator audit verify [FILE…]` and `orchestrator audit tail [-n N] [--follow]`. */
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
   audit
     .command('verify')
     .argument('[files...]', 'audit files to check (default: audit.audit_file and its rotated files)')
-    .description('recompute the hash chain; exit 0 when intact, 1 at the first broken entry')
+    .description(
+      'check the hash chain, the signed checkpoints and the anchor; exit 0 when intact, 1 at the first missing or altered entry',
+    )
     .option('-c, --config <path>', 'config file')
     .option('--json', 'print the report as JSON')
-    .action(async (files: string[], opts: { config?: string; json?: boolean }) => {
+    .option(
+      '--public-key <file>',
+      'trusted Ed25519 public key (PEM); repeat for keys used before a key change (default: audit.public_key_file, else the signing key)',
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
+    .option(
+      '--anchor <file>',
+      'the anchor file (default: audit-anchor.json in the state directory; with FILEs: none)',
+    )
+    .action(async (files: string[], opts: VerifyFlags) => {
+      const config = loadConfig({ configPath: opts.config });
+      const explicit = files.length > 0;
+      const keys = verifyKeys(config, opts, explicit);
+      const anchorFile = opts.anchor ? resolve(opts.anchor) : explicit ? null : auditAnchorPath(config);
+      const anchors = anchorFile ? new FileAuditAnchorStore(anchorFile) : null;
       process.exitCode = await runAuditVerify({
         files,
-        auditFile: configuredAuditFile(opts.config),
+        auditFile: resolve(config.baseDir, config.values.audit.audit_file),
         json: opts.json,
+        ...(keys.length > 0 ? { keys: trustedKeys(keys) } : {}),
+        ...(anchors ? { anchor: { value: await anchors.read(), location: anchors.location } } : {}),
       });
     });
   audit

@@ -76,6 +76,12 @@ describe('ChainVerifier', () => {
       starts_after_seq: 0,
       recovered: [],
       torn_tail: null,
+      signatures_checked: false,
+      checkpoints: 0,
+      last_checkpoint_seq: null,
+      unanchored_entries: 10,
+      pruned_through_seq: 0,
+      anchor: null,
     });
   });
 

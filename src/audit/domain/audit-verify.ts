@@ -1,6 +1,14 @@
 import { GENESIS_HASH, RECOVER_ACTION, type AuditEntry } from './audit-entry.js';
 import { parseAuditLine, type LineProblem } from './audit-line.js';
 import { sha256Hex } from './hash-chain.js';
+import { CHECKPOINT_ACTION, checkCheckpoint, type SignedCheckpoint, type TrustedKeys } from './checkpoint.js';
+
+/** The latest checkpoint as recorded outside the log (see `anchor/audit-anchor.store.ts`). */
+export interface VerifyAnchor {
+  readonly seq: number;
+  readonly hash: string;
+  readonly checkpoint: SignedCheckpoint;
+}
 
 /** One file of the log as the verifier sees it. */
 export interface VerifySegment {
@@ -20,6 +28,23 @@ export interface VerifyOptions {
    * (verifying a copy or a hand-picked file). The log's own files never need it.
    */
   readonly allowPartialStart?: boolean;
+  /**
+   * Public keys whose checkpoint signatures are trusted. Given: every `audit.checkpoint` entry
+   * must carry a valid signature over its place in the chain, recoveries must be signed, and a
+   * missing oldest file must be one a signed checkpoint records as pruned by retention.
+   * Absent: only the hash chain is checked (anyone can recompute it).
+   */
+  readonly keys?: TrustedKeys;
+  /**
+   * The anchor kept outside the log. Given: the log must still hold that checkpoint, unchanged
+   * (`value` null: none was recorded, so a log holding checkpoints has lost its anchor).
+   */
+  readonly anchor?: { readonly value: VerifyAnchor | null; readonly location: string };
+  /**
+   * The last entry the running writer made durable (the server's own verify): the log must reach
+   * it unchanged, which covers the entries after the last checkpoint too.
+   */
+  readonly writtenThrough?: { readonly seq: number; readonly hash: string };
 }
 
 export type ChainProblem =
@@ -28,7 +53,19 @@ export type ChainProblem =
   | 'seq_out_of_order'
   | 'prev_hash_mismatch'
   | 'history_missing'
-  | 'file_name_mismatch';
+  | 'file_name_mismatch'
+  /** A checkpoint's signature does not hold: entries before it were rewritten, or it is forged. */
+  | 'checkpoint_invalid'
+  /** The log ends before the anchored checkpoint: its last entries were deleted or cut short. */
+  | 'entries_missing_at_end'
+  /** The entry at the anchored seq is not the anchored checkpoint. */
+  | 'anchor_mismatch'
+  /** The log holds signed checkpoints but the anchor outside it is gone. */
+  | 'anchor_missing'
+  /** The oldest files are missing and no signed checkpoint records retention pruning them. */
+  | 'deleted_not_pruned'
+  /** An `audit.recover` entry no checkpoint signed (the writer signs one right after it). */
+  | 'recovery_unsigned';
 
 export interface AuditBreak {
   /** The seq that is missing or damaged (the one expected at that place in the chain). */
@@ -68,6 +105,17 @@ export interface AuditVerifyReport {
   readonly starts_after_seq: number;
   readonly recovered: readonly RecoveredTear[];
   readonly torn_tail: TornTail | null;
+  /** Whether checkpoint signatures were checked (a public key was given). */
+  readonly signatures_checked: boolean;
+  /** Checkpoints found (with valid signatures, when checked). */
+  readonly checkpoints: number;
+  readonly last_checkpoint_seq: number | null;
+  /** Entries after the last checkpoint: only hash-chained until the next one is signed. */
+  readonly unanchored_entries: number;
+  /** Retention deleted every seq up to this one, as the last checkpoint records (0: none). */
+  readonly pruned_through_seq: number;
+  /** The anchor checked, when one was given. */
+  readonly anchor: { readonly location: string; readonly seq: number | null; readonly found: boolean } | null;
   readonly first_broken?: AuditBreak;
 }
 
@@ -107,6 +155,10 @@ export class ChainVerifier {
   private readonly recovered: RecoveredTear[] = [];
   private tornTail: TornTail | null = null;
   private broken: AuditBreak | null = null;
+  private checkpoints = 0;
+  private lastCheckpoint: SignedCheckpoint | null = null;
+  private anchorFound = false;
+  private firstName: string | null = null;
 
   constructor(private readonly options: VerifyOptions = {}) {}
 
@@ -120,6 +172,7 @@ export class ChainVerifier {
     this.segmentFirst = this.segmentLast = null;
     this.segmentLine = 0;
     this.files += 1;
+    this.firstName ??= segment.name;
   }
 
   /** One line without its newline; `newline` says whether one followed. Returns false once broken. */
@@ -152,6 +205,8 @@ export class ChainVerifier {
       }
     }
     if (!this.links(entry, lineNo)) return false;
+    if (entry.action === CHECKPOINT_ACTION && !this.checkpoint(entry, lineNo)) return false;
+    if (!this.anchored(entry, lineNo)) return false;
     this.segmentFirst ??= entry.seq;
     this.segmentLast = entry.seq;
     this.firstSeq ??= entry.seq;
@@ -163,7 +218,11 @@ export class ChainVerifier {
 
   finish(): AuditVerifyReport {
     if (this.segment) this.closeSegment(true);
+    if (!this.broken) this.checkEnd();
     this.segment = null;
+    const lastSeq = this.nextSeq === null ? null : this.nextSeq - 1;
+    const checkpointSeq = this.lastCheckpoint?.payload.seq ?? null;
+    const anchor = this.options.anchor;
     return {
       valid: this.broken === null,
       entries: this.entries,
@@ -174,8 +233,157 @@ export class ChainVerifier {
       starts_after_seq: this.startsAfter,
       recovered: this.recovered,
       torn_tail: this.tornTail,
+      signatures_checked: this.options.keys !== undefined,
+      checkpoints: this.checkpoints,
+      last_checkpoint_seq: checkpointSeq,
+      unanchored_entries: lastSeq === null ? 0 : lastSeq - (checkpointSeq ?? this.startsAfter),
+      pruned_through_seq: this.lastCheckpoint?.payload.pruned_through_seq ?? 0,
+      anchor: anchor
+        ? { location: anchor.location, seq: anchor.value?.seq ?? null, found: this.anchorFound }
+        : null,
       ...(this.broken ? { first_broken: this.broken } : {}),
     };
+  }
+
+  /** A checkpoint entry: with keys, its signature must hold over its place in the chain. */
+  private checkpoint(entry: AuditEntry, lineNo: number): boolean {
+    const keys = this.options.keys;
+    if (!keys) {
+      this.checkpoints += 1;
+      return true;
+    }
+    const from = this.lastCheckpoint
+      ? this.lastCheckpoint.payload.seq + 1
+      : Math.max(this.startsAfter + 1, 1);
+    const checked = checkCheckpoint(entry, keys);
+    if (checked.ok) {
+      const signedFirst = checked.checkpoint.payload.segment_first_seq;
+      const actualFirst = this.segmentFirst ?? entry.seq;
+      if (signedFirst < actualFirst) {
+        // Retention removes whole files only: entries cut from the front of a file were deleted.
+        const range =
+          signedFirst + 1 === actualFirst
+            ? `seq ${signedFirst} is`
+            : `seq ${signedFirst}–${actualFirst - 1} are`;
+        return this.fail(
+          signedFirst,
+          lineNo,
+          this.files === 1 ? 'deleted_not_pruned' : 'file_name_mismatch',
+          `${range} missing: checkpoint seq ${entry.seq} was signed in a file starting at seq ${signedFirst}, but this file starts at seq ${actualFirst}`,
+        );
+      }
+    }
+    let problem = checked.ok ? null : checked.message;
+    if (checked.ok && checked.checkpoint.payload.segment_first_seq !== (this.segmentFirst ?? entry.seq)) {
+      problem = `the checkpoint was signed in the file starting at seq ${checked.checkpoint.payload.segment_first_seq}, but sits in one starting at seq ${this.segmentFirst ?? entry.seq}`;
+    }
+    if (problem !== null || !checked.ok) {
+      const range = from < entry.seq ? `seq ${from}–${entry.seq - 1}` : 'nothing before it';
+      const since = this.lastCheckpoint
+        ? `the last valid checkpoint is seq ${from - 1}`
+        : 'no valid checkpoint before it';
+      return this.fail(
+        from,
+        lineNo,
+        'checkpoint_invalid',
+        `checkpoint seq ${entry.seq}: ${problem}: ${range} were rewritten, removed or inserted after they were signed (${since}), or the checkpoint is forged`,
+      );
+    }
+    this.checkpoints += 1;
+    this.lastCheckpoint = checked.checkpoint;
+    return true;
+  }
+
+  /** The entry at the anchored seq must be the anchored checkpoint. */
+  private anchored(entry: AuditEntry, lineNo: number): boolean {
+    const written = this.options.writtenThrough;
+    if (written && entry.seq === written.seq && entry.hash !== written.hash) {
+      return this.fail(
+        entry.seq,
+        lineNo,
+        'anchor_mismatch',
+        `seq ${entry.seq} is not the entry this server wrote there: the log was rewritten up to it`,
+      );
+    }
+    const anchor = this.options.anchor?.value;
+    if (!anchor || entry.seq !== anchor.seq) return true;
+    if (entry.hash !== anchor.hash || entry.action !== CHECKPOINT_ACTION) {
+      return this.fail(
+        entry.seq,
+        lineNo,
+        'anchor_mismatch',
+        `seq ${entry.seq} is not the checkpoint anchored in ${this.options.anchor!.location} (hash ${anchor.hash.slice(0, 12)}…): the log was rewritten up to it`,
+      );
+    }
+    this.anchorFound = true;
+    return true;
+  }
+
+  /** What only the whole log can show: a cut-off end, unrecorded deletions, unsigned recoveries. */
+  private checkEnd(): void {
+    const lastSeq = this.nextSeq === null ? this.startsAfter : this.nextSeq - 1;
+    const line = this.segmentLine;
+    const anchor = this.options.anchor;
+    if (anchor?.value && !this.anchorFound) {
+      const from = lastSeq + 1;
+      const range = from === anchor.value.seq ? `seq ${from} is` : `seq ${from}–${anchor.value.seq} are`;
+      const torn = this.tornTail ? ` (its last line is cut short: ${this.tornTail.bytes} bytes)` : '';
+      this.fail(
+        from,
+        line,
+        'entries_missing_at_end',
+        `${range} missing: the log ends at seq ${lastSeq}${torn}, but the checkpoint at seq ${anchor.value.seq} is anchored in ${anchor.location}`,
+      );
+      return;
+    }
+    const written = this.options.writtenThrough;
+    if (written && lastSeq < written.seq) {
+      const from = lastSeq + 1;
+      const range = from === written.seq ? `seq ${from} is` : `seq ${from}–${written.seq} are`;
+      this.fail(
+        from,
+        line,
+        'entries_missing_at_end',
+        `${range} missing: the log ends at seq ${lastSeq}, but this server has written through seq ${written.seq}`,
+      );
+      return;
+    }
+    if (anchor && anchor.value === null && this.checkpoints > 0) {
+      this.fail(
+        lastSeq,
+        line,
+        'anchor_missing',
+        `the log holds ${this.checkpoints} signed checkpoint(s), but no anchor is recorded in ${anchor.location}: its end cannot be checked (was the anchor deleted?)`,
+      );
+      return;
+    }
+    if (!this.options.keys) return;
+    const pruned = this.lastCheckpoint?.payload.pruned_through_seq ?? 0;
+    if (!this.options.allowPartialStart && this.startsAfter > pruned) {
+      const range =
+        pruned + 1 === this.startsAfter
+          ? `seq ${this.startsAfter} is`
+          : `seq ${pruned + 1}–${this.startsAfter} are`;
+      this.broken ??= {
+        seq: pruned + 1,
+        file: this.firstName ?? '?',
+        line: 1,
+        reason: 'deleted_not_pruned',
+        message: `${range} missing: their file was deleted, but no signed checkpoint records retention pruning them (retention pruned through seq ${pruned})`,
+      };
+      return;
+    }
+    const signedThrough = this.lastCheckpoint?.payload.seq ?? 0;
+    const unsigned = this.recovered.find((tear) => tear.seq > signedThrough);
+    if (unsigned) {
+      this.broken ??= {
+        seq: unsigned.seq,
+        file: unsigned.file,
+        line: unsigned.line + 1,
+        reason: 'recovery_unsigned',
+        message: `the audit.recover entry at seq ${unsigned.seq} is not covered by a signed checkpoint (the writer signs one right after every recovery): it is forged`,
+      };
+    }
   }
 
   private get name(): string {

@@ -151,5 +151,20 @@ export class AuditVerifyDto {
     description: 'A torn last line not yet recovered',
   })
   torn_tail!: unknown;
+  @ApiProperty({ description: 'Whether checkpoint signatures were checked (always, on the server)' })
+  signatures_checked!: boolean;
+  @ApiProperty({ description: 'Signed checkpoints found and verified' }) checkpoints!: number;
+  @ApiProperty({ nullable: true, type: Number }) last_checkpoint_seq!: number | null;
+  @ApiProperty({ description: 'Entries after the last checkpoint, only hash-chained until the next one' })
+  unanchored_entries!: number;
+  @ApiProperty({ description: 'Retention deleted every seq up to this one, as the last checkpoint records' })
+  pruned_through_seq!: number;
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description: 'The anchor checked: {location, seq, found}',
+  })
+  anchor!: unknown;
   @ApiPropertyOptional({ type: AuditBreakDto }) first_broken?: AuditBreakDto;
 }

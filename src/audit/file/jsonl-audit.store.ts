@@ -1,3 +1,4 @@
+import { type KeyObject } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from '../../common/domain/clock.js';
@@ -17,6 +18,13 @@ import { DEFAULT_AUDIT_REDACTION, type AuditRedactionOptions } from '../domain/a
 import { type AuditStats, type AuditStatsQuery } from '../domain/audit-stats.js';
 import { type AuditVerifyReport } from '../domain/audit-verify.js';
 import { sealEntryLine } from '../domain/hash-chain.js';
+import { CHECKPOINT_ACTION, readCheckpoint, trustedKeys } from '../domain/checkpoint.js';
+import { checkpointEntry, pruneEntry, reanchorEntry } from '../domain/system-entries.js';
+import { type AuditAnchor, type AuditAnchorStore } from '../anchor/audit-anchor.store.js';
+import { auditAnchorProblem } from '../anchor/audit-anchor-errors.js';
+import { type AuditSigner } from '../signing/audit-signer.js';
+import { parseAuditLine } from '../domain/audit-line.js';
+import { backwardLines } from './line-reader.js';
 import {
   currentSegment,
   listRotated,
@@ -60,6 +68,23 @@ export interface JsonlAuditOptions {
   readonly onWarning?: (warning: AuditWarning) => void;
   /** After every durable write: for the audit write latency metric. */
   readonly onWrite?: (write: AuditWriteInfo) => void;
+  /**
+   * Signs checkpoints (`audit.checkpoint` entries). Without one (tests of other concerns) the
+   * log is only hash-chained.
+   */
+  readonly signer?: AuditSigner;
+  /** Public keys of earlier signing keys: `verify` still trusts their checkpoints. */
+  readonly previousKeys?: readonly KeyObject[];
+  /** Where the latest checkpoint is kept apart from the log; required with `signer`. */
+  readonly anchors?: AuditAnchorStore;
+  /** `audit.checkpoint_every_entries` (default 1000). */
+  readonly checkpointEveryEntries?: number;
+  /** `audit.checkpoint_interval_seconds` in ms (default 10 s). */
+  readonly checkpointIntervalMs?: number;
+  /** `audit.accept_anchor_loss`: start despite a lost or overtaken anchor, recording it. */
+  readonly acceptAnchorLoss?: boolean;
+  /** After each anchored checkpoint: the export (a log line, a metric). */
+  readonly onCheckpoint?: (anchor: AuditAnchor) => void;
 }
 
 export interface AuditWriteInfo {
@@ -77,9 +102,12 @@ export interface AuditStartupReport {
   readonly recovery_entry_seq: number | null;
 }
 
-/** An append waiting for its batch. The writer seals it (seq, prev_hash) in submission order. */
+/**
+ * An append waiting for its batch. The writer seals it (seq, prev_hash) in submission order.
+ * `fields` null: a request to sign a checkpoint (timer, close, start-up) if anything is unsigned.
+ */
 interface PendingAppend {
-  readonly fields: UnsealedEntry;
+  readonly fields: UnsealedEntry | null;
   readonly ts: string;
   entry: AuditEntry | null;
   durable: boolean;
@@ -131,6 +159,17 @@ export class JsonlAuditStore extends AuditStore {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private readonly redaction: AuditRedactionOptions;
+  /** Entries sealed since the last checkpoint, and when the first of them was. */
+  private unsigned = 0;
+  private unsignedSince: number | null = null;
+  /** Seq of the last anchored checkpoint (0: none). */
+  private anchoredSeq = 0;
+  /** Retention deleted every seq up to this one (signed into each checkpoint). */
+  private prunedThrough = 0;
+  /** Rotated files recorded as pruned in the batch being written: deleted once it is durable. */
+  private toDelete: RotatedFile[] = [];
+  private anchorDue: AuditAnchor | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
   private constructor(
     auditFile: string,
@@ -162,8 +201,17 @@ export class JsonlAuditStore extends AuditStore {
       options.fsync ?? true,
     );
     const warnings: AuditWarning[] = [];
-    const recoverySeq = await store.reopen(warnings);
+    const anchor = (await options.anchors?.read()) ?? null;
+    store.anchoredSeq = anchor?.seq ?? 0;
+    store.prunedThrough = anchor?.checkpoint.payload.pruned_through_seq ?? 0;
+    // The export starts from the anchor on disk (the metric would otherwise read 0 until the next one).
+    if (anchor) options.onCheckpoint?.(anchor);
+    const recoverySeq = await store.reopen(warnings, options.anchors ? anchor : undefined);
     await store.applyRetention(warnings);
+    // Retention beyond retain_files is recorded, and whatever the last run left unsigned (a
+    // crash, an upgrade) is signed: from here the log is anchored.
+    await store.committer.submit(store.checkpointRequest());
+    if (options.signer) store.startTimer();
     store.report = {
       last_seq: store.durableSeq,
       rotated_files: store.rotated.length,
@@ -206,7 +254,16 @@ export class JsonlAuditStore extends AuditStore {
   }
 
   async verify(): Promise<AuditVerifyReport> {
-    return this.reading((opened) => verifyOpened(opened));
+    const { signer, anchors } = this.options;
+    if (!signer || !anchors) return this.reading((opened) => verifyOpened(opened));
+    const anchor = await anchors.read();
+    return this.reading((opened, written) =>
+      verifyOpened(opened, {
+        keys: trustedKeys([signer.publicKey, ...(this.options.previousKeys ?? [])]),
+        anchor: { value: anchor, location: anchors.location },
+        ...(written.seq > 0 ? { writtenThrough: written } : {}),
+      }),
+    );
   }
 
   async health(): Promise<AuditHealth> {
@@ -237,7 +294,12 @@ export class JsonlAuditStore extends AuditStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopTimer();
     try {
+      // The last entries are signed and anchored before the file is let go.
+      if (this.options.signer && this.handle !== null) {
+        await this.committer.submit(this.checkpointRequest()).catch(() => undefined);
+      }
       await this.committer.drain();
     } finally {
       await this.handle?.close().catch(() => undefined);
@@ -258,31 +320,171 @@ export class JsonlAuditStore extends AuditStore {
       let chunk: PendingAppend[] = [];
       let lines: string[] = [];
       let chunkBytes = 0;
-      for (const pending of batch) {
+      const add = async (pending: PendingAppend, fields: UnsealedEntry, rotates: boolean) => {
         const link = { seq: this.seq + 1, ts: pending.ts, prevHash: this.lastHash };
-        const { entry, line: text } = sealEntryLine(pending.fields, link);
+        const { entry, line: text } = sealEntryLine(fields, link);
         const line = `${text}\n`;
         const size = Buffer.byteLength(line);
-        if (this.mustRotateBefore(chunk.length, chunkBytes, size)) {
+        if (rotates && this.mustRotateBefore(chunk.length, chunkBytes, size)) {
           await this.flush(chunk, lines);
           await this.rotate();
           chunk = [];
           lines = [];
           chunkBytes = 0;
+          // The new file starts with what retention prunes and a checkpoint naming it.
+          for (const fields of this.pruneFields()) await add(this.systemPending(), fields, false);
+          if (this.options.signer) await add(this.systemPending(), this.checkpointFields(), false);
+          return add(pending, fields, false);
         }
         this.seq = entry.seq;
         this.lastHash = entry.hash;
+        // Known before the flush, so a checkpoint in this chunk names the file it is in.
+        this.currentFirstSeq ??= entry.seq;
         pending.entry = entry;
         chunk.push(pending);
         lines.push(line);
         chunkBytes += size;
+        this.noteSealed(entry);
+      };
+      for (const pending of batch) {
+        if (pending.fields === null) {
+          for (const fields of this.pruneFields()) await add(this.systemPending(), fields, false);
+          if (this.unsigned > 0 && this.options.signer) await add(pending, this.checkpointFields(), false);
+          else pending.durable = true;
+          continue;
+        }
+        await add(pending, pending.fields, true);
+        if (this.options.signer && this.unsigned >= (this.options.checkpointEveryEntries ?? 1000)) {
+          await add(this.systemPending(), this.checkpointFields(), false);
+        }
       }
       await this.flush(chunk, lines);
     } catch (error) {
       // Entries already durable stay acknowledged; the rest fail with the first error.
       const failure = this.recordFailure(error);
       for (const pending of batch) if (!pending.durable) pending.error = failure;
+      this.anchorDue = null;
+      return;
     }
+    await this.anchorAndPrune();
+  }
+
+  private systemPending(): PendingAppend {
+    return {
+      fields: null,
+      ts: new Date(this.clock.now()).toISOString(),
+      entry: null,
+      durable: false,
+      error: null,
+    };
+  }
+
+  checkpointRequest(): PendingAppend {
+    return this.systemPending();
+  }
+
+  private noteSealed(entry: AuditEntry): void {
+    if (entry.action === CHECKPOINT_ACTION) {
+      this.unsigned = 0;
+      this.unsignedSince = null;
+      this.anchorDue = { seq: entry.seq, hash: entry.hash, checkpoint: readCheckpoint(entry.details)! };
+      return;
+    }
+    this.unsigned += 1;
+    this.unsignedSince ??= this.clock.now();
+  }
+
+  /** The next checkpoint: signs the chain up to the entry about to be sealed. */
+  private checkpointFields(): UnsealedEntry {
+    const seq = this.seq + 1;
+    const checkpoint = this.options.signer!.sign({
+      v: 1,
+      seq,
+      prev_hash: this.lastHash,
+      ts: new Date(this.clock.now()).toISOString(),
+      segment_first_seq: this.currentFirstSeq ?? seq,
+      pruned_through_seq: this.prunedThrough,
+    });
+    return checkpointEntry(checkpoint);
+  }
+
+  /**
+   * `audit.prune` entries for the rotated files beyond `retain_files`. They are recorded (and
+   * signed by the checkpoint after them) first; the files are deleted once that is durable, so
+   * `verify` can tell retention from deletion.
+   */
+  private pruneFields(): UnsealedEntry[] {
+    const retain = this.options.retainFiles ?? 10;
+    const fields: UnsealedEntry[] = [];
+    while (this.rotated.length > retain) {
+      const oldest = this.rotated.shift()!;
+      this.prunedThrough = Math.max(this.prunedThrough, oldest.lastSeq);
+      this.toDelete.push(oldest);
+      fields.push(
+        pruneEntry({ file: oldest.name, first_seq: oldest.firstSeq, last_seq: oldest.lastSeq }, retain),
+      );
+    }
+    this.summaries.retainOnly(this.rotated.map((file) => file.name));
+    return fields;
+  }
+
+  /** After a durable batch: record the latest checkpoint outside the log, then delete pruned files. */
+  private async anchorAndPrune(): Promise<void> {
+    const anchor = this.anchorDue;
+    this.anchorDue = null;
+    if (anchor && this.options.anchors) {
+      try {
+        await this.options.anchors.write(anchor);
+        this.anchoredSeq = anchor.seq;
+        this.options.onCheckpoint?.(anchor);
+      } catch (error) {
+        this.options.onWarning?.({
+          code: 'audit_anchor_failed',
+          message: `Could not record checkpoint seq ${anchor.seq} in ${this.options.anchors.location}: ${(error as Error).message}; the next checkpoint tries again`,
+        });
+        return;
+      }
+    }
+    if (this.toDelete.length === 0) return;
+    const warnings: AuditWarning[] = [];
+    // A file that could not be deleted is tried again after the next write.
+    this.toDelete = await this.deleteFiles(this.toDelete, warnings);
+    for (const warning of warnings) this.options.onWarning?.(warning);
+  }
+
+  /** Deletes files recorded as pruned; returns those that could not be deleted. */
+  private async deleteFiles(files: readonly RotatedFile[], warnings: AuditWarning[]): Promise<RotatedFile[]> {
+    const failed: RotatedFile[] = [];
+    for (const file of files) {
+      try {
+        await this.fs.unlink(file.path);
+      } catch (error) {
+        failed.push(file);
+        warnings.push({
+          code: 'audit_retention_failed',
+          message: `Could not delete ${file.name} beyond audit.retain_files=${this.options.retainFiles ?? 10}: ${(error as Error).message}`,
+        });
+      }
+    }
+    return failed;
+  }
+
+  private startTimer(): void {
+    const interval = this.options.checkpointIntervalMs ?? 10_000;
+    this.timer = setInterval(
+      () => {
+        if (this.closed || this.unsignedSince === null) return;
+        if (this.clock.now() - this.unsignedSince < interval) return;
+        this.committer.submit(this.checkpointRequest()).catch(() => undefined);
+      },
+      Math.min(interval, 1000),
+    );
+    this.timer.unref();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   private mustRotateBefore(chunkEntries: number, chunkBytes: number, lineBytes: number): boolean {
@@ -333,9 +535,6 @@ export class JsonlAuditStore extends AuditStore {
       this.handle = null;
       await old?.close().catch(() => undefined);
       await this.openCurrent();
-      const warnings: AuditWarning[] = [];
-      await this.applyRetention(warnings);
-      for (const warning of warnings) this.options.onWarning?.(warning);
     } finally {
       this.generation += 1;
     }
@@ -356,22 +555,15 @@ export class JsonlAuditStore extends AuditStore {
     }
   }
 
+  /**
+   * At start-up: deletes files an earlier run recorded as pruned but could not delete, and has
+   * the first batch record (then delete) the files beyond `retain_files`.
+   */
   private async applyRetention(warnings: AuditWarning[]): Promise<void> {
-    const retain = this.options.retainFiles ?? 10;
-    while (this.rotated.length > retain) {
-      const oldest = this.rotated[0]!;
-      try {
-        await this.fs.unlink(oldest.path);
-      } catch (error) {
-        warnings.push({
-          code: 'audit_retention_failed',
-          message: `Could not delete ${oldest.name} beyond audit.retain_files=${retain}: ${(error as Error).message}`,
-        });
-        return;
-      }
-      this.rotated.shift();
-    }
-    this.summaries.retainOnly(this.rotated.map((file) => file.name));
+    const leftovers = (await listRotated(this.fs, this.auditFile)).filter(
+      (file) => file.lastSeq <= this.prunedThrough,
+    );
+    this.toDelete = await this.deleteFiles(leftovers, warnings);
   }
 
   private async openCurrent(): Promise<void> {
@@ -400,27 +592,100 @@ export class JsonlAuditStore extends AuditStore {
    * appending; after a torn or damaged tail, appends a newline and an `audit.recover` entry.
    * Returns that entry's seq, if one was written.
    */
-  private async reopen(warnings: AuditWarning[]): Promise<number | null> {
+  private async reopen(warnings: AuditWarning[], anchor?: AuditAnchor | null): Promise<number | null> {
     this.generation += 1;
     try {
       try {
         await this.fs.mkdirp(this.dir);
-        this.rotated = await listRotated(this.fs, this.auditFile);
+        const all = await listRotated(this.fs, this.auditFile);
+        this.rotated = all.filter((file) => file.lastSeq > this.prunedThrough);
         const tail = await readAuditTail(this.fs, this.auditFile, this.rotated);
+        const lost = await this.anchorLoss(tail, anchor);
         warnings.push(...tail.warnings);
         this.seq = this.durableSeq = tail.lastSeq;
         this.lastHash = this.durableHash = tail.lastHash;
         this.currentFirstSeq = tail.currentFirstSeq;
         this.fileBytes = tail.currentBytes;
+        if (anchor === null || lost) {
+          // Trust on first use (a new log, an upgrade, an accepted loss): what retention already
+          // removed before this run is taken as found, and signed into the first checkpoint.
+          this.prunedThrough = (all[0]?.firstSeq ?? this.currentFirstSeq ?? this.seq + 1) - 1;
+        }
+        if (lost) this.anchoredSeq = 0;
+        this.unsigned = Math.max(0, this.seq - this.anchoredSeq);
+        this.unsignedSince = this.unsigned > 0 ? this.clock.now() : null;
         await this.openCurrent();
-        return await this.writeRecovery(tail);
+        const recovered = await this.writeRecovery(tail);
+        if (lost) {
+          warnings.push({
+            code: 'audit_anchor_lost',
+            message: `${lost}; accepted (audit.accept_anchor_loss) and recorded`,
+          });
+          await this.writeSystem(
+            reanchorEntry(lost, { log_last_seq: tail.lastSeq, anchor_seq: anchor?.seq ?? null }),
+          );
+        }
+        return recovered;
       } catch (error) {
         await this.dropHandle();
+        if ((error as { code?: unknown }).code === 'audit_anchor_mismatch') throw error;
         throw this.recordFailure(error);
       }
     } finally {
       this.generation += 1;
     }
+  }
+
+  /**
+   * What start-up must not paper over: the log ends before the anchored checkpoint (entries were
+   * deleted while the server was down), or the anchor is gone but the log holds checkpoints.
+   * Refused (`audit_anchor_mismatch`) unless `acceptAnchorLoss`; then the problem is returned.
+   */
+  private async anchorLoss(tail: AuditTail, anchor: AuditAnchor | null | undefined): Promise<string | null> {
+    const anchors = this.options.anchors;
+    if (!this.options.signer || !anchors) return null;
+    let problem: string | null = null;
+    if (this.anchoredSeq > tail.lastSeq) {
+      problem = `${this.auditFile} ends at seq ${tail.lastSeq}, but checkpoint seq ${this.anchoredSeq} is anchored in ${anchors.location}: entries were deleted or the log was replaced`;
+    } else if (anchor === null && tail.lastSeq > 0 && (await this.holdsCheckpoint())) {
+      problem = `${this.auditFile} holds signed checkpoints, but no anchor is recorded in ${anchors.location}: the anchor was deleted`;
+    }
+    if (problem === null || this.options.acceptAnchorLoss) return problem;
+    throw auditAnchorProblem(problem);
+  }
+
+  /** Whether the current file or the newest rotated one holds a checkpoint (this version writes one per file). */
+  private async holdsCheckpoint(): Promise<boolean> {
+    const newest = this.rotated[this.rotated.length - 1];
+    for (const path of [this.auditFile, ...(newest ? [newest.path] : [])]) {
+      const handle = await this.fs.openRead(path);
+      if (!handle) continue;
+      try {
+        for await (const { bytes } of backwardLines(handle, handle.size)) {
+          if (!bytes.includes('"action":"audit.checkpoint"')) continue;
+          const parsed = parseAuditLine(bytes.toString('utf8'));
+          if (parsed.ok && parsed.entry.action === CHECKPOINT_ACTION) return true;
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+    return false;
+  }
+
+  /** Seals and writes one system entry at once (start-up only, before any append). */
+  private async writeSystem(fields: UnsealedEntry): Promise<void> {
+    const pending = this.systemPending();
+    const { entry, line } = sealEntryLine(fields, {
+      seq: this.seq + 1,
+      ts: pending.ts,
+      prevHash: this.lastHash,
+    });
+    this.seq = entry.seq;
+    this.lastHash = entry.hash;
+    pending.entry = entry;
+    await this.flush([pending], [`${line}\n`]);
+    this.noteSealed(entry);
   }
 
   private async writeRecovery(tail: AuditTail): Promise<number | null> {
@@ -463,6 +728,7 @@ export class JsonlAuditStore extends AuditStore {
     this.lastHash = entry.hash;
     pending.entry = entry;
     await this.flush([pending], [tail.needsNewline ? `\n${line}` : line]);
+    this.noteSealed(entry);
     return entry.seq;
   }
 
@@ -479,10 +745,14 @@ export class JsonlAuditStore extends AuditStore {
   // ---- reading -------------------------------------------------------------------------
 
   /** Runs `read` over a consistent set of open files (see the class comment). */
-  private async reading<T>(read: (opened: readonly OpenSegment[]) => Promise<T>): Promise<T> {
+  private async reading<T>(
+    read: (opened: readonly OpenSegment[], written: { seq: number; hash: string }) => Promise<T>,
+  ): Promise<T> {
+    // What was durable when the snapshot was taken: the files must still hold it.
+    const written = { seq: this.durableSeq, hash: this.durableHash };
     const opened = await this.openSnapshot();
     try {
-      return await read(opened);
+      return await read(opened, written);
     } finally {
       await closeSegments(opened);
     }
