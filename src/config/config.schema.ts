@@ -61,6 +61,8 @@ export class EventConfig {
   @IsInt() @Min(1) @Max(10_000_000) max_history = 1000;
   @IsBoolean() enable_event_persistence = false;
   @IsString() @IsNotEmpty() event_persistence_file = '.orchestrator/events.jsonl';
+  /** Unread bytes an SSE subscriber may have queued before it is dropped (it resumes with Last-Event-ID). */
+  @IsInt() @Min(1) @Max(1_048_576) sse_max_buffered_kb = 1024;
 }
 
 export class AuditConfig {

@@ -1,8 +1,9 @@
-import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Logger, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Roles } from '../auth/auth.decorators.js';
 import { NoRequestTimeout } from '../common/http/request-timeout.js';
+import { AppConfig } from '../config/app-config.js';
 import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
 import { EventQueryDto } from './dto/event-query.dto.js';
 import { EventListDto } from './dto/event.dto.js';
@@ -14,7 +15,12 @@ import { streamEvents } from './sse-stream.js';
 @Roles('operator')
 @Controller('api/v1/events')
 export class EventsController {
-  constructor(private readonly events: EventBus) {}
+  private readonly logger = new Logger(EventsController.name);
+
+  constructor(
+    private readonly events: EventBus,
+    private readonly config: AppConfig,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Recent events, oldest first, filtered by type, task and id' })
@@ -27,7 +33,8 @@ export class EventsController {
   @Get('stream')
   @NoRequestTimeout()
   @ApiOperation({
-    summary: 'Server-Sent Events; resumes after Last-Event-ID; a comment heartbeat every 15 s',
+    summary:
+      'Server-Sent Events; resumes after Last-Event-ID; a comment heartbeat every 15 s; a client that does not read is dropped past event.sse_max_buffered_kb',
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
@@ -42,9 +49,19 @@ export class EventsController {
     @Headers('last-event-id') lastEventId?: string,
   ): void {
     const resumeAfter = Number.parseInt(lastEventId ?? '', 10);
-    streamEvents(this.events, request, reply, {
-      ...query,
-      after: Number.isFinite(resumeAfter) && resumeAfter >= 0 ? resumeAfter : query.after,
-    });
+    const maxBufferedBytes = this.config.values.event.sse_max_buffered_kb * 1024;
+    streamEvents(
+      this.events,
+      request,
+      reply,
+      { ...query, after: Number.isFinite(resumeAfter) && resumeAfter >= 0 ? resumeAfter : query.after },
+      {
+        maxBufferedBytes,
+        onDrop: (lastSent, buffered) =>
+          this.logger.warn(
+            `dropped a slow event stream (request ${request.id}): ${buffered} bytes unread, over event.sse_max_buffered_kb; it resumes after id ${lastSent} with Last-Event-ID`,
+          ),
+      },
+    );
   }
 }

@@ -3,6 +3,8 @@ import { type EventQuery, type OrchestratorEvent } from './domain/event.model.js
 import { type EventBus } from './event-bus.js';
 
 export const SSE_HEARTBEAT_MS = 15_000;
+/** History events fetched at a time while a resumed client catches up. */
+const REPLAY_BATCH = 100;
 
 function frame(event: OrchestratorEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -12,15 +14,26 @@ function matches(event: OrchestratorEvent, query: EventQuery): boolean {
   return (!query.type || event.type === query.type) && (!query.task_id || event.task_id === query.task_id);
 }
 
+export interface StreamLimits {
+  /** `event.sse_max_buffered_kb` in bytes: what may wait for a subscriber that does not read. */
+  readonly maxBufferedBytes: number;
+  /** Told when a subscriber is dropped (to log it): the last id it was sent. */
+  readonly onDrop: (lastSent: number, buffered: number) => void;
+}
+
 /**
  * Writes history after `query.after`, then live events, as Server-Sent Events until the
  * client goes away. A comment line every 15 s keeps proxies from closing an idle stream.
+ * A subscriber that does not read is dropped (the connection closed) once more than
+ * `maxBufferedBytes` wait for it, so clients that never read cannot grow the server's memory;
+ * it resumes with `Last-Event-ID` and is sent what it missed from history.
  */
 export function streamEvents(
   bus: EventBus,
   request: FastifyRequest,
   reply: FastifyReply,
   query: EventQuery,
+  limits: StreamLimits,
 ): void {
   reply.hijack();
   const raw = reply.raw;
@@ -33,20 +46,58 @@ export function streamEvents(
   });
   raw.write(': connected\n\n');
   let lastSent = query.after ?? 0;
-  const send = (event: OrchestratorEvent) => {
-    if (event.id <= lastSent || !matches(event, query)) return;
+  let closed = false;
+  // While history is replayed, live events wait in history: they are sent by the catch-up.
+  let replaying = query.after !== undefined;
+  const write = (event: OrchestratorEvent) => {
     lastSent = event.id;
     raw.write(frame(event));
   };
-  const subscription = bus.stream().subscribe({ next: send, complete: () => raw.end() });
-  if (query.after !== undefined) {
-    for (const event of bus.list({ ...query, limit: Number.MAX_SAFE_INTEGER })) send(event);
-  }
-  const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
+  const sendLive = (event: OrchestratorEvent) => {
+    if (closed || replaying || event.id <= lastSent || !matches(event, query)) return;
+    write(event);
+    if (raw.writableLength > limits.maxBufferedBytes) {
+      closed = true;
+      limits.onDrop(lastSent, raw.writableLength);
+      raw.destroy();
+    }
+  };
+  const subscription = bus.stream().subscribe({ next: sendLive, complete: () => raw.end() });
+  const heartbeat = setInterval(() => {
+    if (!closed) raw.write(': heartbeat\n\n');
+  }, SSE_HEARTBEAT_MS);
   const close = () => {
+    closed = true;
     clearInterval(heartbeat);
     subscription.unsubscribe();
   };
   request.raw.on('close', close);
+  raw.on('close', close);
   raw.on('error', close);
+  if (replaying) void replay();
+
+  /** History after `lastSent`, paced by the client: past the buffer cap it waits for a drain. */
+  async function replay(): Promise<void> {
+    for (;;) {
+      const missed = bus.list({ ...query, after: lastSent, limit: REPLAY_BATCH });
+      if (missed.length === 0 || closed) break;
+      for (const event of missed) {
+        if (closed) return;
+        write(event);
+        if (raw.writableLength > limits.maxBufferedBytes) await drained();
+      }
+    }
+    // Synchronously after an empty catch-up: no event can slip between it and the live feed.
+    replaying = false;
+  }
+
+  function drained(): Promise<void> {
+    return new Promise((resolveDrain) => {
+      const done = () => {
+        raw.off('drain', done).off('close', done);
+        resolveDrain();
+      };
+      raw.on('drain', done).on('close', done);
+    });
+  }
 }

@@ -11,6 +11,7 @@ import { TaskWorkflows } from '../tasks/workflow-of-task.js';
 import { type Task } from '../tasks/domain/task.model.js';
 import { decideTool, resolvedPathRule, type ToolDecision } from '../workflow/domain/tool-policy.js';
 import { type Workflow } from '../workflow/domain/workflow.runtime.js';
+import { checkCommandArgs } from './domain/command-arg-caps.js';
 import { CommandSlots } from './domain/command-slots.js';
 import { type ExecuteOptions } from './domain/tool-executor.js';
 import { ToolRegistry } from './domain/tool.registry.js';
@@ -72,7 +73,7 @@ export class ToolsService {
       | { ok: false; error: unknown; duration: number };
     let release = () => {};
     try {
-      if (this.registry.runsCommands(request.tool_name)) release = this.commandSlots.acquire(agent.sub);
+      if (this.registry.needsSlot(request.tool_name)) release = this.commandSlots.acquire(agent.sub);
       const execution = await this.registry.execute(
         request.tool_name,
         request.args ?? {},
@@ -186,6 +187,8 @@ export class ToolsService {
   }
 
   private decide(agent: AccessClaims, task: Task, workflow: Workflow, request: ToolRequestDto): ToolDecision {
+    // Before the policy parses a command: the same caps on authorize as on execute.
+    checkCommandArgs(request.args ?? {});
     const decision = decideTool(workflow.runtime.toolPolicy, {
       phase: task.phase,
       tool: request.tool_name,

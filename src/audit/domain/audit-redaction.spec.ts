@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../../common/domain/domain-error.js';
+import { slowdown } from '../../common/domain/testing/linear-time.js';
+import { REDACTED } from '../../common/domain/redaction.js';
 import { prepareEntry } from './audit-entry-input.js';
 import {
   DEFAULT_AUDIT_REDACTION,
@@ -242,6 +244,65 @@ describe('prepareEntry', () => {
       } catch (error) {
         expect((error as InvalidInputError).code).toBe('invalid_audit_entry');
       }
+    }
+  });
+});
+
+describe('audit redaction runs in linear time', () => {
+  const size = 64 * 1024;
+  const fill = (unit: string) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+  const baseline = fill(
+    'password=hunter2 --token abc https://u:p@host/x ghp_012345678901234567890123456789AB plain words ',
+  );
+
+  it.each([
+    ['a credential word repeated (one word)', fill('token')],
+    ['a long word ending in a key word', `${'a'.repeat(size)}key`],
+    ['a word of name characters and a hint', `key${'a'.repeat(size)}`],
+    ['assignments without values', fill('token= ')],
+    ['assignments chained in one word', fill('a=')],
+    ['dotted scheme characters', `${fill('a.')}://`],
+    ['scheme starts without passwords', fill('a://b:')],
+    ['a user part without a password', `a://${'b'.repeat(size)}`],
+    ['a password without an @', `a://b:${'c'.repeat(size)}`],
+    ['known-token prefixes', fill('ghp_')],
+    ['a known token without a word boundary', `ghp_${'a'.repeat(size)}_`],
+    ['flags without values', fill('--token ')],
+    ['private key headers', fill('-----BEGIN PRIVATE KEY-----')],
+    ['an unterminated private key header', `-----BEGIN ${'A'.repeat(size)}`],
+  ])('%s: no slower than 50× ordinary text of the same size', (_name, attack) => {
+    expect(slowdown((text) => redactAuditText(text), attack, baseline)).toBeLessThan(50);
+  });
+
+  it('redacts what the regexes it replaces redacted', () => {
+    const assignment =
+      /([A-Za-z0-9_.-]*(?:passw(?:or)?d|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential)[A-Za-z0-9_.-]*)(["']?\s*[:=]\s*["']?)(?!\[redacted\])([^\s"'&,;})\]]+)/gi;
+    const urlPassword = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi;
+    const alphabet = [
+      'token',
+      'pwd',
+      'a',
+      'B',
+      '=',
+      ':',
+      '"',
+      ' ',
+      '.',
+      '-',
+      '//',
+      '@',
+      '[redacted]',
+      ';',
+      'x://',
+    ];
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 5000; i++) {
+      const text = Array.from({ length: 3 + (next() % 30) }, () => alphabet[next() % alphabet.length]).join(
+        '',
+      );
+      const reference = text.replace(urlPassword, `$1${REDACTED}@`).replace(assignment, `$1$2${REDACTED}`);
+      expect(redactAuditText(text)).toBe(reference);
     }
   });
 });

@@ -51,10 +51,23 @@ export function isAuditSecretKey(key: string): boolean {
   return isSecretKey(key) || EXTRA_SECRET_KEY.test(key) || CAMEL_SECRET_KEY.test(key);
 }
 
-const ASSIGNMENT =
-  /([A-Za-z0-9_.-]*(?:passw(?:or)?d|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential)[A-Za-z0-9_.-]*)(["']?\s*[:=]\s*["']?)(?!\[redacted\])([^\s"'&,;})\]]+)/gi;
+/**
+ * `name=value` / `"name": "value"` where the name holds a credential word. Matched in three
+ * linear steps, not as one regex: `[…]*(?:word)[…]*` before the operator was retried at every
+ * character of a long word (cubic time on `tokentoken…`). The name is a whole run of name
+ * characters (the lookbehind anchors it), so each run is scanned once.
+ */
+const ASSIGNMENT_NAME = /(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]+(["']?\s*[:=]\s*["']?)/g;
+const CREDENTIAL_WORD =
+  /passw(?:or)?d|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential/i;
+const ASSIGNED_VALUE = /[^\s"'&,;})\]]+/y;
 const FLAG = /(--(?:password|passwd|token|secret|api[-_]key)\s+)(\S+)/gi;
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi;
+/**
+ * `scheme://user:password@`. The scheme is looked for behind each `://`, not tried at every
+ * `\b` of a long `a.a.a…` run (quadratic); the literal comes first, so the lookbehind runs
+ * only there.
+ */
+const URL_PASSWORD = /(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s/:@]+:)[^\s/@]+@/gi;
 const KNOWN_TOKEN =
   /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20})\b/g;
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
@@ -67,12 +80,32 @@ export function redactAuditText(text: string, secrets: readonly string[] = []): 
     if (secret.length >= MIN_SCRUBBED_SECRET && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   if (!HINT.test(out)) return out;
-  return out
-    .replace(PRIVATE_KEY, REDACTED)
-    .replace(KNOWN_TOKEN, REDACTED)
-    .replace(URL_PASSWORD, `$1${REDACTED}@`)
-    .replace(FLAG, `$1${REDACTED}`)
-    .replace(ASSIGNMENT, `$1$2${REDACTED}`);
+  return redactAssignments(
+    out
+      .replace(PRIVATE_KEY, REDACTED)
+      .replace(KNOWN_TOKEN, REDACTED)
+      .replace(URL_PASSWORD, `$1${REDACTED}@`)
+      .replace(FLAG, `$1${REDACTED}`),
+  );
+}
+
+/** Replaces the value of every credential-named assignment; each character is looked at O(1) times. */
+function redactAssignments(text: string): string {
+  let out = '';
+  let copied = 0;
+  ASSIGNMENT_NAME.lastIndex = 0;
+  for (let m = ASSIGNMENT_NAME.exec(text); m; m = ASSIGNMENT_NAME.exec(text)) {
+    const valueAt = m.index + m[0].length;
+    const name = m[0].slice(0, m[0].length - m[1].length);
+    if (!CREDENTIAL_WORD.test(name) || text.startsWith(REDACTED, valueAt)) continue;
+    ASSIGNED_VALUE.lastIndex = valueAt;
+    const value = ASSIGNED_VALUE.exec(text);
+    if (!value) continue;
+    out += text.slice(copied, valueAt) + REDACTED;
+    copied = valueAt + value[0].length;
+    ASSIGNMENT_NAME.lastIndex = copied;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /** The placeholder of a value too large to keep: its size and digest. */

@@ -1,59 +1,75 @@
-import { createContext, runInContext, Script } from 'node:vm';
+import { Worker } from 'node:worker_threads';
 import { toolFailed } from './tool-errors.js';
 
 /**
- * Runs an agent's regular expression over lines under a wall-clock budget. V8's backtracking
- * engine can take exponential time (`(a+)+$`); capping line length is not enough, so matching
- * runs as a vm script with a timeout, which interrupts even a regex mid-match.
+ * Runs an agent's regular expression over lines in a worker thread, under a wall-clock budget.
+ * V8's backtracking engine can take exponential time (`(a+)+$`); on the main thread even a
+ * budget stalls every other request until it runs out, so matching happens off it and a
+ * worker past the budget is terminated (which stops a regex mid-match). JavaScript syntax is
+ * kept: a linear engine (RE2) would refuse lookaround and backreferences agents use. A worker
+ * still burns a core until its budget ends, so grep takes a command slot (see ToolsService).
  */
-const SCAN_SOURCE = `(function (lines, re, maxChars, limit) {
-  var hits = [];
-  for (var i = 0; i < lines.length && hits.length < limit; i++) {
-    var line = lines[i];
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', ({ lines, source, flags, maxChars, limit }) => {
+  const re = new RegExp(source, flags);
+  const hits = [];
+  for (let i = 0; i < lines.length && hits.length < limit; i++) {
+    const line = lines[i];
     if (re.test(line.length > maxChars ? line.slice(0, maxChars) : line)) hits.push(i);
   }
-  return hits;
-})`;
+  parentPort.postMessage(hits);
+});
+`;
 
-interface ScanGlobals {
-  scan?: (lines: readonly string[], re: RegExp, maxChars: number, limit: number) => number[];
-  input?: { lines: readonly string[]; re: RegExp; maxChars: number; limit: number };
-}
-
-let sandbox: { context: ScanGlobals; call: Script } | undefined;
-
-/** One context for the process: creating one costs milliseconds, a call microseconds. */
-function scanSandbox(): { context: ScanGlobals; call: Script } {
-  if (!sandbox) {
-    const context = createContext({}) as ScanGlobals;
-    context.scan = runInContext(SCAN_SOURCE, context) as ScanGlobals['scan'];
-    sandbox = { context, call: new Script('scan(input.lines, input.re, input.maxChars, input.limit)') };
-  }
-  return sandbox;
-}
+/** Heap of one matching worker: lines of one file (≤ searchMaxFileBytes) and the regex's state. */
+const WORKER_HEAP_MB = 256;
 
 export class RegexBudget {
   private readonly deadline: number;
+  private worker: Worker | undefined;
 
   constructor(private readonly budgetMs: number) {
     this.deadline = performance.now() + budgetMs;
   }
 
   /** Indexes of the first `limit` lines matching `re`; throws `tool_failed` past the budget. */
-  matchingLines(lines: readonly string[], re: RegExp, maxChars: number, limit: number): number[] {
+  async matchingLines(
+    lines: readonly string[],
+    re: RegExp,
+    maxChars: number,
+    limit: number,
+  ): Promise<number[]> {
     const remaining = Math.ceil(this.deadline - performance.now());
     if (remaining <= 0) throw this.exhausted();
-    const { context, call } = scanSandbox();
-    context.input = { lines, re, maxChars, limit };
-    try {
-      // Copied into this realm: the vm's arrays have another Array prototype.
-      return Array.from(call.runInContext(context, { timeout: remaining }) as number[]);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw this.exhausted();
-      throw error;
-    } finally {
-      context.input = undefined;
-    }
+    const worker = (this.worker ??= new Worker(WORKER_SOURCE, {
+      eval: true,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    }));
+    return new Promise<number[]>((resolve, reject) => {
+      const settle = (error: Error | undefined, hits?: number[]) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        if (error) {
+          void this.close();
+          reject(error);
+        } else resolve(hits ?? []);
+      };
+      const onMessage = (hits: number[]) => settle(undefined, hits);
+      const onError = (error: Error) =>
+        settle(toolFailed(`the pattern could not be matched: ${error.message}`));
+      const onExit = () => settle(toolFailed('the pattern could not be matched: the matcher stopped'));
+      const timer = setTimeout(() => settle(this.exhausted()), remaining);
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage({ lines, source: re.source, flags: re.flags, maxChars, limit });
+    });
+  }
+
+  /** Stops the worker (at the end of a search, or after a timeout). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
   }
 
   private exhausted(): Error {

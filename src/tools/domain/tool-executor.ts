@@ -47,6 +47,8 @@ export interface ToolExecutor<A> {
   readonly schema: Readonly<Record<string, unknown>>;
   /** It runs commands, in `context.sandbox`. */
   readonly runsCommands?: boolean;
+  /** It may keep a core busy (a user regex in a worker): it takes a command slot too. */
+  readonly cpuBound?: boolean;
   run(args: A, context: ToolContext): Promise<object>;
 }
 
@@ -60,6 +62,7 @@ export function aliasOf<A>(executor: ToolExecutor<A>, name: string): ToolExecuto
     description: `${executor.description} (alias of ${executor.name})`,
     schema: executor.schema,
     runsCommands: executor.runsCommands,
+    cpuBound: executor.cpuBound,
     run: (args, context) => executor.run(args, context),
   };
 }

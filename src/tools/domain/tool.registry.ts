@@ -88,6 +88,12 @@ export class ToolRegistry {
     return this.executors.get(tool)?.runsCommands === true;
   }
 
+  /** Whether a call of `tool` holds a command slot: it runs commands or may keep a core busy. */
+  needsSlot(tool: string): boolean {
+    const executor = this.executors.get(tool);
+    return executor?.runsCommands === true || executor?.cpuBound === true;
+  }
+
   /** How commands run: `bubblewrap`, or `none` when the operator opted out. */
   get sandboxMode(): string {
     return this.context.sandbox.status.mode;

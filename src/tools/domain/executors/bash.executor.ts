@@ -1,3 +1,4 @@
+import { MAX_COMMAND_CHARS, MAX_COMMAND_WORDS } from '../command-arg-caps.js';
 import { toArgv, vetCommand } from '../command-argv.js';
 import { type CommandResult } from '../process-runner.js';
 import { commandTimedOut } from '../tool-errors.js';
@@ -59,9 +60,9 @@ export const bashExecutor: ToolExecutor<BashArgs> = {
       command: {
         type: ['string', 'array'],
         minLength: 1,
-        maxLength: 100_000,
+        maxLength: MAX_COMMAND_CHARS,
         minItems: 1,
-        maxItems: 10_000,
+        maxItems: MAX_COMMAND_WORDS,
         items: { type: 'string' },
       },
       cwd: { type: 'string', minLength: 1, maxLength: 4096 },

@@ -88,6 +88,25 @@ describe('grep', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('matches off the main thread: timers keep firing while a catastrophic pattern runs', async () => {
+    ws.file('evil.txt', `${'a'.repeat(40)}!\n`);
+    let last = performance.now();
+    let longestGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 5);
+    try {
+      await failure(ws.registry.execute('grep', { pattern: '^(a+)+$', path: 'evil.txt' }));
+    } finally {
+      clearInterval(ticker);
+    }
+    longestGap = Math.max(longestGap, performance.now() - last);
+    // The budget is 300 ms: on the main thread one gap would be at least that long.
+    expect(longestGap).toBeLessThan(200);
+  });
+
   it('never searches outside: symlinks are not followed, paths and globs may not escape', async () => {
     symlinkSync(join(ws.outside, 'secret.txt'), ws.path('leak.txt'));
     symlinkSync(ws.outside, ws.path('outdir'));

@@ -56,6 +56,7 @@ function fileFilter(workspace: Workspace, glob: string | undefined): (rel: strin
 
 export const grepExecutor: ToolExecutor<GrepArgs> = {
   name: 'grep',
+  cpuBound: true,
   description:
     'Searches files for a regular expression (JavaScript syntax), with context lines. Skips binary files, node_modules and .git.',
   schema: {
@@ -124,7 +125,12 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
       }
       filesSearched++;
       const lines = splitLines(data.toString('utf8'));
-      const hits = budget.matchingLines(lines, re, limits.searchMaxLineChars, maxResults - matches.length);
+      const hits = await budget.matchingLines(
+        lines,
+        re,
+        limits.searchMaxLineChars,
+        maxResults - matches.length,
+      );
       const text = (i: number) => clip(lines[i], limits.lineTextChars);
       for (const i of hits) {
         const match: GrepMatch = { path: rel, line: i + 1, text: text(i) };
@@ -139,24 +145,10 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
       if (matches.length >= maxResults) reason = 'max_results';
     };
 
-    if (await workspace.isDirectory(start.real)) {
-      paths.note(start.rel);
-      const state: WalkState = { visited: 0, truncated: false, unreadable: 0 };
-      for await (const entry of walkFiles(workspace, start, limits.walkMaxEntries, state)) {
-        // Symlinks are not followed: a link to elsewhere in the workspace is searched there.
-        if (entry.symlink || !accept(entry.rel)) continue;
-        if (!paths.allows(entry.rel, 'read')) {
-          skipped.forbidden++;
-          continue;
-        }
-        await search(entry.rel, entry.real, false);
-        if (reason) break;
-      }
-      if (!reason && state.truncated) reason = 'max_entries';
-      skipped.unreadable += state.unreadable;
-    } else {
-      paths.admit(start.rel, 'read', `path '${args.path ?? start.rel}'`);
-      await search(start.rel, start.real, true);
+    try {
+      await walkAndSearch();
+    } finally {
+      await budget.close();
     }
     return {
       matches,
@@ -166,6 +158,28 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
       bytes_searched: bytesSearched,
       files_skipped: skipped,
     };
+
+    async function walkAndSearch(): Promise<void> {
+      if (await workspace.isDirectory(start.real)) {
+        paths.note(start.rel);
+        const state: WalkState = { visited: 0, truncated: false, unreadable: 0 };
+        for await (const entry of walkFiles(workspace, start, limits.walkMaxEntries, state)) {
+          // Symlinks are not followed: a link to elsewhere in the workspace is searched there.
+          if (entry.symlink || !accept(entry.rel)) continue;
+          if (!paths.allows(entry.rel, 'read')) {
+            skipped.forbidden++;
+            continue;
+          }
+          await search(entry.rel, entry.real, false);
+          if (reason) break;
+        }
+        if (!reason && state.truncated) reason = 'max_entries';
+        skipped.unreadable += state.unreadable;
+      } else {
+        paths.admit(start.rel, 'read', `path '${args.path ?? start.rel}'`);
+        await search(start.rel, start.real, true);
+      }
+    }
   },
 };
 
