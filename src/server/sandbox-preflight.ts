@@ -1,5 +1,6 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { realLocation } from '../common/domain/real-location.js';
 import { type AppConfig } from '../config/app-config.js';
 import { devSecretPath } from '../config/signing-secret.js';
 import { signingKeyPath } from '../audit/signing/audit-signing-key.js';
@@ -52,15 +53,5 @@ export function checkSandboxPaths(config: AppConfig): void {
         );
       }
     }
-  }
-}
-
-/** The real path of `path`, or of its nearest existing ancestor with the rest appended. */
-function realLocation(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : join(realLocation(parent), basename(path));
   }
 }

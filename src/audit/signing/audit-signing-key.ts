@@ -1,14 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { realLocation } from '../../common/domain/real-location.js';
 import { type AppConfig } from '../../config/app-config.js';
 import { ConfigError } from '../../config/config.error.js';
 import { devSecretPath } from '../../config/signing-secret.js';
@@ -166,14 +159,4 @@ export function loadPublicKey(path: string, refuse: (reason: string) => Error): 
   }
   if (key.asymmetricKeyType !== 'ed25519') throw refuse(`it is a ${key.asymmetricKeyType} key, not Ed25519`);
   return key;
-}
-
-/** The real path of `path`, or of its nearest existing ancestor with the rest appended. */
-function realLocation(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : join(realLocation(parent), basename(path));
-  }
 }
