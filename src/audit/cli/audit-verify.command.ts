@@ -114,6 +114,11 @@ function print(report: AuditVerifyReport, dir: string | null, io: AuditCliIo): v
       `  recovered: ${tear.file} line ${tear.line} (${tear.bytes} bytes) was cut short by a crash; seq ${tear.seq} records the recovery`,
     );
   }
+  for (const late of report.signed_late) {
+    io.out(
+      `  signed late: seq ${late.from_seq}–${late.to_seq} were signed at a start-up as found, not as written (${late.cause === 'crash' ? 'the run before stopped without its final checkpoint' : 'the log had no anchor yet'}); changes made to them before that start cannot be detected`,
+    );
+  }
   if (report.torn_tail) {
     const t = report.torn_tail;
     io.out(

@@ -75,6 +75,7 @@ describe('ChainVerifier', () => {
       last_hash: entries[9]!.hash,
       starts_after_seq: 0,
       recovered: [],
+      signed_late: [],
       torn_tail: null,
       signatures_checked: false,
       checkpoints: 0,

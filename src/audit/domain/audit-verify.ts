@@ -2,6 +2,7 @@ import { GENESIS_HASH, RECOVER_ACTION, type AuditEntry } from './audit-entry.js'
 import { parseAuditLine, type LineProblem } from './audit-line.js';
 import { sha256Hex } from './hash-chain.js';
 import { CHECKPOINT_ACTION, checkCheckpoint, type SignedCheckpoint, type TrustedKeys } from './checkpoint.js';
+import { SIGNED_LATE_ACTION, type SignedLateRange } from './system-entries.js';
 
 /** The latest checkpoint as recorded outside the log (see `anchor/audit-anchor.store.ts`). */
 export interface VerifyAnchor {
@@ -104,6 +105,11 @@ export interface AuditVerifyReport {
   /** 0 when the chain starts at genesis; else the seq whose file retention deleted. */
   readonly starts_after_seq: number;
   readonly recovered: readonly RecoveredTear[];
+  /**
+   * Ranges a start-up found unsigned (after a crash, or before the log had an anchor) and
+   * signed as found: the checkpoints vouch for them only from that start on.
+   */
+  readonly signed_late: readonly SignedLateRange[];
   readonly torn_tail: TornTail | null;
   /** Whether checkpoint signatures were checked (a public key was given). */
   readonly signatures_checked: boolean;
@@ -153,6 +159,7 @@ export class ChainVerifier {
   private startsAfter = 0;
   private pending: BadLine[] = [];
   private readonly recovered: RecoveredTear[] = [];
+  private readonly signedLate: SignedLateRange[] = [];
   private tornTail: TornTail | null = null;
   private broken: AuditBreak | null = null;
   private checkpoints = 0;
@@ -206,6 +213,7 @@ export class ChainVerifier {
     }
     if (!this.links(entry, lineNo)) return false;
     if (entry.action === CHECKPOINT_ACTION && !this.checkpoint(entry, lineNo)) return false;
+    if (entry.action === SIGNED_LATE_ACTION) this.noteSignedLate(entry);
     if (!this.anchored(entry, lineNo)) return false;
     this.segmentFirst ??= entry.seq;
     this.segmentLast = entry.seq;
@@ -214,6 +222,15 @@ export class ChainVerifier {
     this.nextSeq = entry.seq + 1;
     this.entries += 1;
     return true;
+  }
+
+  private noteSignedLate(entry: AuditEntry): void {
+    const d = entry.details as Record<string, unknown> | null;
+    const from = d?.['from_seq'];
+    const to = d?.['to_seq'];
+    const cause = d?.['cause'];
+    if (typeof from !== 'number' || typeof to !== 'number') return;
+    this.signedLate.push({ from_seq: from, to_seq: to, cause: cause === 'crash' ? 'crash' : 'no_anchor' });
   }
 
   finish(): AuditVerifyReport {
@@ -232,6 +249,7 @@ export class ChainVerifier {
       last_hash: this.prevHash,
       starts_after_seq: this.startsAfter,
       recovered: this.recovered,
+      signed_late: this.signedLate,
       torn_tail: this.tornTail,
       signatures_checked: this.options.keys !== undefined,
       checkpoints: this.checkpoints,

@@ -3,6 +3,8 @@ import { CHECKPOINT_ACTION, PRUNE_ACTION, type SignedCheckpoint } from './checkp
 
 /** The entry the writer records after accepting a lost anchor (`audit.accept_anchor_loss`). */
 export const REANCHOR_ACTION = 'audit.reanchor';
+/** The entry naming entries a run found unsigned at start-up and signed as found. */
+export const SIGNED_LATE_ACTION = 'audit.signed_late';
 
 /**
  * Entries the writer itself records. They are built here rather than through `prepareEntry`:
@@ -55,5 +57,28 @@ export function reanchorEntry(problem: string, details: { [key: string]: AuditJs
     REANCHOR_ACTION,
     `The operator accepted a lost audit anchor (audit.accept_anchor_loss): ${problem}`,
     details,
+  );
+}
+
+/** Entries a start-up found without a checkpoint, and why they were not signed as written. */
+export interface SignedLateRange {
+  readonly from_seq: number;
+  readonly to_seq: number;
+  readonly cause: 'crash' | 'no_anchor';
+}
+
+/**
+ * Written at start-up before the checkpoint that signs entries an earlier run left unsigned:
+ * that checkpoint vouches for them only as they were found, which `verify` reports.
+ */
+export function signedLateEntry(range: SignedLateRange): UnsealedEntry {
+  const why =
+    range.cause === 'crash'
+      ? 'the previous run stopped before signing them (a crash or a kill)'
+      : 'the log had no anchor (a first start with signing, or an accepted anchor loss)';
+  return systemEntry(
+    SIGNED_LATE_ACTION,
+    `seq ${range.from_seq}–${range.to_seq} were signed at start-up as found, not as written: ${why}`,
+    { ...range },
   );
 }

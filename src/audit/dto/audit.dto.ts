@@ -145,6 +145,13 @@ export class AuditVerifyDto {
   })
   recovered!: unknown[];
   @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    description:
+      'Ranges {from_seq, to_seq, cause: crash|no_anchor} a start-up found unsigned and signed as found (audit.signed_late entries)',
+  })
+  signed_late!: unknown[];
+  @ApiProperty({
     nullable: true,
     type: 'object',
     additionalProperties: true,

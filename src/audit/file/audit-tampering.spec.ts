@@ -240,6 +240,51 @@ describe('audit verify against an attacker who can write the audit files', () =>
     expect(report.recovered).toHaveLength(1);
   });
 
+  it('entries a crashed run left unsigned are signed at the next start and reported as signed late', async () => {
+    const auditFile = join(root, `log-${++n}`, 'audit.jsonl');
+    const anchors = new MemoryAuditAnchorStore();
+    const options: JsonlAuditOptions = {
+      auditFile,
+      clock: new ManualClock(Date.UTC(2026, 0, 1)),
+      fsync: false,
+      signer,
+      anchors,
+      checkpointEveryEntries: 5,
+      checkpointIntervalMs: 3_600_000,
+    };
+    const crashed = await JsonlAuditStore.open(options);
+    for (let i = 0; i < 8; i++) await crashed.append(input(i));
+    // No close (a SIGKILL): the entries after the last checkpoint were never signed.
+    const anchoredBefore = (await anchors.read())!.seq;
+    const lastBefore = (await readLines(auditFile)).length;
+    expect(lastBefore).toBeGreaterThan(anchoredBefore);
+    const restarted = await JsonlAuditStore.open(options);
+    await restarted.close();
+    const report = await verify({ auditFile, anchors, options });
+    expect(report.valid).toBe(true);
+    expect(report.signed_late).toEqual([
+      { from_seq: anchoredBefore + 1, to_seq: lastBefore, cause: 'crash' },
+    ]);
+  });
+
+  it('a log from before signing is reported as signed late from its first entry', async () => {
+    const plain = await writeLog(4, { signer: undefined, anchors: undefined });
+    const anchors = new MemoryAuditAnchorStore();
+    const options = { ...plain.options, signer, anchors };
+    const store = await JsonlAuditStore.open(options);
+    await store.close();
+    const report = await verify({ auditFile: plain.auditFile, anchors, options });
+    expect(report.valid).toBe(true);
+    expect(report.signed_late).toEqual([{ from_seq: 1, to_seq: 4, cause: 'no_anchor' }]);
+  });
+
+  it('a clean restart signs nothing late', async () => {
+    const log = await writeLog(7);
+    const store = await JsonlAuditStore.open(log.options);
+    await store.close();
+    expect((await verify(log)).signed_late).toEqual([]);
+  });
+
   it('reports a log whose anchor is gone, and one signed by a key it does not trust', async () => {
     const log = await writeLog(6);
     const lost = await verify(log, { anchor: { value: null, location: 'the anchor' } });

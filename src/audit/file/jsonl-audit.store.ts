@@ -19,7 +19,7 @@ import { type AuditStats, type AuditStatsQuery } from '../domain/audit-stats.js'
 import { type AuditVerifyReport } from '../domain/audit-verify.js';
 import { sealEntryLine } from '../domain/hash-chain.js';
 import { CHECKPOINT_ACTION, readCheckpoint, trustedKeys } from '../domain/checkpoint.js';
-import { checkpointEntry, pruneEntry, reanchorEntry } from '../domain/system-entries.js';
+import { checkpointEntry, pruneEntry, reanchorEntry, signedLateEntry } from '../domain/system-entries.js';
 import { type AuditAnchor, type AuditAnchorStore } from '../anchor/audit-anchor.store.js';
 import { auditAnchorProblem } from '../anchor/audit-anchor-errors.js';
 import { type AuditSigner } from '../signing/audit-signer.js';
@@ -615,7 +615,16 @@ export class JsonlAuditStore extends AuditStore {
         this.unsigned = Math.max(0, this.seq - this.anchoredSeq);
         this.unsignedSince = this.unsigned > 0 ? this.clock.now() : null;
         await this.openCurrent();
+        // A torn line must be followed by its recovery entry (verify checks that first).
         const recovered = await this.writeRecovery(tail);
+        const lateFrom = Math.max(this.anchoredSeq, this.prunedThrough) + 1;
+        const starting = anchor !== undefined; // a reopen after a failed write signs its own entries
+        if (starting && this.options.signer && tail.lastSeq >= lateFrom) {
+          // Nobody signed these as they were written: say so inside the chain, before the
+          // checkpoint that signs them as found (verify reports the range).
+          const cause = anchor === null || lost ? 'no_anchor' : 'crash';
+          await this.writeSystem(signedLateEntry({ from_seq: lateFrom, to_seq: tail.lastSeq, cause }));
+        }
         if (lost) {
           warnings.push({
             code: 'audit_anchor_lost',
