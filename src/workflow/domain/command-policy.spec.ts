@@ -162,3 +162,15 @@ describe('checkCommand', () => {
     expect(check('curl https://example.com/a/../b', open)).toEqual({ ok: true });
   });
 });
+
+describe('denial reasons', () => {
+  it('quote at most a bounded part of a huge command word (it flows to the answer, the event and the audit)', () => {
+    const word = 'x'.repeat(99_000);
+    const verdict = check(`${word} --flag`);
+    expect(verdict).toMatchObject({ ok: false, rule: 'allowed_commands' });
+    const reason = (verdict as { reason: string }).reason;
+    expect(reason.length).toBeLessThan(400);
+    expect(reason).toContain("command 'xxx");
+    expect(reason).toMatch(/… \(\d+ characters\)$/);
+  });
+});
