@@ -6,6 +6,8 @@ import { type EventBus } from '../events/event-bus.js';
 import { type AgentTasksService } from '../tasks/agent-tasks.service.js';
 import { type Task } from '../tasks/domain/task.model.js';
 import { type PhaseTokenService } from '../tasks/phase-token.service.js';
+import { Registry } from 'prom-client';
+import { ToolMetrics } from '../tools/tool-metrics.js';
 import { type ToolsService } from '../tools/tools.service.js';
 import { HooksService } from './hooks.service.js';
 
@@ -56,8 +58,10 @@ function service(authorize: ToolsService['authorize'], options: { auditFails?: b
   const bus = {
     publish: (type: string, input: unknown) => events.push({ type, input }),
   } as unknown as EventBus;
+  const metrics = new ToolMetrics(new Registry());
   return {
-    hooks: new HooksService(tools, phaseTokens, tasks, failures, audit, bus),
+    hooks: new HooksService(tools, phaseTokens, tasks, failures, audit, bus, metrics),
+    metrics,
     calls,
     refusals,
     audited,
@@ -114,9 +118,14 @@ describe('HooksService', () => {
   it.each(['Task', 'TodoWrite', 'WebFetch', 'mcp__github__create_issue'])(
     'audits and emits the denial of the unmapped tool %s',
     async (tool) => {
-      const { hooks, audited, events, calls } = service(() => decision(true));
+      const { hooks, audited, events, calls, metrics } = service(() => decision(true));
       await hooks.preToolUse(agent, 'pt', { ...read, tool_name: tool });
       expect(calls).toEqual([]);
+      // Counted like every decision, under a fixed label (not the agent-chosen name).
+      const counted = (await metrics.decisions.get()).values;
+      expect(counted).toEqual([
+        { labels: { tool: 'claude_code:unmapped', phase: 'PLAN', decision: 'denied' }, value: 1 },
+      ]);
       expect(audited).toEqual([
         expect.objectContaining({
           actor: 'agent-1',

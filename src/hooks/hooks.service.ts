@@ -7,6 +7,7 @@ import { EventBus } from '../events/event-bus.js';
 import { AgentTasksService } from '../tasks/agent-tasks.service.js';
 import { type Task } from '../tasks/domain/task.model.js';
 import { PhaseTokenService } from '../tasks/phase-token.service.js';
+import { ToolMetrics } from '../tools/tool-metrics.js';
 import { ToolsService } from '../tools/tools.service.js';
 import {
   type ClaudeCodeHookInput,
@@ -19,6 +20,10 @@ import { HOOK_ROUTE } from './hook-route.js';
 /** The workflow rule named for a denial the hook itself makes. */
 const UNMAPPED_RULE = 'hooks.claude_code.unmapped_tool';
 const INVALID_INPUT_RULE = 'hooks.claude_code.invalid_input';
+const HOOK_RULE_LABEL: Readonly<Record<string, string>> = {
+  [UNMAPPED_RULE]: 'unmapped',
+  [INVALID_INPUT_RULE]: 'invalid_input',
+};
 /** Tool names in events and audit entries are capped like `/tools/authorize` caps them. */
 const MAX_TOOL_NAME = 100;
 
@@ -38,6 +43,7 @@ export class HooksService {
     private readonly failures: AuthFailures,
     private readonly audit: AuditTrail,
     private readonly events: EventBus,
+    private readonly metrics: ToolMetrics,
   ) {}
 
   async preToolUse(
@@ -118,6 +124,12 @@ export class HooksService {
       task_id: task.id,
       actor: agent.sub,
       data: { tool, phase: task.phase, reason, rule, would_deny: false, source: 'claude_code_hook' },
+    });
+    // Labelled by rule, not by the tool name an agent chose (it would grow the series unbounded).
+    this.metrics.decisions.inc({
+      tool: `claude_code:${HOOK_RULE_LABEL[rule] ?? 'other'}`,
+      phase: task.phase,
+      decision: 'denied',
     });
     try {
       await entry;

@@ -14,7 +14,7 @@ import { ToolsService } from './tools.service.js';
 @Module({
   imports: [TasksModule, WorkflowModule],
   controllers: [ToolsController],
-  exports: [ToolsService],
+  exports: [ToolsService, ToolMetrics],
   providers: [
     workspaceProvider,
     commandSandboxProvider,
