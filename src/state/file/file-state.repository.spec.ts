@@ -682,6 +682,20 @@ describe('FileStateRepository', () => {
       expect(await rejectionCodeOf(restoreState(stateFile, bogus))).toBe('state_damaged');
       expect(await readdir(dir)).not.toContain('state.json');
     });
+
+    it('says how to migrate a backup from an earlier version, not to restore a backup', async () => {
+      const old = join(dir, 'old-backup.json');
+      await writeFile(old, '{"format":"workflow-orchestrator/state-snapshot","version":1,"tasks":[]}\n');
+      const message = await restoreState(stateFile, old).then(
+        () => 'restored',
+        (error: Error) => error.message,
+      );
+      expect(message).toContain('The backup cannot be restored');
+      expect(message).toContain('earlier version');
+      expect(message).toContain('state repair --accept-loss');
+      expect(message).not.toContain('Restore a backup (`orchestrator state restore FILE`)');
+      expect(await readdir(dir)).not.toContain('state.json');
+    });
   });
 
   async function writeLock(fields: Record<string, unknown>): Promise<void> {

@@ -1,11 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { UnavailableError } from '../../common/domain/domain-error.js';
+import { DomainError, UnavailableError } from '../../common/domain/domain-error.js';
 import { applyToMaps } from '../index/state-op.js';
 import { stateWriteFailed } from '../state-errors.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, encodeLine } from './journal-format.js';
 import { loadStateFiles, refuseDamage, type StateWarning } from './load-state.js';
-import { parseSnapshot, writeSnapshot } from './snapshot-file.js';
+import { DAMAGE_REMEDY, parseSnapshot, writeSnapshot } from './snapshot-file.js';
 import { StateDirLock } from './state-dir-lock.js';
 import { nodeStateFs, writeFileAtomic, type StateFs } from './state-fs.js';
 
@@ -79,7 +79,7 @@ export async function restoreState(
   const source = resolve(srcFile);
   const bytes = await fs.readFile(source);
   if (bytes === null) throw new UnavailableError('backup_not_found', `No backup file at ${source}`);
-  const backup = parseSnapshot(bytes, source);
+  const backup = parseBackup(bytes, source);
   await fs.mkdirp(dirname(target));
   const lock = await StateDirLock.acquire(dirname(target), { purpose: 'restore' });
   try {
@@ -112,5 +112,21 @@ export async function restoreState(
     return { tasks: backup.maps.tasks.size, previous: hadState ? previous : null };
   } finally {
     await lock.release();
+  }
+}
+
+/** What to do about a backup that does not verify: the state remedy would point back at restore. */
+const BACKUP_REMEDY =
+  'Nothing was changed. Restore another backup; a backup written by an earlier version (without ' +
+  'checksums) can be migrated with the server stopped: copy it over the state file, remove the ' +
+  'journal, and run `orchestrator state repair --accept-loss` (audited)';
+
+function parseBackup(bytes: Buffer, source: string): ReturnType<typeof parseSnapshot> {
+  try {
+    return parseSnapshot(bytes, source);
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code !== 'state_damaged') throw error;
+    const why = error.message.replace(DAMAGE_REMEDY, BACKUP_REMEDY).replace(/^Damaged state: /, '');
+    throw new UnavailableError('state_damaged', `The backup cannot be restored: ${why}`);
   }
 }
