@@ -36,8 +36,11 @@ function journalLines(dir: string): string[] {
   return readFileSync(join(dir, JOURNAL), 'utf8').trimEnd().split('\n');
 }
 
+/** A refused start touches none of these: not the state, and not the audit log or its anchor either. */
 const contents = (dir: string) =>
-  [STATE, JOURNAL].map((file) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file)) : null));
+  [STATE, JOURNAL, '.orchestrator/audit.jsonl', '.orchestrator/audit-anchor.json'].map((file) =>
+    existsSync(join(dir, file)) ? readFileSync(join(dir, file)) : null,
+  );
 
 /** Starts the server on `dir`; expects exit 2 and one `orchestrator:` line, returned. Nothing may change. */
 async function refusedStart(dir: string): Promise<string> {

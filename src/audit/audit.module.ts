@@ -11,6 +11,7 @@ import { Clock } from '../common/domain/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { SigningSecret } from '../config/signing-secret.js';
 import { HealthRegistry } from '../health/health-registry.js';
+import { StateRepository } from '../state/state.repository.js';
 import { AuditController } from './audit.controller.js';
 import { AuditMetrics } from './audit-metrics.js';
 import { AuditStore } from './audit.store.js';
@@ -43,7 +44,9 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
     AuditMetrics,
     {
       provide: AuditStore,
-      inject: [AppConfig, SigningSecret, Clock, AuditMetrics],
+      // The state store opens first: a start it refuses (damaged state) must not cut the log's
+      // first checkpoint off from its anchor by exiting while the anchor is being written.
+      inject: [AppConfig, SigningSecret, Clock, AuditMetrics, StateRepository],
       useFactory: (config: AppConfig, secret: SigningSecret, clock: Clock, metrics: AuditMetrics) => {
         const logger = new Logger('AuditLog');
         const file = config.values.state.backend !== 'memory';

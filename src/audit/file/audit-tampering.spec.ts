@@ -278,6 +278,24 @@ describe('audit verify against an attacker who can write the audit files', () =>
     expect(report.signed_late).toEqual([{ from_seq: 1, to_seq: 4, cause: 'no_anchor' }]);
   });
 
+  it('a start that dies right after opening the log (e.g. on damaged state) leaves it anchored', async () => {
+    const plain = await writeLog(4, { signer: undefined, anchors: undefined });
+    // A file anchor takes a while to write (atomic rename + fsync); a slow one shows the gap.
+    class SlowAnchors extends MemoryAuditAnchorStore {
+      override async write(anchor: Parameters<MemoryAuditAnchorStore['write']>[0]): Promise<void> {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return super.write(anchor);
+      }
+    }
+    const anchors = new SlowAnchors();
+    const options = { ...plain.options, signer, anchors, checkpointIntervalMs: 3_600_000 };
+    await JsonlAuditStore.open(options); // never closed: the process exits here
+    expect((await anchors.read())?.seq).toBe((await readLines(plain.auditFile)).length);
+    const next = await JsonlAuditStore.open(options);
+    await next.close();
+    expect((await verify({ auditFile: plain.auditFile, anchors, options })).valid).toBe(true);
+  });
+
   it('a clean restart signs nothing late', async () => {
     const log = await writeLog(7);
     const store = await JsonlAuditStore.open(log.options);

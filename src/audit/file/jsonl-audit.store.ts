@@ -211,6 +211,9 @@ export class JsonlAuditStore extends AuditStore {
     // Retention beyond retain_files is recorded, and whatever the last run left unsigned (a
     // crash, an upgrade) is signed: from here the log is anchored.
     await store.committer.submit(store.checkpointRequest());
+    // And anchored before anyone goes on: a start that fails later (damaged state, a port in
+    // use) and exits must not leave a checkpoint the anchor does not know of.
+    await store.committer.drain();
     if (options.signer) store.startTimer();
     store.report = {
       last_seq: store.durableSeq,
