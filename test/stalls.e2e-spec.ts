@@ -54,6 +54,9 @@ describe('no request stalls the server', () => {
     const workspace = join(server.dir, '.orchestrator', 'workspace');
     mkdirSync(workspace, { recursive: true });
     writeFileSync(join(workspace, 'evil.txt'), `${'a'.repeat(40)}!\n`.repeat(5));
+    // A name picomatch's regex for `*a*a*a*a*a*a*b` retries every split of (seconds on one thread).
+    mkdirSync(join(workspace, 'names'));
+    writeFileSync(join(workspace, 'names', 'a'.repeat(60)), 'TODO\n');
   });
   afterAll(() => disposeServer(server));
 
@@ -93,6 +96,24 @@ describe('no request stalls the server', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('tool_failed');
     // The search budget is 10 s: a stalled loop would show one probe that long.
+    expect(latencies.length).toBeGreaterThan(20);
+    expect(p99(latencies)).toBeLessThan(P99_LIMIT_MS);
+  });
+
+  // Each wildcard more multiplies the time; matched on the main thread, 6 already take seconds.
+  const hostileGlob = `${'*a'.repeat(6)}*b`;
+
+  it.each([
+    ['the glob tool', 'glob', { pattern: `names/${hostileGlob}` }],
+    ["grep's glob", 'grep', { pattern: 'TODO', glob: hostileGlob }],
+  ])('a backtracking glob sent to %s runs off the event loop', async (_, tool, args) => {
+    const attack = call('execute', tool, args);
+    const latencies = await probeWhile(server.url, attack);
+    const res = await attack;
+    // Matched in the search worker: it finds nothing in seconds, or (on a slow machine) is
+    // stopped at the 10 s budget like a regex. Either way the probes kept being answered.
+    if (res.status === 200) expect(JSON.stringify(res.body)).not.toContain('names/aaa');
+    else expect(res.body.code).toBe('tool_failed');
     expect(latencies.length).toBeGreaterThan(20);
     expect(p99(latencies)).toBeLessThan(P99_LIMIT_MS);
   });

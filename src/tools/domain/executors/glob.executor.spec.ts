@@ -1,4 +1,5 @@
 import { symlinkSync } from 'node:fs';
+import { longestLoopGap } from '../testing/loop-gap.js';
 import { failure, tempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
 import { type GlobResult } from './glob.executor.js';
 
@@ -86,5 +87,30 @@ describe('glob', () => {
       code: 'invalid_tool_args',
       details: { field: 'pattern' },
     });
+  });
+
+  it('matches a backtracking glob off the main thread and gives up within the search budget', async () => {
+    const slow = await tempWorkspace({ limits: { searchTimeoutMs: 300 } });
+    try {
+      // picomatch compiles `*a*a…*b` to a regex that retries every split of a name without `b`:
+      // 6 wildcards over 60 characters take seconds (each one more multiplies that).
+      slow.file(`names/${'a'.repeat(60)}`, '');
+      const hostile = `names/${'*a'.repeat(6)}*b`;
+      const ordinary = `names/${'a'.repeat(60)}`.slice(0, hostile.length - 1) + '*';
+      expect(((await slow.registry.execute('glob', { pattern: ordinary })).result as GlobResult).count).toBe(
+        1,
+      );
+      let error: unknown;
+      const gap = await longestLoopGap(async () => {
+        error = await failure(slow.registry.execute('glob', { pattern: hostile }));
+      });
+      expect(error).toMatchObject({ code: 'tool_failed', message: /pattern took longer than 300 ms/ });
+      // On the main thread the loop would stall for the whole match (at least the 300 ms budget).
+      expect(gap).toBeLessThan(200);
+      // It keeps a core busy until its budget ends, so it takes one of the agent's command slots.
+      expect(slow.registry.needsSlot('glob')).toBe(true);
+    } finally {
+      await slow.remove();
+    }
   });
 });

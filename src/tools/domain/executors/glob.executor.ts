@@ -3,6 +3,8 @@ import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import { toWorkspaceGlob } from '../../../workflow/domain/path-policy.js';
 import { walkFiles, type WalkState } from '../file-walk.js';
+import { matchingEntries } from '../glob-filter.js';
+import { RegexBudget } from '../regex-scan.js';
 import { outsideWorkspace } from '../tool-errors.js';
 import { type ToolContext, type ToolExecutor } from '../tool-executor.js';
 import { MAX_GLOB_RESULTS } from '../tool-limits.js';
@@ -24,6 +26,8 @@ const DEFAULT_MAX_RESULTS = 1000;
 
 export const globExecutor: ToolExecutor<GlobArgs> = {
   name: 'glob',
+  // The pattern is compiled and matched in a worker under the search budget (see RegexBudget).
+  cpuBound: true,
   description:
     'Lists files matching a glob (`src/**/*.ts`) relative to cwd (default: the workspace root). Skips node_modules and .git below the start.',
   schema: {
@@ -45,7 +49,6 @@ export const globExecutor: ToolExecutor<GlobArgs> = {
     // An absolute pattern inside the workspace is already workspace-relative after normalising.
     const base = args.pattern.replace(/\\/g, '/').startsWith('/') ? '.' : cwd.rel;
     const pattern = normal.path;
-    const isMatch = picomatch(pattern, { dot: true });
     const max = args.max_results ?? DEFAULT_MAX_RESULTS;
 
     // Walk only below the pattern's literal prefix (`src/app` of `src/app/**/*.ts`).
@@ -63,15 +66,22 @@ export const globExecutor: ToolExecutor<GlobArgs> = {
     const files: string[] = [];
     const state: WalkState = { visited: 0, truncated: false, unreadable: 0 };
     let truncated = false;
-    for await (const entry of walkFiles(workspace, start, limits.walkMaxEntries, state)) {
-      if (!isMatch(base === '.' ? entry.rel : posix.relative(base, entry.rel))) continue;
-      // Listed paths follow the phase's rules too: a forbidden file is not even named.
-      if (!paths.allows(entry.rel, 'read')) continue;
-      if (files.length >= max) {
-        truncated = true;
-        break;
+    const budget = new RegexBudget(limits.searchTimeoutMs);
+    const walked = walkFiles(workspace, start, limits.walkMaxEntries, state);
+    const relative = (rel: string) => (base === '.' ? rel : posix.relative(base, rel));
+    const glob = { pattern, options: { dot: true, basename: false }, field: 'pattern' };
+    try {
+      for await (const entry of matchingEntries(walked, (e) => relative(e.rel), glob, budget)) {
+        // Listed paths follow the phase's rules too: a forbidden file is not even named.
+        if (!paths.allows(entry.rel, 'read')) continue;
+        if (files.length >= max) {
+          truncated = true;
+          break;
+        }
+        files.push(entry.rel);
       }
-      files.push(entry.rel);
+    } finally {
+      await budget.close();
     }
     return { files, count: files.length, truncated: truncated || state.truncated };
   },

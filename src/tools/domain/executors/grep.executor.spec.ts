@@ -1,5 +1,6 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { longestLoopGap } from '../testing/loop-gap.js';
 import { failure, tempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
 import { type GrepResult } from './grep.executor.js';
 
@@ -105,6 +106,19 @@ describe('grep', () => {
     longestGap = Math.max(longestGap, performance.now() - last);
     // The budget is 300 ms: on the main thread one gap would be at least that long.
     expect(longestGap).toBeLessThan(200);
+  });
+
+  it('matches a backtracking glob off the main thread, under the same budget as the pattern', async () => {
+    ws.file(`names/${'a'.repeat(60)}`, 'TODO\n');
+    let error: unknown;
+    const gap = await longestLoopGap(async () => {
+      error = await failure(ws.registry.execute('grep', { pattern: 'TODO', glob: `${'*a'.repeat(6)}*b` }));
+    });
+    expect(error).toMatchObject({ code: 'tool_failed', message: /glob took longer than 300 ms/ });
+    expect(gap).toBeLessThan(200);
+    // An ordinary glob of the same length is matched as before.
+    const ordinary = `${'a'.repeat(24)}*`;
+    expect(where(await grep({ pattern: 'TODO', glob: ordinary }))).toEqual([`names/${'a'.repeat(60)}:1`]);
   });
 
   it('never searches outside: symlinks are not followed, paths and globs may not escape', async () => {

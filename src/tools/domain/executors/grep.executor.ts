@@ -1,7 +1,7 @@
-import picomatch from 'picomatch';
 import { toWorkspaceGlob } from '../../../workflow/domain/path-policy.js';
-import { walkFiles, type WalkState } from '../file-walk.js';
-import { RegexBudget } from '../regex-scan.js';
+import { walkFiles, type WalkedEntry, type WalkState } from '../file-walk.js';
+import { matchingEntries } from '../glob-filter.js';
+import { RegexBudget, type GlobOptions } from '../regex-scan.js';
 import { clip, isBinary, splitLines } from '../text-content.js';
 import { invalidToolArgs, outsideWorkspace } from '../tool-errors.js';
 import { type ToolContext, type ToolExecutor } from '../tool-executor.js';
@@ -46,12 +46,16 @@ export interface GrepResult {
 const DEFAULT_MAX_RESULTS = 100;
 
 /** `glob` filters files by workspace-relative path; a pattern without `/` matches the base name. */
-function fileFilter(workspace: Workspace, glob: string | undefined): (rel: string) => boolean {
-  if (glob === undefined) return () => true;
+function fileFilter(
+  workspace: Workspace,
+  glob: string | undefined,
+): { pattern: string; options: GlobOptions; field: string } | undefined {
+  if (glob === undefined) return undefined;
   const normal = toWorkspaceGlob(glob, workspace.root);
   if (!normal.ok) throw outsideWorkspace(`glob: ${normal.reason}`);
   // picomatch's `basename` option breaks patterns that do have a slash: only set it without one.
-  return picomatch(normal.path, { dot: true, basename: !normal.path.includes('/') });
+  const options = { dot: true, basename: !normal.path.includes('/') };
+  return { pattern: normal.path, options, field: 'glob' };
 }
 
 export const grepExecutor: ToolExecutor<GrepArgs> = {
@@ -82,7 +86,7 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
         'pattern',
       );
     }
-    const accept = fileFilter(workspace, args.glob);
+    const filter = fileFilter(workspace, args.glob);
     const maxResults = args.max_results ?? DEFAULT_MAX_RESULTS;
     const context = args.context ?? 0;
     const start = await workspace.resolveExisting(args.path ?? '.', 'path');
@@ -163,9 +167,11 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
       if (await workspace.isDirectory(start.real)) {
         paths.note(start.rel);
         const state: WalkState = { visited: 0, truncated: false, unreadable: 0 };
-        for await (const entry of walkFiles(workspace, start, limits.walkMaxEntries, state)) {
-          // Symlinks are not followed: a link to elsewhere in the workspace is searched there.
-          if (entry.symlink || !accept(entry.rel)) continue;
+        const walked = walkFiles(workspace, start, limits.walkMaxEntries, state);
+        const entries = filter
+          ? matchingEntries(notLinks(walked), (e) => e.rel, filter, budget)
+          : notLinks(walked);
+        for await (const entry of entries) {
           if (!paths.allows(entry.rel, 'read')) {
             skipped.forbidden++;
             continue;
@@ -182,6 +188,11 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
     }
   },
 };
+
+/** Symlinks are not followed: a link to elsewhere in the workspace is searched there. */
+async function* notLinks(entries: AsyncIterable<WalkedEntry>): AsyncGenerator<WalkedEntry> {
+  for await (const entry of entries) if (!entry.symlink) yield entry;
+}
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
