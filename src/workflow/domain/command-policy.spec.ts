@@ -174,3 +174,18 @@ describe('denial reasons', () => {
     expect(reason).toMatch(/… \(\d+ characters\)$/);
   });
 });
+
+describe('pattern words with several wildcards', () => {
+  it('match an agent-sized word in linear time (the regex they compiled to backtracked for seconds)', () => {
+    const starry = compileCommandRules(constraint({ allowed_commands: ['bash *.*.sh'] }));
+    const time = (word: string) => {
+      const started = performance.now();
+      check(`bash ${word}`, starry);
+      return performance.now() - started;
+    };
+    time('x'.repeat(30_000)); // warm up
+    const baseline = Math.max(time('x'.repeat(30_000)), 1);
+    expect(time('.'.repeat(30_000)) / baseline).toBeLessThan(50);
+    expect(check('bash run.me.sh', starry)).toEqual({ ok: true });
+  });
+});

@@ -1,6 +1,7 @@
 import { parse, type ParseEntry } from 'shell-quote';
 import { toWorkspacePath } from './path-policy.js';
 import { type ToolConstraintSpec } from './workflow.model.js';
+import { wildcardMatch } from './wildcard.js';
 
 /**
  * Command constraints. The raw text is scanned with shell quoting rules to find every
@@ -52,13 +53,7 @@ function compilePattern(text: string): CommandPattern {
     .split(/\s+/)
     .map((t) => {
       if (!/[*?]/.test(t)) return (w: string) => w === t;
-      const re = new RegExp(
-        `^${t
-          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-          .replace(/\*/g, '.*')
-          .replace(/\?/g, '.')}$`,
-      );
-      return (w: string) => re.test(w);
+      return (w: string) => wildcardMatch(t, w);
     });
   return { text, tokens };
 }

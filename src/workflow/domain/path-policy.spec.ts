@@ -73,6 +73,13 @@ describe('collectPathArgs', () => {
     ]);
   });
 
+  it('refuses a path longer than PATH_MAX (a glob could spend quadratic time on it)', () => {
+    expect(collectPathArgs({ path: 'a'.repeat(4096) }, DEFAULTS).error).toBeUndefined();
+    expect(collectPathArgs({ paths: ['ok', `src/${'a.'.repeat(50_000)}ts`] }, DEFAULTS).error).toBe(
+      "argument 'paths' is 100006 characters long; a path has at most 4096",
+    );
+  });
+
   it('marks glob args and reports non-path values', () => {
     expect(collectPathArgs({ glob: '**/*.ts' }, DEFAULTS).paths[0].glob).toBe(true);
     expect(collectPathArgs({ path: 42 }, DEFAULTS).error).toBe(

@@ -108,6 +108,8 @@ export function collectPathArgs(
   return { paths };
 }
 
+const MAX_PATH_CHARS = 4096;
+
 function collect(
   key: string,
   value: unknown,
@@ -116,6 +118,10 @@ function collect(
   depth: number,
 ): string | undefined {
   if (typeof value === 'string') {
+    // Linux's PATH_MAX. Longer is no path, and a workflow glob with two `*` in one segment
+    // would take quadratic time over it.
+    if (value.length > MAX_PATH_CHARS)
+      return `argument '${key}' is ${value.length} characters long; a path has at most ${MAX_PATH_CHARS}`;
     out.push({ key, value, glob: key === 'glob' });
     return undefined;
   }
