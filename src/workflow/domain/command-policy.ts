@@ -305,14 +305,4 @@ function shellScript(words: readonly string[], starts: readonly CommandStart[]):
   return undefined;
 }
 
-/** Longest reason kept: a denial quotes the command, and an agent's word may be 100 KB. */
-const MAX_REASON_CHARS = 300;
-
-const deny = (rule: CommandRule, reason: string): CommandVerdict => ({
-  ok: false,
-  rule,
-  reason:
-    reason.length <= MAX_REASON_CHARS
-      ? reason
-      : `${reason.slice(0, MAX_REASON_CHARS)}… (${reason.length} characters)`,
-});
+const deny = (rule: CommandRule, reason: string): CommandVerdict => ({ ok: false, rule, reason });
