@@ -110,6 +110,33 @@ describe('service endpoints of a running server', () => {
     });
   });
 
+  it.each([
+    ['no Content-Type (fetch sends text/plain)', undefined],
+    ['text/plain', 'text/plain'],
+    ['a form', 'application/x-www-form-urlencoded'],
+  ])('a JSON body sent as %s gets 415 unsupported_media_type and changes nothing', async (_label, type) => {
+    const operator = accessToken('operator', 'media-op');
+    const before = await fetch(`${server.url}/api/v1/tasks?limit=200`, {
+      headers: { authorization: `Bearer ${operator}` },
+    }).then((r) => r.json() as Promise<{ tasks: unknown[] }>);
+    const res = await fetch(`${server.url}/api/v1/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, ...(type ? { 'content-type': type } : {}) },
+      body: '{"title":"x"}',
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      code: 'unsupported_media_type',
+      message: 'the request body must be JSON, sent with Content-Type: application/json',
+    });
+    const after = await fetch(`${server.url}/api/v1/tasks?limit=200`, {
+      headers: { authorization: `Bearer ${operator}` },
+    }).then((r) => r.json() as Promise<{ tasks: unknown[] }>);
+    expect(after.tasks).toHaveLength(before.tasks.length);
+  });
+
   it('a body nested deeper than 64 levels gets 400 json_too_deep, not a stack overflow', async () => {
     const mint = (body: string) =>
       fetch(`${server.url}/api/v1/auth/tokens`, {

@@ -41,6 +41,9 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    // The API takes JSON only: no form parser, and Fastify's text/plain one is removed below, so
+    // any other body is 415 unsupported_media_type instead of a string run through validation.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(
@@ -73,6 +76,7 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
         done(null, value);
       }),
   );
+  fastify.removeContentTypeParser('text/plain');
   // Nest routes Fastify's own errors (body parsing, limits) through AllExceptionsFilter too.
   observeRequests(fastify, app.get(HttpMetrics));
   enforceRequestTimeout(fastify, server.timeout * 1000);

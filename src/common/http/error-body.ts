@@ -50,6 +50,9 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   503: 'unavailable',
 };
 
+/** Fastify says only "Unsupported Media Type"; say what the API takes. */
+const MEDIA_TYPE_MESSAGE = 'the request body must be JSON, sent with Content-Type: application/json';
+
 export function errorBody(
   statusCode: number,
   code: string,
@@ -60,7 +63,7 @@ export function errorBody(
     ...extra,
     statusCode,
     error: STATUS_CODES[statusCode] ?? 'Error',
-    message: redactText(message),
+    message: redactText(code === 'unsupported_media_type' ? MEDIA_TYPE_MESSAGE : message),
     code,
   };
 }
