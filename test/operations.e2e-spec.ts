@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api } from './support/api.js';
 import {
@@ -145,10 +147,22 @@ describe('state backup and restore', () => {
     expect(await server.stop('SIGTERM')).toBe(0);
     const restored = await runCli(['state', 'restore', backup], { cwd: dir, env });
     expect(restored.code).toBe(0);
+    expect(restored.stdout).toContain('the state.restore audit entry is in the audit log');
     server = await startServer({ dir });
     const again = api(server.url);
     expect((await again.get(`/api/v1/tasks/${kept.body.id}`, operator)).status).toBe(200);
     expect((await again.get(`/api/v1/tasks/${later.body.id}`, operator)).status).toBe(404);
+    // Audited once: who, from which backup, and its digest.
+    const digest = `sha256:${createHash('sha256').update(readFileSync(backup)).digest('hex')}`;
+    const entries = (
+      await again.get<{ entries: { actor: string; details: Record<string, unknown> }[] }>(
+        '/api/v1/audit/query?action=state.restore',
+        operator,
+      )
+    ).body.entries;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.actor).toMatch(/^cli:/);
+    expect(entries[0]!.details).toMatchObject({ backup, digest, tasks: 1 });
   });
 
   it('a second server on the same state directory exits 2 naming the owner pid', async () => {

@@ -50,11 +50,16 @@ export function registerStateCommands(program: Command): void {
     .option('-c, --config <path>', 'config file')
     .action(async (file: string, opts: { config?: string }) => {
       const config = loadConfig({ configPath: opts.config });
-      const report = await refusing(() =>
-        restoreState(resolve(config.baseDir, config.values.state.state_file), file),
-      );
+      const stateFile = resolve(config.baseDir, config.values.state.state_file);
+      const report = await refusing(() => restoreState(stateFile, file, undefined, `cli:${userName()}`));
       const kept = report.previous ? `; the replaced state is kept as ${report.previous.stateFile}` : '';
       process.stdout.write(`restored ${report.tasks} tasks from ${resolve(file)}${kept}\n`);
+      const audited = await deliverStoredEntries(config, stateFile).then(
+        () => 'the state.restore audit entry is in the audit log',
+        (error: unknown) =>
+          `the state.restore audit entry is kept in the state and written when the server next starts (${(error as Error).message})`,
+      );
+      process.stdout.write(`${audited}\n`);
     });
   state
     .command('repair')
@@ -85,7 +90,7 @@ export function registerStateCommands(program: Command): void {
         );
       }
       for (const copy of report.copies) out.write(`kept a copy of the damaged file as ${copy}\n`);
-      const audited = await deliverRepairEntry(config, stateFile).then(
+      const audited = await deliverStoredEntries(config, stateFile).then(
         () => 'the state.repair audit entry is in the audit log',
         (error: unknown) =>
           `the state.repair audit entry is kept in the state and written when the server next starts (${(error as Error).message})`,
@@ -94,8 +99,8 @@ export function registerStateCommands(program: Command): void {
     });
 }
 
-/** Appends the repair's audit entry (stored in the repaired state's outbox) to the audit log now. */
-async function deliverRepairEntry(config: AppConfig, stateFile: string): Promise<void> {
+/** Appends the audit entries a repair or restore stored in the state's outbox to the audit log now. */
+async function deliverStoredEntries(config: AppConfig, stateFile: string): Promise<void> {
   const state = await FileStateRepository.open({ stateFile });
   try {
     const audit = await openAuditStore({

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DomainError, UnavailableError } from '../../common/domain/domain-error.js';
 import { applyToMaps } from '../index/state-op.js';
 import { stateWriteFailed } from '../state-errors.js';
@@ -74,6 +74,7 @@ export async function restoreState(
   stateFile: string,
   srcFile: string,
   fs: StateFs = nodeStateFs,
+  actor = 'unknown',
 ): Promise<RestoreReport> {
   const target = resolve(stateFile);
   const source = resolve(srcFile);
@@ -90,6 +91,28 @@ export async function restoreState(
       if (hadState) await fs.copyFile(target, previous.stateFile);
       if ((await fs.readFile(journalFile)) !== null) await fs.copyFile(journalFile, previous.journalFile);
       const snapshotId = randomUUID();
+      // Audited like every change that replaces what the server acknowledged: the entry rides in
+      // the restored state's outbox, so it reaches the audit log whatever happens next.
+      const changeId = randomUUID();
+      backup.maps.outbox.set(changeId, {
+        change_id: changeId,
+        stored_at: new Date().toISOString(),
+        entry: {
+          actor,
+          role: 'admin',
+          action: 'state.restore',
+          decision: 'allowed',
+          success: true,
+          reason: `restored the state from ${source} (orchestrator state restore)`,
+          details: {
+            backup: source,
+            digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+            backup_snapshot_id: backup.snapshot_id,
+            tasks: backup.maps.tasks.size,
+            replaced_kept_as: hadState ? previous.stateFile : null,
+          },
+        },
+      });
       await writeSnapshot(fs, target, {
         state_id: backup.state_id,
         snapshot_id: snapshotId,
