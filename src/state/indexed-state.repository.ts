@@ -30,6 +30,8 @@ import {
  */
 export abstract class IndexedStateRepository extends StateRepository {
   protected readonly index = new StateIndex();
+  /** Outbox entries applied to the index whose write is not durable yet. */
+  private readonly notDurable = new Set<string>();
   protected closed = false;
   /** Source of outbox change ids and of their time; adapters may inject their own. */
   protected changeId: () => string = randomUUID;
@@ -149,7 +151,9 @@ export abstract class IndexedStateRepository extends StateRepository {
   }
 
   async pendingAudit(): Promise<readonly OutboxEntry[]> {
-    return this.index.pendingAudit();
+    // Only entries whose change is durable: one still being written may yet be lost in a crash,
+    // and its entry must not reach the audit log without it.
+    return this.index.pendingAudit().filter((e) => !this.notDurable.has(e.change_id));
   }
 
   async acknowledgeAudit(changeIds: readonly string[]): Promise<void> {
@@ -205,7 +209,12 @@ export abstract class IndexedStateRepository extends StateRepository {
   /** Applies `ops` now (so later mutations see them) and waits until `persist` made them durable. */
   protected commit(ops: readonly StateOp[]): Promise<void> {
     const inverse = ops.map((op) => this.index.apply(op));
-    return this.persist(ops, inverse);
+    const changeIds = ops.flatMap((op) => (op.op === 'put_outbox' ? [op.entry.change_id] : []));
+    if (changeIds.length === 0) return this.persist(ops, inverse);
+    for (const id of changeIds) this.notDurable.add(id);
+    return this.persist(ops, inverse).finally(() => {
+      for (const id of changeIds) this.notDurable.delete(id);
+    });
   }
 
   /** Undoes changes whose write failed; `inverses` in the order they were applied. */

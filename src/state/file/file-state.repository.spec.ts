@@ -25,6 +25,8 @@ class FaultyFs implements StateFs {
   failWith: string | null = null;
   /** When set, only writes to files opened for appending (the journal) fail. */
   failAppendsWith: string | null = null;
+  /** When set, every fdatasync waits for it (a write that is not durable yet). */
+  syncGate: Promise<void> | null = null;
 
   private fault(op: string): void {
     if (this.failWith)
@@ -57,6 +59,7 @@ class FaultyFs implements StateFs {
       datasync: async () => {
         this.fault('fdatasync');
         this.datasyncs += 1;
+        await this.syncGate;
         await handle.datasync();
       },
       sync: async () => {
@@ -93,6 +96,28 @@ describe('FileStateRepository', () => {
     open.push(repo);
     return repo;
   }
+
+  it('does not list the audit entry of a change that is not durable yet (a crash could still lose it)', async () => {
+    const fs = new FaultyFs();
+    const repo = await openRepo({ fs });
+    let release!: () => void;
+    fs.syncGate = new Promise((resolve) => (release = resolve));
+    const writing = repo.createTask(newTask(), {
+      audit: (t) => ({
+        actor: 'op',
+        action: 'task.create',
+        decision: 'allowed',
+        success: true,
+        task_id: t.id,
+      }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the batch is written, waiting on fdatasync
+    expect(fs.datasyncs).toBeGreaterThan(0);
+    expect(await repo.pendingAudit()).toEqual([]);
+    release();
+    await writing;
+    expect((await repo.pendingAudit()).map((p) => p.entry.action)).toEqual(['task.create']);
+  });
 
   function newTask(title = 't'): Task {
     clock.advance(1);
