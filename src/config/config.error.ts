@@ -1,3 +1,5 @@
+import { redactUrlCredentials } from '../common/domain/url-credentials.js';
+
 /** A configuration problem that must stop start-up (exit code 2). Message is one line. */
 export class ConfigError extends Error {
   readonly exitCode = 2;
@@ -13,7 +15,8 @@ export class ConfigError extends Error {
 }
 
 function describe(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : safeJson(value);
+  // A URL's password never reaches an error message, even when the URL itself is what is wrong.
+  const text = redactUrlCredentials(typeof value === 'string' ? JSON.stringify(value) : safeJson(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

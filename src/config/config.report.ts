@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type AppConfig } from './app-config.js';
 import { devSecretPath } from './signing-secret.js';
+import { redactUrlCredentials } from '../common/domain/url-credentials.js';
 
 export interface ConfigReportRow {
   key: string;
@@ -8,15 +9,13 @@ export interface ConfigReportRow {
   source: string;
 }
 
-const CREDENTIALS_IN_URL = /\/\/([^/@:]*):([^/@]*)@/;
-
 /** Effective config as rows (key, value, source) with secrets redacted, for `config show`. */
 export function configReport(config: AppConfig, env: NodeJS.ProcessEnv = process.env): ConfigReportRow[] {
   const rows: ConfigReportRow[] = [];
   for (const [section, values] of Object.entries(config.values)) {
     for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
       const key = `${section}.${name}`;
-      const shown = typeof value === 'string' ? value.replace(CREDENTIALS_IN_URL, '//$1:[redacted]@') : value;
+      const shown = typeof value === 'string' ? redactUrlCredentials(value) : value;
       rows.push({ key, value: shown, source: config.sourceOf(key) });
     }
   }
