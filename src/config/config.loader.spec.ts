@@ -244,3 +244,33 @@ describe('list keys (tools.sandbox_read_only_paths)', () => {
     );
   });
 });
+
+describe('database settings', () => {
+  it('reads database.url from ORCHESTRATOR_DATABASE_URL and defaults the rest', () => {
+    const config = load(dirWith(), { ORCHESTRATOR_DATABASE_URL: 'postgres://orch:pw@db:5432/app' });
+    expect(config.values.database).toMatchObject({
+      url: 'postgres://orch:pw@db:5432/app',
+      pool_size: 5,
+      schema: 'orchestrator',
+      listen_url: null,
+      statement_timeout_ms: 10_000,
+      migrate_on_start: true,
+    });
+    expect(config.sourceOf('database.url')).toBe('env ORCHESTRATOR_DATABASE_URL');
+  });
+
+  it('refuses a URL that is not postgres without printing its password', () => {
+    const error = errorOf(() =>
+      load(dirWith(), { ORCHESTRATOR_DATABASE_URL: 'mysql://orch:hunter2@db/app' }),
+    );
+    expect(error.message).toContain('database.url');
+    expect(error.message).toContain('postgres://');
+    expect(error.message).toContain('orch:[redacted]@db');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('refuses a schema that is not a plain identifier (it is spliced into SQL)', () => {
+    const error = errorOf(() => load(dirWith('database:\n  schema: "x; DROP TABLE tasks"\n')));
+    expect(error.message).toMatch(/database\.schema=.*lower-case SQL identifier/);
+  });
+});

@@ -147,11 +147,31 @@ export class TasksConfig {
   @IsInt() @Min(0) @Max(86_400) retry_backoff_seconds = 30;
 }
 
+/** PostgreSQL connection settings, per process (used by `orchestrator db`; the backend is issue 17). */
 export class DatabaseConfig {
-  @IsOptional() @IsString() @IsNotEmpty() url: string | null = null;
-  @IsInt() @Min(1) @Max(1000) pool_size = 20;
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
+  url: string | null = null;
+  /** Base connections of one process's pool (SQLAlchemy's meaning, as in the deployment guide). */
+  @IsInt() @Min(1) @Max(1000) pool_size = 5;
+  /** Extra connections one process may open under a burst, closed again when idle. */
   @IsInt() @Min(0) @Max(1000) max_overflow = 10;
+  /** Seconds a request waits for a free connection before it fails. */
   @IsInt() @Min(1) @Max(3600) pool_timeout = 30;
+  /** Schema that holds every table; created by the migrations. */
+  @IsString()
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lower-case SQL identifier (a-z, 0-9, _)' })
+  schema = 'orchestrator';
+  /** A direct (session) connection for LISTEN and leader election, for pools behind PgBouncer. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
+  listen_url: string | null = null;
+  /** Longest one statement may run; 0 turns the limit off. */
+  @IsInt() @Min(0) @Max(3_600_000) statement_timeout_ms = 10_000;
+  /** Apply pending migrations when the server starts (else start refuses a database that is behind). */
+  @IsBoolean() migrate_on_start = true;
 }
 
 export class OrchestratorConfig {
