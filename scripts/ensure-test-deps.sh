@@ -3,8 +3,27 @@
 # exposition, python3 to receive systemd's NOTIFY_SOCKET datagram, systemd-notify (systemd)
 # to send it, nginx and openssl to check the nginx site with `nginx -t` and a test certificate,
 # bubblewrap (bwrap) for the command sandbox the tool tests run commands in. Installs what is
-# missing when it can (root with apt-get), else says what to install.
+# missing when it can (root with apt-get), else says what to install. The database tests need
+# PostgreSQL at 127.0.0.1:5432 (trust auth; or ORCHESTRATOR_TEST_DATABASE_URL): started here if it is down.
 set -euo pipefail
+
+ensure_postgres() {
+  [ -n "${ORCHESTRATOR_TEST_DATABASE_URL:-}" ] && return 0
+  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return 0
+  if command -v pg_lsclusters >/dev/null 2>&1; then
+    local version name
+    read -r version name _ < <(pg_lsclusters --no-header | head -n 1)
+    echo "starting PostgreSQL cluster ${version}/${name} for the database tests"
+    pg_ctlcluster --skip-systemctl-redirect "${version}" "${name}" start || true
+    for _ in $(seq 1 30); do
+      pg_isready -q -h 127.0.0.1 -p 5432 && return 0
+      sleep 1
+    done
+  fi
+  echo "PostgreSQL is not reachable at 127.0.0.1:5432: start it (pg_ctlcluster --skip-systemctl-redirect 15 main start) or set ORCHESTRATOR_TEST_DATABASE_URL" >&2
+  exit 1
+}
+
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v systemd-notify >/dev/null 2>&1 || missing+=(systemd)
@@ -12,7 +31,10 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  ensure_postgres
+  exit 0
+fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing test prerequisites (Debian packages): ${missing[*]}"
   apt-get update -qq
@@ -21,3 +43,4 @@ else
   echo "missing test prerequisites (Debian packages): ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
   exit 1
 fi
+ensure_postgres

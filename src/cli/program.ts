@@ -4,6 +4,7 @@ import { registerWorkflowCommands } from '../workflow/cli/workflow.commands.js';
 import { registerStateCommands } from '../state/cli/state.commands.js';
 import { registerAuditCommands } from '../audit/cli/audit.commands.js';
 import { registerHookCommands } from '../hooks/cli/hook.commands.js';
+import { registerDatabaseCommands } from '../database/cli/db.commands.js';
 import { packageInfo } from '../common/package-info.js';
 import { loadConfig } from '../config/config.loader.js';
 import { configReport, formatConfigReport } from '../config/config.report.js';
@@ -49,5 +50,6 @@ export function buildProgram(): Command {
   registerStateCommands(program);
   registerAuditCommands(program);
   registerHookCommands(program);
+  registerDatabaseCommands(program);
   return program;
 }

@@ -1,0 +1,152 @@
+-- The PostgreSQL backend's schema (docs/DEPLOYMENT.md, "PostgreSQL"). Runs with search_path set to
+-- database.schema. Forward only: never edit this file once released; add 0002_… instead.
+
+CREATE TABLE tasks (
+  id               text PRIMARY KEY,
+  created_seq      bigint GENERATED ALWAYS AS IDENTITY UNIQUE,   -- creation order, for list cursors
+  title            text NOT NULL,
+  description      text NOT NULL DEFAULT '',
+  workflow_name    text NOT NULL,
+  workflow_version text NOT NULL,
+  phase            text NOT NULL,
+  status           text NOT NULL CHECK (status IN ('queued', 'claimed', 'completed', 'failed', 'cancelled')),
+  holder           text,
+  capabilities     text[] NOT NULL DEFAULT '{}',                -- required by the task; sorted, unique
+  priority         int NOT NULL DEFAULT 0,
+  deps_pending     int NOT NULL DEFAULT 0,                      -- dependencies not yet completed
+  attempts         int NOT NULL DEFAULT 0,
+  max_attempts     int NOT NULL,
+  lease_expires_at timestamptz,
+  retry_not_before timestamptz,
+  token_version    int NOT NULL DEFAULT 0,                      -- phase tokens of older versions are stale
+  gate_revision    int NOT NULL DEFAULT 0,                      -- bumped by approvals: gate checks CAS on it
+  revision         bigint NOT NULL DEFAULT 0,                   -- bumped by every write (compare-and-swap)
+  history_len      int NOT NULL DEFAULT 0,
+  created_at       timestamptz NOT NULL,
+  updated_at       timestamptz NOT NULL,
+  completed_at     timestamptz,
+  failure_reason   text
+) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02);
+
+-- Only claimable rows, in claim order: claimed and terminal tasks leave the index.
+CREATE INDEX tasks_ready ON tasks (priority DESC, created_at, id) WHERE status = 'queued' AND deps_pending = 0;
+-- Not on lease_expires_at, so a heartbeat stays a HOT update.
+CREATE INDEX tasks_claimed ON tasks (holder) WHERE status = 'claimed';
+CREATE INDEX tasks_status ON tasks (status, created_seq);
+CREATE INDEX tasks_workflow_open ON tasks (workflow_name, workflow_version) WHERE status IN ('queued', 'claimed');
+
+CREATE TABLE task_dependencies (
+  task_id    text NOT NULL REFERENCES tasks (id),
+  depends_on text NOT NULL REFERENCES tasks (id),
+  PRIMARY KEY (task_id, depends_on)
+);
+CREATE INDEX task_dependencies_rev ON task_dependencies (depends_on, task_id);
+
+CREATE TABLE task_history (
+  task_id     text NOT NULL REFERENCES tasks (id),
+  n           int NOT NULL,
+  at          timestamptz NOT NULL,
+  actor       text NOT NULL,
+  action      text NOT NULL,
+  from_phase  text,
+  to_phase    text NOT NULL,
+  from_status text,
+  to_status   text NOT NULL,
+  reason      text,
+  PRIMARY KEY (task_id, n)
+);
+
+CREATE TABLE task_artifacts (
+  task_id text NOT NULL REFERENCES tasks (id),
+  phase   text NOT NULL,
+  type    text NOT NULL,
+  body    jsonb NOT NULL,
+  at      timestamptz NOT NULL,
+  PRIMARY KEY (task_id, phase, type)
+);
+
+CREATE TABLE task_approvals (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  task_id    text NOT NULL REFERENCES tasks (id),
+  gate_id    text NOT NULL,
+  phase      text NOT NULL,
+  decision   text NOT NULL CHECK (decision IN ('approved', 'rejected')),
+  by_subject text NOT NULL,
+  comment    text,
+  digest     text,
+  at         timestamptz NOT NULL
+);
+CREATE INDEX task_approvals_task ON task_approvals (task_id, phase, gate_id, id);
+
+CREATE TABLE revocations (jti text PRIMARY KEY, expires_at timestamptz NOT NULL);
+CREATE INDEX revocations_expiry ON revocations (expires_at);
+
+CREATE TABLE idempotency_keys (key text PRIMARY KEY, response jsonb NOT NULL, expires_at timestamptz NOT NULL);
+CREATE INDEX idempotency_expiry ON idempotency_keys (expires_at);
+
+-- Outboxes: written in the request's own transaction, drained in order by the one sequencer.
+CREATE TABLE event_outbox (
+  id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  type    text NOT NULL,
+  task_id text,
+  actor   text,
+  at      timestamptz NOT NULL,
+  data    jsonb NOT NULL
+);
+CREATE TABLE audit_outbox (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  instance_id text NOT NULL,
+  entry       json NOT NULL                                   -- json, not jsonb: the text that gets hashed
+);
+
+-- Append-only logs in their public order.
+CREATE TABLE events (
+  seq     bigint PRIMARY KEY,
+  type    text NOT NULL,
+  task_id text,
+  actor   text,
+  at      timestamptz NOT NULL,
+  data    jsonb NOT NULL
+);
+CREATE INDEX events_task ON events (task_id, seq);
+CREATE INDEX events_type ON events (type, seq);
+
+CREATE TABLE audit_entries (
+  seq         bigint PRIMARY KEY,
+  ts          timestamptz NOT NULL,
+  actor       text NOT NULL,
+  role        text,
+  action      text NOT NULL,
+  decision    text NOT NULL,
+  success     boolean NOT NULL,
+  task_id     text,
+  phase       text,
+  tool        text,
+  request_id  text,
+  instance_id text NOT NULL,
+  entry       json NOT NULL,
+  prev_hash   text NOT NULL,
+  hash        text NOT NULL
+);
+CREATE INDEX audit_task ON audit_entries (task_id, seq);
+CREATE INDEX audit_action ON audit_entries (action, seq);
+CREATE INDEX audit_ts ON audit_entries USING brin (ts);
+
+CREATE TABLE chain_heads (name text PRIMARY KEY, seq bigint NOT NULL, hash text NOT NULL);
+CREATE TABLE audit_anchors (seq bigint PRIMARY KEY, hash text NOT NULL, signature text, at timestamptz NOT NULL);
+
+-- Coordination between instances.
+CREATE UNLOGGED TABLE instances (
+  id         text PRIMARY KEY,
+  host       text,
+  pid        int,
+  version    text,
+  started_at timestamptz NOT NULL,
+  seen_at    timestamptz NOT NULL
+);
+CREATE TABLE maintenance (name text PRIMARY KEY, last_run timestamptz NOT NULL DEFAULT '-infinity');
+CREATE UNLOGGED TABLE rate_buckets (
+  subject    text PRIMARY KEY,
+  tokens     float8 NOT NULL,
+  updated_at timestamptz NOT NULL
+) WITH (fillfactor = 50);

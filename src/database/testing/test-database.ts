@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * The PostgreSQL server tests use: this machine's (scripts/ensure-test-deps.sh starts it), or
+ * ORCHESTRATOR_TEST_DATABASE_URL. Each test file gets its own database, dropped afterwards.
+ */
+export const TEST_SERVER_URL =
+  process.env.ORCHESTRATOR_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, empty database on the test server, named uniquely for this process. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `orch_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  const url = new URL(TEST_SERVER_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () => admin(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
+  };
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
