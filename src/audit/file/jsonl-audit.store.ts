@@ -6,12 +6,7 @@ import { GroupCommit } from '../../state/file/group-commit.js';
 import { type StateFileHandle } from '../../state/file/state-fs.js';
 import { auditClosed, auditWriteFailed } from '../audit-errors.js';
 import { AuditStore, type AuditHealth, type AuditWarning } from '../audit.store.js';
-import {
-  RECOVER_ACTION,
-  type AuditEntry,
-  type AuditEntryInput,
-  type UnsealedEntry,
-} from '../domain/audit-entry.js';
+import { type AuditEntry, type AuditEntryInput, type UnsealedEntry } from '../domain/audit-entry.js';
 import { prepareEntry } from '../domain/audit-entry-input.js';
 import { normalizeAuditQuery, recentCount, type AuditPage, type AuditQuery } from '../domain/audit-query.js';
 import { DEFAULT_AUDIT_REDACTION, type AuditRedactionOptions } from '../domain/audit-redaction.js';
@@ -23,8 +18,6 @@ import { checkpointEntry, pruneEntry, reanchorEntry, signedLateEntry } from '../
 import { type AuditAnchor, type AuditAnchorStore } from '../anchor/audit-anchor.store.js';
 import { auditAnchorProblem } from '../anchor/audit-anchor-errors.js';
 import { type AuditSigner } from '../signing/audit-signer.js';
-import { parseAuditLine } from '../domain/audit-line.js';
-import { backwardLines } from './line-reader.js';
 import {
   currentSegment,
   listRotated,
@@ -42,6 +35,8 @@ import {
   type OpenSegment,
 } from './audit-log-reader.js';
 import { readAuditTail, type AuditTail } from './audit-recovery.js';
+import { findAnchorLoss } from './anchor-loss.js';
+import { recoveryEntryInput } from './recovery-entry.js';
 import { SegmentSummaries } from './segment-summaries.js';
 
 export interface JsonlAuditOptions {
@@ -231,13 +226,7 @@ export class JsonlAuditStore extends AuditStore {
 
   async append(input: AuditEntryInput): Promise<AuditEntry> {
     if (this.closed) throw auditClosed();
-    const pending: PendingAppend = {
-      fields: prepareEntry(input, this.redaction),
-      ts: new Date(this.clock.now()).toISOString(),
-      entry: null,
-      durable: false,
-      error: null,
-    };
+    const pending = this.pendingFor(prepareEntry(input, this.redaction));
     await this.committer.submit(pending);
     if (!pending.durable) throw pending.error ?? auditWriteFailed(this.auditFile, new Error('not written'));
     return pending.entry!;
@@ -335,8 +324,8 @@ export class JsonlAuditStore extends AuditStore {
           lines = [];
           chunkBytes = 0;
           // The new file starts with what retention prunes and a checkpoint naming it.
-          for (const fields of this.pruneFields()) await add(this.systemPending(), fields, false);
-          if (this.options.signer) await add(this.systemPending(), this.checkpointFields(), false);
+          for (const fields of this.pruneFields()) await add(this.pendingFor(null), fields, false);
+          if (this.options.signer) await add(this.pendingFor(null), this.checkpointFields(), false);
           return add(pending, fields, false);
         }
         this.seq = entry.seq;
@@ -351,14 +340,14 @@ export class JsonlAuditStore extends AuditStore {
       };
       for (const pending of batch) {
         if (pending.fields === null) {
-          for (const fields of this.pruneFields()) await add(this.systemPending(), fields, false);
+          for (const fields of this.pruneFields()) await add(this.pendingFor(null), fields, false);
           if (this.unsigned > 0 && this.options.signer) await add(pending, this.checkpointFields(), false);
           else pending.durable = true;
           continue;
         }
         await add(pending, pending.fields, true);
         if (this.options.signer && this.unsigned >= (this.options.checkpointEveryEntries ?? 1000)) {
-          await add(this.systemPending(), this.checkpointFields(), false);
+          await add(this.pendingFor(null), this.checkpointFields(), false);
         }
       }
       await this.flush(chunk, lines);
@@ -372,18 +361,13 @@ export class JsonlAuditStore extends AuditStore {
     await this.anchorAndPrune();
   }
 
-  private systemPending(): PendingAppend {
-    return {
-      fields: null,
-      ts: new Date(this.clock.now()).toISOString(),
-      entry: null,
-      durable: false,
-      error: null,
-    };
+  /** An append stamped now; `fields` null is a checkpoint request (see PendingAppend). */
+  private pendingFor(fields: UnsealedEntry | null): PendingAppend {
+    return { fields, ts: new Date(this.clock.now()).toISOString(), entry: null, durable: false, error: null };
   }
 
-  checkpointRequest(): PendingAppend {
-    return this.systemPending();
+  private checkpointRequest(): PendingAppend {
+    return this.pendingFor(null);
   }
 
   private noteSealed(entry: AuditEntry): void {
@@ -648,46 +632,29 @@ export class JsonlAuditStore extends AuditStore {
     }
   }
 
-  /**
-   * What start-up must not paper over: the log ends before the anchored checkpoint (entries were
-   * deleted while the server was down), or the anchor is gone but the log holds checkpoints.
-   * Refused (`audit_anchor_mismatch`) unless `acceptAnchorLoss`; then the problem is returned.
-   */
+  /** A lost or overtaken anchor refuses start-up (`audit_anchor_mismatch`) unless `acceptAnchorLoss`. */
   private async anchorLoss(tail: AuditTail, anchor: AuditAnchor | null | undefined): Promise<string | null> {
     const anchors = this.options.anchors;
     if (!this.options.signer || !anchors) return null;
-    let problem: string | null = null;
-    if (this.anchoredSeq > tail.lastSeq) {
-      problem = `${this.auditFile} ends at seq ${tail.lastSeq}, but checkpoint seq ${this.anchoredSeq} is anchored in ${anchors.location}: entries were deleted or the log was replaced`;
-    } else if (anchor === null && tail.lastSeq > 0 && (await this.holdsCheckpoint())) {
-      problem = `${this.auditFile} holds signed checkpoints, but no anchor is recorded in ${anchors.location}: the anchor was deleted`;
-    }
+    const newest = this.rotated[this.rotated.length - 1];
+    const problem = await findAnchorLoss(this.fs, {
+      auditFile: this.auditFile,
+      anchorLocation: anchors.location,
+      anchor,
+      anchoredSeq: this.anchoredSeq,
+      logLastSeq: tail.lastSeq,
+      newestFiles: [this.auditFile, ...(newest ? [newest.path] : [])],
+    });
     if (problem === null || this.options.acceptAnchorLoss) return problem;
     throw auditAnchorProblem(problem);
   }
 
-  /** Whether the current file or the newest rotated one holds a checkpoint (this version writes one per file). */
-  private async holdsCheckpoint(): Promise<boolean> {
-    const newest = this.rotated[this.rotated.length - 1];
-    for (const path of [this.auditFile, ...(newest ? [newest.path] : [])]) {
-      const handle = await this.fs.openRead(path);
-      if (!handle) continue;
-      try {
-        for await (const { bytes } of backwardLines(handle, handle.size)) {
-          if (!bytes.includes('"action":"audit.checkpoint"')) continue;
-          const parsed = parseAuditLine(bytes.toString('utf8'));
-          if (parsed.ok && parsed.entry.action === CHECKPOINT_ACTION) return true;
-        }
-      } finally {
-        await handle.close();
-      }
-    }
-    return false;
-  }
-
-  /** Seals and writes one system entry at once (start-up only, before any append). */
-  private async writeSystem(fields: UnsealedEntry): Promise<void> {
-    const pending = this.systemPending();
+  /**
+   * Seals and writes one system entry at once (start-up only, before any append); `prefix`
+   * ends a line an interrupted write left without its newline. Returns the entry's seq.
+   */
+  private async writeSystem(fields: UnsealedEntry, prefix = ''): Promise<number> {
+    const pending = this.pendingFor(fields);
     const { entry, line } = sealEntryLine(fields, {
       seq: this.seq + 1,
       ts: pending.ts,
@@ -696,52 +663,15 @@ export class JsonlAuditStore extends AuditStore {
     this.seq = entry.seq;
     this.lastHash = entry.hash;
     pending.entry = entry;
-    await this.flush([pending], [`${line}\n`]);
+    await this.flush([pending], [`${prefix}${line}\n`]);
     this.noteSealed(entry);
+    return entry.seq;
   }
 
   private async writeRecovery(tail: AuditTail): Promise<number | null> {
-    if (!tail.needsNewline && tail.torn === null && tail.corruptLines === 0) return null;
-    const name = basename(this.auditFile);
-    const fields = prepareEntry(
-      {
-        actor: 'system',
-        role: 'system',
-        action: RECOVER_ACTION,
-        decision: 'n/a',
-        success: true,
-        reason: tail.torn
-          ? `Resumed after an interrupted write left a torn last line in ${name}`
-          : tail.corruptLines > 0
-            ? `Resumed after ${tail.corruptLines} damaged line(s) at the end of ${name}`
-            : `Resumed after an interrupted write cut the newline of the last line in ${name}`,
-        details: {
-          file: name,
-          resumed_after_seq: tail.lastSeq,
-          corrupt_lines: tail.corruptLines,
-          ...(tail.torn
-            ? { torn_offset: tail.torn.offset, torn_bytes: tail.torn.bytes, torn_sha256: tail.torn.sha256 }
-            : {}),
-        },
-      },
-      this.redaction,
-    );
-    const pending: PendingAppend = {
-      fields,
-      ts: new Date(this.clock.now()).toISOString(),
-      entry: null,
-      durable: false,
-      error: null,
-    };
-    const link = { seq: this.seq + 1, ts: pending.ts, prevHash: this.lastHash };
-    const { entry, line: text } = sealEntryLine(fields, link);
-    const line = `${text}\n`;
-    this.seq = entry.seq;
-    this.lastHash = entry.hash;
-    pending.entry = entry;
-    await this.flush([pending], [tail.needsNewline ? `\n${line}` : line]);
-    this.noteSealed(entry);
-    return entry.seq;
+    const input = recoveryEntryInput(tail, basename(this.auditFile));
+    if (input === null) return null;
+    return this.writeSystem(prepareEntry(input, this.redaction), tail.needsNewline ? '\n' : '');
   }
 
   private recordFailure(error: unknown): unknown {
