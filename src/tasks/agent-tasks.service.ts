@@ -107,7 +107,9 @@ export class AgentTasksService {
     request: TransitionRequestDto,
     idempotencyHeader?: string,
   ): Promise<TransitionResponseDto> {
-    const task = await this.getTask(request.task_id);
+    const task = await this.taskForToken(agent, request.task_id, request.phase_token, {
+      checkVersion: false,
+    });
     const key = idempotencyKey('transition', agent.sub, idempotencyHeader);
     const print = fingerprint([
       request.task_id,
@@ -115,7 +117,6 @@ export class AgentTasksService {
       request.target_phase,
       request.artifacts ?? {},
     ]);
-    this.phaseTokens.verifyFor(request.phase_token, agent, task, { checkVersion: false });
     const replay = key ? await this.replay(key, print, task) : null;
     if (replay) return replay;
     const claims = this.phaseTokens.verifyFor(request.phase_token, agent, task);
@@ -193,7 +194,7 @@ export class AgentTasksService {
     phaseToken: string,
     artifacts: Record<string, unknown> = {},
   ): Promise<CompleteResponseDto> {
-    const task = await this.getTask(taskId);
+    const task = await this.taskForToken(agent, taskId, phaseToken);
     const claims = this.phaseTokens.verifyFor(phaseToken, agent, task);
     machine.assertActiveHolder(task, agent.sub, this.clock.now());
     const workflow = this.workflows.of(task);
@@ -288,8 +289,24 @@ export class AgentTasksService {
 
   /** The task, held by the caller; a phase token, when given, must be current. */
   private async heldTask(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<Task> {
+    if (phaseToken === undefined) return this.getTask(taskId);
+    return this.taskForToken(agent, taskId, phaseToken);
+  }
+
+  /**
+   * The task a phase token is presented for, the token checked before the task is looked up:
+   * a token error never depends on whether the task exists, so no agent can probe task ids
+   * (a token for another task is `phase_token_task_mismatch` whether `taskId` exists or not).
+   */
+  async taskForToken(
+    agent: AccessClaims,
+    taskId: string,
+    phaseToken: string | undefined,
+    { checkVersion = true } = {},
+  ): Promise<Task> {
+    this.phaseTokens.verifyForTaskId(phaseToken, agent, taskId);
     const task = await this.getTask(taskId);
-    if (phaseToken !== undefined) this.phaseTokens.verifyFor(phaseToken, agent, task);
+    this.phaseTokens.verifyFor(phaseToken, agent, task, { checkVersion });
     return task;
   }
 

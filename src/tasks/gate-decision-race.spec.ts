@@ -72,6 +72,7 @@ const phaseTokens = {
     allowed_tools: [],
     ver: task.token_version,
   }),
+  verifyForTaskId: () => undefined,
   issue: () => 'phase-token',
 } as unknown as PhaseTokenService;
 
