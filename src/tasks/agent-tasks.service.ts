@@ -24,7 +24,7 @@ import {
 import { assertSameRequest, fingerprint, IDEMPOTENCY_TTL_MS, idempotencyKey } from './idempotency.js';
 import { PhaseTokenService } from './phase-token.service.js';
 import { TaskMetrics } from './task-metrics.js';
-import { taskView } from './task-views.js';
+import { claimedTaskView, taskView } from './task-views.js';
 import { TaskWorkflows } from './workflow-of-task.js';
 
 /** What is kept for a replayed transition: the answer without its token (tokens never sit in state). */
@@ -94,7 +94,7 @@ export class AgentTasksService {
       },
     });
     return {
-      task: taskView(task),
+      task: claimedTaskView(task),
       phase_token: this.phaseTokens.issue(task, allowedTools),
       phase: task.phase,
       allowed_tools: [...allowedTools],

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { TaskDto } from './task.dto.js';
+import { ClaimedTaskDto, TaskDto } from './task.dto.js';
 
 export class FindingDto {
   @ApiProperty({ example: 'plan_has_acceptance_criteria' }) check!: string;
@@ -16,7 +16,12 @@ export class FindingDto {
 }
 
 export class ClaimResponseDto {
-  @ApiProperty({ type: TaskDto }) task!: TaskDto;
+  @ApiProperty({
+    type: ClaimedTaskDto,
+    description:
+      '`task.capabilities` is what the task requires (a subset of the agent’s); the earlier orchestrator echoed the agent’s own',
+  })
+  task!: ClaimedTaskDto;
   @ApiProperty({ description: 'Phase token for the task’s current phase' }) phase_token!: string;
   @ApiProperty({ example: 'PLAN' }) phase!: string;
   @ApiProperty({ type: [String] }) allowed_tools!: string[];
