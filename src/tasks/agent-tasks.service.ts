@@ -9,6 +9,7 @@ import { EventBus } from '../events/event-bus.js';
 import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { StateRepository } from '../state/state.repository.js';
 import { decideCompletion } from '../workflow/domain/completion-decision.js';
+import { type Finding } from '../workflow/domain/finding.model.js';
 import { type TransitionDecision } from '../workflow/domain/transition-decision.js';
 import { mergedArtifacts } from './domain/artifact-view.js';
 import { decideStep } from './domain/transition-step.js';
@@ -24,6 +25,7 @@ import {
 import { assertSameRequest, fingerprint, IDEMPOTENCY_TTL_MS, idempotencyKey } from './idempotency.js';
 import { PhaseTokenService } from './phase-token.service.js';
 import { TaskMetrics } from './task-metrics.js';
+import { blockerView } from './blocker-view.js';
 import { claimedTaskView, taskView } from './task-views.js';
 import { TaskWorkflows } from './workflow-of-task.js';
 
@@ -179,7 +181,7 @@ export class AgentTasksService {
     const { decision, body } = outcome!;
     await this.outbox.deliver();
     this.observeDecision(task, agent, decision);
-    if (!decision.allowed) return body;
+    if (!decision.allowed) return { ...body, new_token: null };
     this.events.publish('task.transitioned', {
       task_id: task.id,
       actor: agent.sub,
@@ -221,7 +223,7 @@ export class AgentTasksService {
         actor: agent.sub,
         data: { from: task.phase, to: 'completed', blockers: decision.blockers },
       });
-      return { completed: false, blockers: [...decision.blockers], warnings: [...decision.warnings] };
+      return { completed: false, ...blockerView(decision.blockers), warnings: [...decision.warnings] };
     }
     const done = await this.state.mutateTask(
       task.id,
@@ -236,7 +238,7 @@ export class AgentTasksService {
       actor: agent.sub,
       data: { phase: done.phase, attempts: done.attempts },
     });
-    return { completed: true, task: taskView(done), blockers: [], warnings: [...decision.warnings] };
+    return { completed: true, task: taskView(done), ...blockerView([]), warnings: [...decision.warnings] };
   }
 
   async heartbeat(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {
@@ -321,13 +323,14 @@ export class AgentTasksService {
     if (!record) return null;
     const stored = record.response as StoredTransition;
     assertSameRequest(stored.fingerprint, print);
-    if (!stored.body.allowed || !task.holder) return stored.body;
+    const body = withBlockerLines(stored.body);
+    if (!body.allowed || !task.holder) return { ...body, new_token: null };
     // Same answer, with a token minted afresh for the version the original request produced.
     return {
-      ...stored.body,
+      ...body,
       new_token: this.phaseTokens.issue(
-        { ...task, phase: stored.body.phase, token_version: stored.token_version },
-        stored.body.allowed_tools ?? [],
+        { ...task, phase: body.phase, token_version: stored.token_version },
+        body.allowed_tools ?? [],
       ),
     };
   }
@@ -336,7 +339,7 @@ export class AgentTasksService {
     return {
       allowed: decision.allowed,
       phase,
-      blockers: [...decision.blockers],
+      ...blockerView(decision.blockers),
       warnings: [...decision.warnings],
       ...(decision.would_block.length > 0 ? { would_block: [...decision.would_block] } : {}),
       ...(decision.gate ? { gate: decision.gate } : {}),
@@ -373,6 +376,14 @@ export class AgentTasksService {
       });
     }
   }
+}
+
+/** A stored answer in today's shape: answers stored before `blocker_details` held the findings in `blockers`. */
+function withBlockerLines(
+  body: Omit<TransitionResponseDto, 'new_token'>,
+): Omit<TransitionResponseDto, 'new_token'> {
+  if (Array.isArray(body.blocker_details)) return body;
+  return { ...body, ...blockerView((body.blockers ?? []) as unknown as Finding[]) };
 }
 
 function transitionEntry(
