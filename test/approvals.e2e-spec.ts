@@ -17,7 +17,8 @@ interface Answer {
   allowed: boolean;
   phase: string;
   new_token?: string;
-  blockers: Array<{ check: string; message: string; digest?: string }>;
+  blockers: string[];
+  blocker_details: Array<{ check: string; message: string; digest?: string }>;
 }
 interface AuditEntries {
   entries: Array<{
@@ -94,7 +95,9 @@ describe('approval gates over HTTP (production mode)', () => {
 
   it('refuses an operator the gate does not name: 403 not_an_approver, audited, and the gate stays shut', async () => {
     const t = await claimNew('agent-a');
-    expect((await move(t, plan(['works']))).body.blockers.map((b) => b.check)).toEqual(['approval_required']);
+    expect((await move(t, plan(['works']))).body.blocker_details.map((b) => b.check)).toEqual([
+      'approval_required',
+    ]);
 
     const refused = await approve(t.id, accessToken('operator', 'op-2'), { comment: 'lgtm' });
     expect(refused.status).toBe(403);
@@ -140,7 +143,7 @@ describe('approval gates over HTTP (production mode)', () => {
 
     // Claimed, but the submission failed a check: still nothing to approve.
     const t = await claimNew('agent-c');
-    expect((await move(t, plan([]))).body.blockers.map((b) => b.check)).toContain(
+    expect((await move(t, plan([]))).body.blocker_details.map((b) => b.check)).toContain(
       'plan_has_acceptance_criteria',
     );
     expect((await approve(t.id, lead)).body).toMatchObject({ code: 'nothing_to_approve' });
@@ -149,7 +152,7 @@ describe('approval gates over HTTP (production mode)', () => {
   it('binds the approval to the digest of the artifacts: others are refused, the same pass', async () => {
     const t = await claimNew('agent-d');
     const blocked = await move(t, plan(['A works']));
-    const digest = blocked.body.blockers[0]?.digest;
+    const digest = blocked.body.blocker_details[0]?.digest;
     expect(digest).toMatch(DIGEST);
 
     // The task view shows what waits for approval, and its digest.
@@ -199,13 +202,13 @@ describe('approval gates over HTTP (production mode)', () => {
     // Different artifacts after the approval: refused, and they become the new request.
     const swapped = await move(t, plan(['A works', 'and also B, never reviewed']));
     expect(swapped.body.allowed).toBe(false);
-    expect(swapped.body.blockers).toEqual([
+    expect(swapped.body.blocker_details).toEqual([
       expect.objectContaining({
         check: 'approval_required',
         message: expect.stringContaining('approved for other artifacts'),
       }),
     ]);
-    const newDigest = swapped.body.blockers[0]!.digest;
+    const newDigest = swapped.body.blocker_details[0]!.digest;
     expect(newDigest).not.toBe(digest);
     // An approval naming the old digest is refused: that is not what is there now.
     expect((await approve(t.id, lead, { digest })).body).toMatchObject({ code: 'approval_digest_mismatch' });

@@ -269,10 +269,10 @@ describe('phase token rules', () => {
     expect(res.body).toMatchObject({ code: 'insufficient_role' });
   });
 
-  it('an unknown task is 404, a wrong current_phase 409, an undefined transition 400', async () => {
+  it('a token for an unknown task is 403 (not 404: no probing ids), a wrong current_phase 409, an undefined transition 400', async () => {
     expect((await transition(agentA, 'no-such-task', taskA.phase_token)).body).toMatchObject({
-      statusCode: 404,
-      code: 'task_not_found',
+      statusCode: 403,
+      code: 'phase_token_task_mismatch',
     });
     expect(
       (await transition(agentA, taskA.task.id, taskA.phase_token, { current_phase: 'IMPL' })).body,

@@ -129,4 +129,31 @@ describe('examples/seed-tasks and examples/agent against a live server', () => {
     expect(allowedTransitions.map((e) => e.phase)).toHaveLength(4);
     expect(actions.filter((a) => a === 'task.transition').length).toBeGreaterThan(4);
   });
+
+  it('with ORCHESTRATOR_OPERATOR_TOKEN set, approves its own plan gate, says so, and completes', async () => {
+    const http = api(server.url);
+    const created = await http.post<{ id: string }>('/api/v1/tasks', operator, {
+      title: 'Self-approving demo',
+      priority: 100,
+    });
+    expect(created.status).toBe(201);
+    const run = await runExample('agent', {
+      ORCHESTRATOR_URL: server.url,
+      ORCHESTRATOR_TOKEN: agent,
+      ORCHESTRATOR_OPERATOR_TOKEN: operator,
+      // Without the self-approval the run would wait this long and fail.
+      ORCHESTRATOR_APPROVAL_TIMEOUT_SECONDS: '3',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`claimed ${created.body.id}`);
+    expect(run.stdout).toMatch(/approving gate plan_approved myself with ORCHESTRATOR_OPERATOR_TOKEN/);
+    expect(run.stdout).not.toContain('waiting for operator approval');
+    expect(run.stdout).toContain(`completed ${created.body.id}: status completed`);
+    const audit = await http.get<{ entries: Array<Entry & { actor: string }> }>(
+      `/api/v1/audit/query?task_id=${created.body.id}&action=task.approve`,
+      operator,
+    );
+    expect(audit.body.entries.map((e) => e.actor)).toContain('example-op');
+  });
 });

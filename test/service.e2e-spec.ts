@@ -107,6 +107,7 @@ describe('service endpoints of a running server', () => {
       error: 'Bad Request',
       code: 'invalid_json',
       message: expect.stringContaining('JSON'),
+      detail: expect.stringContaining('JSON'),
     });
   });
 
@@ -130,6 +131,7 @@ describe('service endpoints of a running server', () => {
       error: 'Unsupported Media Type',
       code: 'unsupported_media_type',
       message: 'the request body must be JSON, sent with Content-Type: application/json',
+      detail: 'the request body must be JSON, sent with Content-Type: application/json',
     });
     const after = await fetch(`${server.url}/api/v1/tasks?limit=200`, {
       headers: { authorization: `Bearer ${operator}` },

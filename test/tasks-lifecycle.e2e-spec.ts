@@ -20,7 +20,8 @@ interface TransitionAnswer {
   allowed: boolean;
   phase: string;
   new_token?: string;
-  blockers: Array<{ check: string; message: string }>;
+  blockers: string[];
+  blocker_details: Array<{ check: string; message: string }>;
   warnings: unknown[];
 }
 
@@ -77,11 +78,13 @@ describe('a task walks the default workflow over HTTP', () => {
     const missing = await move('PLAN', 'TDD', {});
     expect(missing.status).toBe(200);
     expect(missing.body.allowed).toBe(false);
-    expect(missing.body.blockers.map((b) => b.check)).toEqual(expect.arrayContaining(['artifact_required']));
+    expect(missing.body.blocker_details.map((b) => b.check)).toEqual(
+      expect.arrayContaining(['artifact_required']),
+    );
 
     const unapproved = await move('PLAN', 'TDD', planArtifacts);
     expect(unapproved.body.allowed).toBe(false);
-    expect(unapproved.body.blockers.map((b) => b.check)).toEqual(['approval_required']);
+    expect(unapproved.body.blocker_details.map((b) => b.check)).toEqual(['approval_required']);
 
     const approval = await http.post(`/api/v1/tasks/${first.body.id}/gates/plan_approved/approve`, operator, {
       comment: 'ok',

@@ -387,6 +387,8 @@ class AgentClient:
 
 
 def _blocked(prefix: str, body: Dict[str, Any]) -> TransitionBlockedError:
-    blockers = body.get("blockers") or []
-    summary = "; ".join(b if isinstance(b, str) else json.dumps(b) for b in blockers)
+    lines = body.get("blockers") or []
+    # Structured findings; servers before issue 16 sent them in ``blockers``.
+    blockers = body.get("blocker_details") or lines
+    summary = "; ".join(b if isinstance(b, str) else json.dumps(b) for b in lines)
     return TransitionBlockedError("%s: %s" % (prefix, summary), blockers, body.get("warnings") or [], body)

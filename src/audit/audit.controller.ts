@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } f
 import { Roles } from '../auth/auth.decorators.js';
 import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
 import { AuditStore } from './audit.store.js';
-import { type AuditStats } from './domain/audit-stats.js';
+import { auditEntryView, auditPageView, auditStatsView } from './audit-views.js';
 import { type AuditVerifyReport } from './domain/audit-verify.js';
 import {
   AuditCountsDto,
@@ -28,21 +28,21 @@ export class AuditController {
   @ApiOperation({ summary: 'Audit entries, newest first, across rotated files; filtered and paginated' })
   @ApiOkResponse({ type: AuditPageDto })
   async query(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
-    return (await this.audit.query(query)) as AuditPageDto;
+    return auditPageView(await this.audit.query(query));
   }
 
   @Get('recent')
   @ApiOperation({ summary: 'The latest entries, newest first' })
   @ApiOkResponse({ type: [AuditEntryDto] })
   async recent(@Query() query: AuditRecentQueryDto): Promise<AuditEntryDto[]> {
-    return [...(await this.audit.recent(query.count))] as AuditEntryDto[];
+    return (await this.audit.recent(query.count)).map(auditEntryView);
   }
 
   @Get('stats')
   @ApiOperation({ summary: 'Totals, success rate, and counts by tool, phase, decision and action' })
   @ApiOkResponse({ type: AuditStatsDto })
-  stats(@Query() query: AuditStatsQueryDto): Promise<AuditStats> {
-    return this.audit.stats(query);
+  async stats(@Query() query: AuditStatsQueryDto): Promise<AuditStatsDto> {
+    return auditStatsView(await this.audit.stats(query));
   }
 
   @Get('verify')

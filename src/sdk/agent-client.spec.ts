@@ -200,6 +200,25 @@ describe('AgentClient', () => {
     expect(c.phaseToken).toBe('pt-1');
   });
 
+  it('reads the structured blockers from blocker_details and words the error from the blocker lines', async () => {
+    const finding = { check: 'artifact_required', severity: 'blocking', message: 'plan_document missing' };
+    const c = await claimed(() => ({
+      status: 200,
+      body: {
+        allowed: false,
+        new_token: null,
+        blockers: ['plan_document missing'],
+        blocker_details: [finding],
+        warnings: [],
+        mode: 'strict',
+      },
+    }));
+    const error = (await c.requestTransition('TDD', {}).catch((e: unknown) => e)) as TransitionBlockedError;
+    expect(error).toBeInstanceOf(TransitionBlockedError);
+    expect(error.blockers).toEqual([finding]);
+    expect(error.message).toMatch(/: plan_document missing$/);
+  });
+
   it('completes, then holds no task and removes the token file', async () => {
     const tokenFile = join(dir, 'token.json');
     const c = await claimed(

@@ -338,13 +338,17 @@ export class AgentClient implements AsyncDisposable {
 interface BlockedBody {
   allowed?: false;
   completed?: false;
+  /** One line per blocker. */
   blockers?: unknown[];
+  /** The structured findings (servers before issue 16 sent them in `blockers`). */
+  blocker_details?: unknown[];
   warnings?: unknown[];
 }
 
 function blocked(prefix: string, body: BlockedBody): TransitionBlockedError {
-  const blockers = body.blockers ?? [];
-  const summary = blockers.map((b) => (typeof b === 'string' ? b : JSON.stringify(b))).join('; ');
+  const lines = body.blockers ?? [];
+  const blockers = body.blocker_details ?? lines;
+  const summary = lines.map((b) => (typeof b === 'string' ? b : JSON.stringify(b))).join('; ');
   return new TransitionBlockedError(`${prefix}: ${summary}`, blockers, body.warnings ?? [], body as never);
 }
 

@@ -60,6 +60,8 @@ export interface StateSnapshot {
   required_artifacts: unknown;
   artifacts_present: unknown;
   next_transitions: unknown;
-  blockers: unknown[];
+  /** One line per blocker; the structured findings are in `blocker_details`. */
+  blockers: string[];
+  blocker_details: unknown[];
   [field: string]: unknown;
 }

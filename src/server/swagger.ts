@@ -1,5 +1,6 @@
 import { type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ErrorBodyDto } from '../common/http/error-body.dto.js';
 import { packageInfo } from '../common/package-info.js';
 
 export const ACCESS_TOKEN_SCHEME = 'access-token';
@@ -18,7 +19,23 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       ACCESS_TOKEN_SCHEME,
     )
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return withErrorBodies(SwaggerModule.createDocument(app, config, { extraModels: [ErrorBodyDto] }));
+}
+
+const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBodyDto' } } };
+
+/** Every documented 4xx/5xx answer carries the one error body (routes describe only when it happens). */
+function withErrorBodies(document: OpenAPIObject): OpenAPIObject {
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path)) {
+      const responses = (operation as { responses?: Record<string, { content?: unknown }> }).responses;
+      if (!responses) continue;
+      for (const [status, response] of Object.entries(responses)) {
+        if (Number(status) >= 400 && !response.content) response.content = ERROR_CONTENT;
+      }
+    }
+  }
+  return document;
 }
 
 /** Swagger UI at `/docs`, JSON at `/docs-json`. */

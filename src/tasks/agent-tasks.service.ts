@@ -9,6 +9,7 @@ import { EventBus } from '../events/event-bus.js';
 import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { StateRepository } from '../state/state.repository.js';
 import { decideCompletion } from '../workflow/domain/completion-decision.js';
+import { type Finding } from '../workflow/domain/finding.model.js';
 import { type TransitionDecision } from '../workflow/domain/transition-decision.js';
 import { mergedArtifacts } from './domain/artifact-view.js';
 import { decideStep } from './domain/transition-step.js';
@@ -24,7 +25,8 @@ import {
 import { assertSameRequest, fingerprint, IDEMPOTENCY_TTL_MS, idempotencyKey } from './idempotency.js';
 import { PhaseTokenService } from './phase-token.service.js';
 import { TaskMetrics } from './task-metrics.js';
-import { taskView } from './task-views.js';
+import { blockerView } from './blocker-view.js';
+import { claimedTaskView, taskView } from './task-views.js';
 import { TaskWorkflows } from './workflow-of-task.js';
 
 /** What is kept for a replayed transition: the answer without its token (tokens never sit in state). */
@@ -94,7 +96,7 @@ export class AgentTasksService {
       },
     });
     return {
-      task: taskView(task),
+      task: claimedTaskView(task),
       phase_token: this.phaseTokens.issue(task, allowedTools),
       phase: task.phase,
       allowed_tools: [...allowedTools],
@@ -107,7 +109,9 @@ export class AgentTasksService {
     request: TransitionRequestDto,
     idempotencyHeader?: string,
   ): Promise<TransitionResponseDto> {
-    const task = await this.getTask(request.task_id);
+    const task = await this.taskForToken(agent, request.task_id, request.phase_token, {
+      checkVersion: false,
+    });
     const key = idempotencyKey('transition', agent.sub, idempotencyHeader);
     const print = fingerprint([
       request.task_id,
@@ -115,7 +119,6 @@ export class AgentTasksService {
       request.target_phase,
       request.artifacts ?? {},
     ]);
-    this.phaseTokens.verifyFor(request.phase_token, agent, task, { checkVersion: false });
     const replay = key ? await this.replay(key, print, task) : null;
     if (replay) return replay;
     const claims = this.phaseTokens.verifyFor(request.phase_token, agent, task);
@@ -178,7 +181,7 @@ export class AgentTasksService {
     const { decision, body } = outcome!;
     await this.outbox.deliver();
     this.observeDecision(task, agent, decision);
-    if (!decision.allowed) return body;
+    if (!decision.allowed) return { ...body, new_token: null };
     this.events.publish('task.transitioned', {
       task_id: task.id,
       actor: agent.sub,
@@ -193,7 +196,7 @@ export class AgentTasksService {
     phaseToken: string,
     artifacts: Record<string, unknown> = {},
   ): Promise<CompleteResponseDto> {
-    const task = await this.getTask(taskId);
+    const task = await this.taskForToken(agent, taskId, phaseToken);
     const claims = this.phaseTokens.verifyFor(phaseToken, agent, task);
     machine.assertActiveHolder(task, agent.sub, this.clock.now());
     const workflow = this.workflows.of(task);
@@ -220,7 +223,7 @@ export class AgentTasksService {
         actor: agent.sub,
         data: { from: task.phase, to: 'completed', blockers: decision.blockers },
       });
-      return { completed: false, blockers: [...decision.blockers], warnings: [...decision.warnings] };
+      return { completed: false, ...blockerView(decision.blockers), warnings: [...decision.warnings] };
     }
     const done = await this.state.mutateTask(
       task.id,
@@ -235,7 +238,7 @@ export class AgentTasksService {
       actor: agent.sub,
       data: { phase: done.phase, attempts: done.attempts },
     });
-    return { completed: true, task: taskView(done), blockers: [], warnings: [...decision.warnings] };
+    return { completed: true, task: taskView(done), ...blockerView([]), warnings: [...decision.warnings] };
   }
 
   async heartbeat(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {
@@ -288,8 +291,24 @@ export class AgentTasksService {
 
   /** The task, held by the caller; a phase token, when given, must be current. */
   private async heldTask(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<Task> {
+    if (phaseToken === undefined) return this.getTask(taskId);
+    return this.taskForToken(agent, taskId, phaseToken);
+  }
+
+  /**
+   * The task a phase token is presented for, the token checked before the task is looked up:
+   * a token error never depends on whether the task exists, so no agent can probe task ids
+   * (a token for another task is `phase_token_task_mismatch` whether `taskId` exists or not).
+   */
+  async taskForToken(
+    agent: AccessClaims,
+    taskId: string,
+    phaseToken: string | undefined,
+    { checkVersion = true } = {},
+  ): Promise<Task> {
+    this.phaseTokens.verifyForTaskId(phaseToken, agent, taskId);
     const task = await this.getTask(taskId);
-    if (phaseToken !== undefined) this.phaseTokens.verifyFor(phaseToken, agent, task);
+    this.phaseTokens.verifyFor(phaseToken, agent, task, { checkVersion });
     return task;
   }
 
@@ -304,13 +323,14 @@ export class AgentTasksService {
     if (!record) return null;
     const stored = record.response as StoredTransition;
     assertSameRequest(stored.fingerprint, print);
-    if (!stored.body.allowed || !task.holder) return stored.body;
+    const body = withBlockerLines(stored.body);
+    if (!body.allowed || !task.holder) return { ...body, new_token: null };
     // Same answer, with a token minted afresh for the version the original request produced.
     return {
-      ...stored.body,
+      ...body,
       new_token: this.phaseTokens.issue(
-        { ...task, phase: stored.body.phase, token_version: stored.token_version },
-        stored.body.allowed_tools ?? [],
+        { ...task, phase: body.phase, token_version: stored.token_version },
+        body.allowed_tools ?? [],
       ),
     };
   }
@@ -319,7 +339,7 @@ export class AgentTasksService {
     return {
       allowed: decision.allowed,
       phase,
-      blockers: [...decision.blockers],
+      ...blockerView(decision.blockers),
       warnings: [...decision.warnings],
       ...(decision.would_block.length > 0 ? { would_block: [...decision.would_block] } : {}),
       ...(decision.gate ? { gate: decision.gate } : {}),
@@ -356,6 +376,14 @@ export class AgentTasksService {
       });
     }
   }
+}
+
+/** A stored answer in today's shape: answers stored before `blocker_details` held the findings in `blockers`. */
+function withBlockerLines(
+  body: Omit<TransitionResponseDto, 'new_token'>,
+): Omit<TransitionResponseDto, 'new_token'> {
+  if (Array.isArray(body.blocker_details)) return body;
+  return { ...body, ...blockerView((body.blockers ?? []) as unknown as Finding[]) };
 }
 
 function transitionEntry(

@@ -72,6 +72,7 @@ const phaseTokens = {
     allowed_tools: [],
     ver: task.token_version,
   }),
+  verifyForTaskId: () => undefined,
   issue: () => 'phase-token',
 } as unknown as PhaseTokenService;
 
@@ -126,7 +127,7 @@ describe('a gate decision racing a transition (decided in one atomic step)', () 
     expect(claimed?.task.id).toBe(task.id);
     const move = () => transition(task.id);
     const first = await move();
-    expect(first).toMatchObject({ allowed: false, blockers: [{ check: 'approval_required' }] });
+    expect(first).toMatchObject({ allowed: false, blocker_details: [{ check: 'approval_required' }] });
     return task.id;
   }
 
@@ -146,7 +147,7 @@ describe('a gate decision racing a transition (decided in one atomic step)', () 
     state.interleave = () =>
       operators.decideGate(lead, id, 'plan_ok', 'rejected', { comment: 'on second look, no' });
     const answer = await transition(id);
-    expect(answer).toMatchObject({ allowed: false, blockers: [{ check: 'approval_required' }] });
+    expect(answer).toMatchObject({ allowed: false, blocker_details: [{ check: 'approval_required' }] });
     const task = await state.getTask(id);
     expect(task).toMatchObject({ phase: 'PLAN' });
     expect(task?.approvals.map((a) => a.decision)).toEqual(['approved', 'rejected']);

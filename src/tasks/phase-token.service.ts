@@ -51,26 +51,44 @@ export class PhaseTokenService {
     }
   }
 
+  /**
+   * The checks that need no task: signature, bearer and the task id the request names. Run
+   * before the task is looked up, so a refusal never depends on whether the task exists.
+   */
+  verifyForTaskId(token: string | undefined, bearer: AccessClaims, taskId: string): PhaseClaims {
+    try {
+      return this.checkIdentity(token, bearer, taskId);
+    } catch (err) {
+      this.failures.refused({ actor: bearer.sub, role: bearer.role, err, task_id: taskId });
+      throw err;
+    }
+  }
+
   private check(
     token: string | undefined,
     bearer: AccessClaims,
     task: Task,
     checkVersion: boolean,
   ): PhaseClaims {
-    const claims = this.verifySignature(token);
-    if (claims.sub !== bearer.sub) {
-      throw new ForbiddenError('phase_token_agent_mismatch', 'the phase token was issued to another agent');
-    }
-    if (claims.task_id !== task.id) {
-      throw new ForbiddenError(
-        'phase_token_task_mismatch',
-        `the phase token is for another task, not ${task.id}`,
-      );
-    }
+    const claims = this.checkIdentity(token, bearer, task.id);
     if (checkVersion && claims.ver !== task.token_version) {
       throw new ForbiddenError(
         'stale_phase_token',
         `the phase token is stale (task ${task.id} has moved on since it was issued): use the newest token`,
+      );
+    }
+    return claims;
+  }
+
+  private checkIdentity(token: string | undefined, bearer: AccessClaims, taskId: string): PhaseClaims {
+    const claims = this.verifySignature(token);
+    if (claims.sub !== bearer.sub) {
+      throw new ForbiddenError('phase_token_agent_mismatch', 'the phase token was issued to another agent');
+    }
+    if (claims.task_id !== taskId) {
+      throw new ForbiddenError(
+        'phase_token_task_mismatch',
+        `the phase token is for another task, not ${taskId}`,
       );
     }
     return claims;

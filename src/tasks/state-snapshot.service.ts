@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { artifactDigest } from '../workflow/domain/artifact-digest.js';
 import { decideTransition } from '../workflow/domain/transition-decision.js';
+import { blockerView } from './blocker-view.js';
 import { AgentTasksService } from './agent-tasks.service.js';
 import { mergedArtifacts } from './domain/artifact-view.js';
 import { approvedDigests } from './domain/task-state-machine.js';
@@ -66,7 +67,7 @@ export class StateSnapshotService {
       }),
       task_dependencies: dependencies.map((d) => ({ id: d.id, status: d.status })),
       completed_tasks: dependencies.filter((d) => d.status === 'completed').map((d) => d.id),
-      blockers,
+      ...blockerView(blockers),
       lease_expires_at: task.lease_expires_at,
       attempts: task.attempts,
       token_version: task.token_version,

@@ -6,7 +6,6 @@ import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { EventBus } from '../events/event-bus.js';
 import { AgentTasksService } from '../tasks/agent-tasks.service.js';
-import { PhaseTokenService } from '../tasks/phase-token.service.js';
 import { TaskWorkflows } from '../tasks/workflow-of-task.js';
 import { type Task } from '../tasks/domain/task.model.js';
 import { decideTool, resolvedPathRule, type ToolDecision } from '../workflow/domain/tool-policy.js';
@@ -29,7 +28,6 @@ export class ToolsService {
 
   constructor(
     private readonly tasks: AgentTasksService,
-    private readonly phaseTokens: PhaseTokenService,
     private readonly workflows: TaskWorkflows,
     @Inject(ToolRegistry) private readonly registry: ToolRegistry,
     private readonly events: EventBus,
@@ -181,8 +179,7 @@ export class ToolsService {
     agent: AccessClaims,
     request: ToolRequestDto,
   ): Promise<{ task: Task; workflow: Workflow }> {
-    const task = await this.tasks.getTask(request.task_id);
-    this.phaseTokens.verifyFor(request.phase_token, agent, task);
+    const task = await this.tasks.taskForToken(agent, request.task_id, request.phase_token);
     return { task, workflow: this.workflows.of(task) };
   }
 

@@ -112,6 +112,7 @@ describe('WorkflowModule', () => {
         error: 'Not Found',
         code: 'workflow_not_found',
         message: "workflow 'nope' is not loaded",
+        detail: "workflow 'nope' is not loaded",
       },
     });
     expect((await get('/api/v1/workflows/hotfix?version=9')).body).toMatchObject({

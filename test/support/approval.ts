@@ -20,7 +20,7 @@ export async function handInAndApprove(
   operator: string,
   handIn: HandIn,
 ): Promise<void> {
-  const waiting = await http.post<{ allowed: boolean; blockers?: Array<{ check: string }> }>(
+  const waiting = await http.post<{ allowed: boolean; blocker_details?: Array<{ check: string }> }>(
     '/api/v1/tasks/transition',
     agent,
     {
@@ -31,7 +31,7 @@ export async function handInAndApprove(
       artifacts: handIn.artifacts,
     },
   );
-  const checks = waiting.body?.blockers?.map((b) => b.check) ?? [];
+  const checks = waiting.body?.blocker_details?.map((b) => b.check) ?? [];
   if (waiting.status !== 200 || waiting.body.allowed || checks.join() !== 'approval_required') {
     throw new Error(
       `expected a transition waiting for approval only, got ${waiting.status} ${JSON.stringify(waiting.body)}`,

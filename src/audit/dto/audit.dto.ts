@@ -83,6 +83,14 @@ export class AuditEntryDto {
   @ApiProperty({ nullable: true, type: String }) task_id!: string | null;
   @ApiProperty({ nullable: true, type: String }) phase!: string | null;
   @ApiProperty({ nullable: true, type: String }) tool!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Same as `tool` (the earlier orchestrator’s name)',
+  })
+  tool_name!: string | null;
+  @ApiProperty({ format: 'date-time', description: 'Same as `ts` (the earlier orchestrator’s name)' })
+  timestamp!: string;
   @ApiProperty({ nullable: true, description: 'Redacted, size-capped arguments' }) args!: unknown;
   @ApiProperty({ nullable: true, type: String }) reason!: string | null;
   @ApiProperty({ nullable: true }) blockers!: unknown;
@@ -96,6 +104,10 @@ export class AuditEntryDto {
 export class AuditPageDto {
   @ApiProperty({ type: [AuditEntryDto] }) entries!: AuditEntryDto[];
   @ApiProperty({ nullable: true, type: String }) next_cursor!: string | null;
+  @ApiProperty({
+    description: 'Entries in this page (as the earlier orchestrator answered), not all matches',
+  })
+  total!: number;
 }
 
 export class AuditCountsDto {
@@ -119,6 +131,22 @@ export class AuditStatsDto extends AuditCountsDto {
   @ApiProperty({ nullable: true, type: Number }) last_seq!: number | null;
   @ApiProperty({ nullable: true, type: String }) since!: string | null;
   @ApiProperty({ nullable: true, type: String }) until!: string | null;
+  @ApiProperty({ description: 'Same as `total` (earlier name; counts every action, not only tool calls)' })
+  total_entries!: number;
+  @ApiProperty({ description: 'Same as `successes` (earlier name)' }) total_successes!: number;
+  @ApiProperty({ description: 'Same as `failures` (earlier name)' }) total_failures!: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'Entries by tool, `by_tool[*].total` (earlier name)',
+  })
+  tools_used!: Record<string, number>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'Entries by phase, `by_phase[*].total` (earlier name)',
+  })
+  phases!: Record<string, number>;
 }
 
 export class AuditBreakDto {

@@ -7,6 +7,7 @@ describe('toErrorBody', () => {
       statusCode: 403,
       error: 'Forbidden',
       message: 'no',
+      detail: 'no',
       code: 'tool_forbidden',
       phase: 'PLAN',
     });
@@ -19,6 +20,7 @@ describe('toErrorBody', () => {
       statusCode: 500,
       error: 'Internal Server Error',
       message: 'internal server error',
+      detail: 'internal server error',
       code: 'internal_error',
     });
   });

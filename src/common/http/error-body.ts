@@ -7,6 +7,8 @@ export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /** `message` again: FastAPI's name, which the earlier orchestrator's SDK reads. */
+  detail: string;
   code: string;
   [extra: string]: unknown;
 }
@@ -59,11 +61,13 @@ export function errorBody(
   message: string,
   extra?: Record<string, unknown>,
 ): ErrorBody {
+  const text = redactText(code === 'unsupported_media_type' ? MEDIA_TYPE_MESSAGE : message);
   return {
     ...extra,
     statusCode,
     error: STATUS_CODES[statusCode] ?? 'Error',
-    message: redactText(code === 'unsupported_media_type' ? MEDIA_TYPE_MESSAGE : message),
+    message: text,
+    detail: text,
     code,
   };
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { TaskDto } from './task.dto.js';
+import { ClaimedTaskDto, TaskDto } from './task.dto.js';
 
 export class FindingDto {
   @ApiProperty({ example: 'plan_has_acceptance_criteria' }) check!: string;
@@ -16,7 +16,12 @@ export class FindingDto {
 }
 
 export class ClaimResponseDto {
-  @ApiProperty({ type: TaskDto }) task!: TaskDto;
+  @ApiProperty({
+    type: ClaimedTaskDto,
+    description:
+      '`task.capabilities` is what the task requires (a subset of the agent’s); the earlier orchestrator echoed the agent’s own',
+  })
+  task!: ClaimedTaskDto;
   @ApiProperty({ description: 'Phase token for the task’s current phase' }) phase_token!: string;
   @ApiProperty({ example: 'PLAN' }) phase!: string;
   @ApiProperty({ type: [String] }) allowed_tools!: string[];
@@ -26,9 +31,21 @@ export class ClaimResponseDto {
 export class TransitionResponseDto {
   @ApiProperty() allowed!: boolean;
   @ApiProperty({ description: 'The task’s phase after the request' }) phase!: string;
-  @ApiPropertyOptional({ description: 'Phase token for the new phase (when allowed)' }) new_token?: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Phase token for the new phase; null when blocked',
+  })
+  new_token!: string | null;
   @ApiPropertyOptional({ type: [String] }) allowed_tools?: string[];
-  @ApiProperty({ type: [FindingDto] }) blockers!: FindingDto[];
+  @ApiProperty({
+    type: [String],
+    description:
+      'What blocks, one line each (the earlier orchestrator’s shape); the findings are in `blocker_details`',
+  })
+  blockers!: string[];
+  @ApiProperty({ type: [FindingDto], description: 'What blocks, as structured findings' })
+  blocker_details!: FindingDto[];
   @ApiProperty({ type: [FindingDto] }) warnings!: FindingDto[];
   @ApiPropertyOptional({
     type: [FindingDto],
@@ -42,7 +59,14 @@ export class TransitionResponseDto {
 export class CompleteResponseDto {
   @ApiProperty() completed!: boolean;
   @ApiPropertyOptional({ type: TaskDto }) task?: TaskDto;
-  @ApiProperty({ type: [FindingDto] }) blockers!: FindingDto[];
+  @ApiProperty({
+    type: [String],
+    description:
+      'What blocks, one line each (the earlier orchestrator’s shape); the findings are in `blocker_details`',
+  })
+  blockers!: string[];
+  @ApiProperty({ type: [FindingDto], description: 'What blocks, as structured findings' })
+  blocker_details!: FindingDto[];
   @ApiProperty({ type: [FindingDto] }) warnings!: FindingDto[];
 }
 
@@ -88,10 +112,12 @@ export class StateSnapshotDto {
   @ApiProperty({ type: [DependencyStatusDto] }) task_dependencies!: DependencyStatusDto[];
   @ApiProperty({ type: [String], description: 'Dependencies already completed' }) completed_tasks!: string[];
   @ApiProperty({
-    type: [FindingDto],
-    description: 'What blocks the next transition with the stored artifacts (first one)',
+    type: [String],
+    description: 'What blocks the next transition with the stored artifacts (first one), one line each',
   })
-  blockers!: FindingDto[];
+  blockers!: string[];
+  @ApiProperty({ type: [FindingDto], description: 'The same, as structured findings' })
+  blocker_details!: FindingDto[];
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lease_expires_at!: string | null;
   @ApiProperty() attempts!: number;
   @ApiProperty() token_version!: number;

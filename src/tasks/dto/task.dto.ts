@@ -80,6 +80,14 @@ export class TaskDto extends TaskSummaryDto {
   @ApiProperty({ type: [TaskHistoryEntryDto] }) history!: TaskHistoryEntryDto[];
 }
 
+/** A task as a claim answers it. */
+export class ClaimedTaskDto extends TaskDto {
+  @ApiProperty({ description: 'The agent that now holds the task (= `holder`, the access token’s subject)' })
+  agent_id!: string;
+  @ApiProperty({ description: 'The phase the claim starts in (= `phase`; a resumed task keeps its phase)' })
+  assigned_phase!: string;
+}
+
 export class TaskPageDto {
   @ApiProperty({ type: [TaskSummaryDto] }) tasks!: TaskSummaryDto[];
   @ApiProperty({ description: 'Matches over all pages' }) total!: number;
