@@ -107,9 +107,10 @@ export class AgentTasksService {
    * when it holds none. Phase tokens issued before are stale afterwards: one valid token per task.
    */
   private async resume(agent: AccessClaims, request: ClaimTaskDto): Promise<ClaimResponseDto | null> {
-    const { tasks } = await this.state.listTasks({ status: 'claimed', agentId: agent.sub, limit: 50 });
     const now = this.clock.now();
-    const held = tasks.find((t) => machine.holdsLiveLease(t, agent.sub, now) && this.workflows.isLoaded(t));
+    const held = (await this.state.tasksHeldBy(agent.sub)).find(
+      (t) => machine.holdsLiveLease(t, agent.sub, now) && this.workflows.isLoaded(t),
+    );
     if (!held) return null;
     let task: Task;
     try {
