@@ -189,6 +189,10 @@ describe('claim resumes the task the agent already holds', () => {
     });
     expect([heartbeat.status, heartbeat.body.code]).toEqual([403, 'phase_token_agent_mismatch']);
 
+    // Only agent tokens claim: an operator token naming the victim's subject resumes nothing.
+    const impostor = await http.post('/api/v1/tasks/claim', accessToken('operator', 'victim-agent'), {});
+    expect([impostor.status, impostor.body.code]).toEqual([403, 'insufficient_role']);
+
     expect(await auditOf(id, 'task.resume')).toEqual([]);
     // The victim's token is untouched by all that.
     await expect(victim.heartbeat()).resolves.toMatchObject({ task_id: id });
