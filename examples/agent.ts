@@ -1,7 +1,7 @@
 /**
  * Example agent: claims a task and walks the default workflow PLAN → TDD → IMPL → REVIEW → COMPLETE.
  *
- *   ORCHESTRATOR_URL=http://127.0.0.1:3000 ORCHESTRATOR_TOKEN=<agent access token> npm run example:agent
+ *   ORCHESTRATOR_URL=http://127.0.0.1:8000 ORCHESTRATOR_TOKEN=<agent access token> npm run example:agent
  *
  * Optional: ORCHESTRATOR_TOKEN_FILE (share the phase token with the Claude Code hook),
  * ORCHESTRATOR_CAPABILITIES (comma-separated), ORCHESTRATOR_APPROVAL_TIMEOUT_SECONDS (default 600),
@@ -132,8 +132,9 @@ async function main(): Promise<number> {
     log('no eligible task; nothing to do');
     return 0;
   }
+  // A claim by an agent that already holds a task (this run restarted after a crash) resumes it.
   log(
-    `claimed ${claim.task.id} "${claim.task.title}" in phase ${claim.phase} (lease until ${claim.lease_expires_at})`,
+    `${claim.resumed ? 'resumed' : 'claimed'} ${claim.task.id} "${claim.task.title}" in phase ${claim.phase} (lease until ${claim.lease_expires_at})`,
   );
   const artifacts = artifactsFor(claim.task.title);
   const selfApprove = operatorToken

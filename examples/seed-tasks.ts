@@ -1,7 +1,7 @@
 /**
  * Enqueues three tasks, the second depending on the first and the third on the second.
  *
- *   ORCHESTRATOR_URL=http://127.0.0.1:3000 ORCHESTRATOR_OPERATOR_TOKEN=<operator token> npm run example:seed
+ *   ORCHESTRATOR_URL=http://127.0.0.1:8000 ORCHESTRATOR_OPERATOR_TOKEN=<operator token> npm run example:seed
  *
  * Prints one JSON line per task: {id, title, dependencies}.
  */
@@ -17,16 +17,38 @@ function required(name: string): string {
   return value;
 }
 
+/** Every failure names the method and URL it tried (never the token). */
 async function createTask(baseUrl: string, token: string, body: Record<string, unknown>): Promise<Created> {
-  const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/api/v1/tasks`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const answer = (await response.json()) as Created & { code?: string; message?: string };
+  const url = `${baseUrl.replace(/\/+$/, '')}/api/v1/tasks`;
+  const tried = `POST ${url}`;
+  let response: Response;
+  let answer: Created & { code?: string; message?: string };
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new Error(`${tried}: cannot reach the orchestrator: ${reasonOf(error)}`, { cause: error });
+  }
+  try {
+    answer = (await response.json()) as typeof answer;
+  } catch {
+    throw new Error(
+      `${tried}: ${response.status}, not a JSON answer (is ORCHESTRATOR_URL the orchestrator?)`,
+    );
+  }
   if (response.status !== 201)
-    throw new Error(`create task: ${response.status} ${answer.code}: ${answer.message}`);
+    throw new Error(`${tried}: ${response.status} ${answer.code}: ${answer.message}`);
   return answer;
+}
+
+/** fetch says only "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND…). */
+function reasonOf(error: unknown): string {
+  const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { code?: unknown } };
+  const said = typeof message === 'string' ? message : String(error);
+  return typeof cause?.code === 'string' ? `${said} (${cause.code})` : said;
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { api } from './support/api.js';
 import { baseEnv, disposeServer, type ServerProcess, startServer } from './support/server-process.js';
@@ -63,6 +64,23 @@ describe('examples/seed-tasks and examples/agent against a live server', () => {
     server = await startServer();
   }, 60_000);
   afterAll(() => disposeServer(server));
+
+  it('[seed] names the method and URL it could not reach, never the token', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const run = await runExample('seed-tasks', {
+      ORCHESTRATOR_URL: `http://127.0.0.1:${port}`,
+      ORCHESTRATOR_OPERATOR_TOKEN: operator,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `[seed] POST http://127.0.0.1:${port}/api/v1/tasks: cannot reach the orchestrator`,
+    );
+    expect(run.stderr).toContain('ECONNREFUSED');
+    expect(run.stderr).not.toContain(operator);
+  });
 
   it('exits 0 with a message when nothing is eligible', async () => {
     const run = await runExample('agent', {

@@ -3,9 +3,11 @@
 Mirrors the TypeScript SDK (src/sdk): same methods in snake_case, same error classes,
 same retry rules. See docs/AGENT_SDK.md.
 
-    client = AgentClient(base_url, agent_id, access_token, token_file="/tmp/phase-token.json")
-    claim = client.claim_task(capabilities=["python"])
+    client = AgentClient(base_url, agent_id, access_token, token_file=".orchestrator/phase-token.json")
+    claim = client.resume_task() or client.claim_task(capabilities=["python"])
     client.request_transition("TDD", {...artifacts...})
+
+Every error names the method and URL it tried (never a token).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import random
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from email.utils import parsedate_to_datetime
@@ -87,10 +90,12 @@ class OrchestratorUnavailableError(OrchestratorError):
         self.retry_after = retry_after
 
 
-def error_from_response(status: int, body: Dict[str, Any], retry_after: Optional[float] = None) -> OrchestratorError:
-    """The typed error for a non-2xx answer."""
+def error_from_response(status: int, body: Dict[str, Any], retry_after: Optional[float] = None,
+                        tried: Optional[str] = None) -> OrchestratorError:
+    """The typed error for a non-2xx answer; ``tried`` (method and URL) is named in the message."""
     code = body.get("code") if isinstance(body.get("code"), str) else "http_%d" % status
-    message = body.get("message") if isinstance(body.get("message"), str) else "HTTP %d" % status
+    said = body.get("message") if isinstance(body.get("message"), str) else "HTTP %d" % status
+    message = "%s: %d %s: %s" % (tried, status, code, said) if tried else said
     if code == "stale_phase_token":
         return StalePhaseTokenError(message, code, status, body)
     if code in TOOL_DENIALS:
@@ -162,11 +167,17 @@ class AgentClient:
 
     # -- lifecycle --------------------------------------------------------------------------------
     def claim_task(self, capabilities: Optional[List[str]] = None) -> Optional[Dict[str, Any]]:
-        """Claims the next eligible task; None when there is none (204). Not retried."""
+        """Claims a task; None when there is none (204). Not retried.
+
+        When this agent already holds a task (an earlier process crashed), the server hands that one
+        back with a fresh phase token and ``resumed: True``; the old token is stale from then on.
+        """
         status, body = self._call("POST", "/api/v1/tasks/claim",
                                   {"agent_id": self.agent_id, "capabilities": capabilities or []}, retryable=False)
         if status == 204 or body is None:
+            self._forget_task()
             return None
+        body["resumed"] = body.get("resumed") is True
         with self._lock:
             self.task = body["task"]
             self.phase = body["phase"]
@@ -175,6 +186,17 @@ class AgentClient:
         self._save_token()
         self._start_heartbeat(body.get("lease_expires_at"))
         return body
+
+    def resume_task(self, capabilities: Optional[List[str]] = None) -> Optional[Dict[str, Any]]:
+        """On start: picks up the task named by a token file left over from an earlier process.
+
+        None when there is no token file (nothing claimed). Otherwise a claim, which the server answers
+        with the held task (``resumed: True``, fresh phase token); when that task is gone (lease ran
+        out, cancelled) it may hand out the next eligible one (``resumed: False``).
+        """
+        if not self.token_file or _read_token_file(self.token_file) is None:
+            return None
+        return self.claim_task(capabilities)
 
     def request_transition(self, target: str, artifacts: Dict[str, Any],
                            idempotency_key: Optional[str] = None) -> Dict[str, Any]:
@@ -299,9 +321,10 @@ class AgentClient:
                 pass
 
     def _save_token(self) -> None:
-        """Writes {task_id, phase, phase_token, base_url} atomically with mode 0600."""
+        """Writes {task_id, phase, phase_token, base_url} atomically with mode 0600 (missing directories 0700)."""
         if not self.token_file or self.task is None:
             return
+        _make_private_dirs(os.path.dirname(os.path.abspath(self.token_file)))
         temp = "%s.%d.tmp" % (self.token_file, os.getpid())
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -360,7 +383,9 @@ class AgentClient:
 
     def _once(self, method: str, path: str, body: Optional[Dict[str, Any]], headers: Dict[str, str]):
         data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        url = self.base_url + path
+        tried = "%s %s" % (method, _printable_url(url))
+        request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Authorization", "Bearer " + self.access_token)
         request.add_header("Accept", "application/json")
         if data is not None:
@@ -379,11 +404,55 @@ class AgentClient:
                 parsed = {"message": text[:500]}
             retry_after = _parse_retry_after(error.headers.get("Retry-After")) \
                 if error.code in RETRYABLE_STATUSES else None
-            raise error_from_response(error.code, parsed if isinstance(parsed, dict) else {}, retry_after) from None
-        except (urllib.error.URLError, OSError) as error:
+            raise error_from_response(error.code, parsed if isinstance(parsed, dict) else {}, retry_after,
+                                      tried) from None
+        except (urllib.error.URLError, OSError, ValueError) as error:
             reason = getattr(error, "reason", error)
-            raise OrchestratorUnavailableError("cannot reach %s: %s" % (self.base_url, reason),
+            raise OrchestratorUnavailableError("%s: cannot reach the orchestrator: %s" % (tried, reason),
                                                "network_error", 0) from None
+
+
+def _printable_url(url: str) -> str:
+    """The URL as it may appear in an error: no credentials, no query string (tokens may sit there)."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = "[%s]" % host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host + (":%d" % port if port is not None else "")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _make_private_dirs(directory: str) -> None:
+    """Creates ``directory`` and missing parents with mode 0700; existing ones are left as they are."""
+    missing = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue  # created meanwhile by another process
+        os.chmod(path, 0o700)  # the mode given to mkdir is masked by the umask
+
+
+def _read_token_file(path: str) -> Optional[Dict[str, Any]]:
+    """The token file's content, or None when there is none or it names no task."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            content = json.load(handle)
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        return None  # torn or foreign content: nothing to resume from
+    return content if isinstance(content, dict) and isinstance(content.get("task_id"), str) else None
 
 
 def _blocked(prefix: str, body: Dict[str, Any]) -> TransitionBlockedError:

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentClient, type AgentClientOptions } from './agent-client.js';
+import { printableUrl } from './http.transport.js';
 import {
   AuthError,
   ConflictError,
@@ -236,6 +237,78 @@ describe('AgentClient', () => {
     expect(existsSync(tokenFile)).toBe(false);
   });
 
+  it('creates a missing token-file directory 0700 and writes the file 0600', async () => {
+    const tokenFile = join(dir, 'state', 'agent', 'phase-token.json');
+    await claimed(() => ({ status: 404 }), { tokenFile });
+    expect(JSON.parse(readFileSync(tokenFile, 'utf8'))).toMatchObject({
+      task_id: 'task-1',
+      phase_token: 'pt-1',
+    });
+    expect(statSync(join(dir, 'state')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'state', 'agent')).mode & 0o777).toBe(0o700);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('resumeTask: claims when a token file is left over and surfaces resumed, does nothing without one', async () => {
+    const tokenFile = join(dir, 'phase-token.json');
+    server.handler = () => ({
+      status: 200,
+      body: { ...claimBody(), phase_token: 'pt-fresh', resumed: true },
+    });
+    await expect(client({ tokenFile }).resumeTask()).resolves.toBeNull();
+    expect(server.requests).toHaveLength(0);
+    writeFileSync(tokenFile, JSON.stringify({ task_id: 'task-1', phase: 'PLAN', phase_token: 'pt-old' }));
+    const c = client({ tokenFile });
+    await expect(c.resumeTask({ capabilities: ['ts'] })).resolves.toMatchObject({
+      resumed: true,
+      phase_token: 'pt-fresh',
+    });
+    expect(server.to('/api/v1/tasks/claim')[0].body).toEqual({ agent_id: 'agent-1', capabilities: ['ts'] });
+    expect(c.phaseToken).toBe('pt-fresh');
+    expect(JSON.parse(readFileSync(tokenFile, 'utf8'))).toMatchObject({ phase_token: 'pt-fresh' });
+  });
+
+  it('reports a claim of a new task as resumed: false, and removes a dead token file on 204', async () => {
+    const tokenFile = join(dir, 'phase-token.json');
+    server.handler = () => ({ status: 200, body: claimBody() });
+    await expect(client({ tokenFile }).claimTask()).resolves.toMatchObject({ resumed: false });
+    server.handler = () => ({ status: 204 });
+    await expect(client({ tokenFile }).resumeTask()).resolves.toBeNull();
+    expect(existsSync(tokenFile)).toBe(false);
+  });
+
+  it('a network error names the method and URL it tried, never a token', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const c = client({ baseUrl: `http://127.0.0.1:${port}/`, accessToken: 'secret-access-token' });
+    const error = (await c.claimTask().catch((e: unknown) => e)) as OrchestratorUnavailableError;
+    expect(error).toBeInstanceOf(OrchestratorUnavailableError);
+    expect(error.code).toBe('network_error');
+    expect(error.message).toContain(`POST http://127.0.0.1:${port}/api/v1/tasks/claim`);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).not.toContain('secret-access-token');
+  });
+
+  it('an HTTP error names the method and URL it tried', async () => {
+    server.handler = () => ({ status: 409, body: { code: 'not_holder', message: 'held by another agent' } });
+    const error = (await client()
+      .claimTask()
+      .catch((e: unknown) => e)) as ConflictError;
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(
+      `POST ${server.url}/api/v1/tasks/claim: 409 not_holder: held by another agent`,
+    );
+  });
+
+  it('prints URLs without credentials or query string', () => {
+    expect(printableUrl('http://user:pw@127.0.0.1:8000/api/v1/state/snapshot?phase_token=pt')).toBe(
+      'http://127.0.0.1:8000/api/v1/state/snapshot',
+    );
+    expect(printableUrl('not a url?phase_token=pt')).toBe('not a url');
+  });
+
   it.each([
     [403, 'tool_forbidden', ToolForbiddenError],
     [403, 'path_outside_workspace', ToolForbiddenError],
@@ -251,7 +324,12 @@ describe('AgentClient', () => {
     const error = await c.useTool('read_files', { path: 'a' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(type);
     expect(error).toBeInstanceOf(OrchestratorError);
-    expect(error).toMatchObject({ code, status, message: `m ${code}` });
+    expect(error).toMatchObject({
+      code,
+      status,
+      // The message names what was tried: the method and URL, then the server's words.
+      message: `POST ${server.url}/api/v1/tools/execute: ${status} ${code}: m ${code}`,
+    });
   });
 
   it('maps the helpers to the documented tool arguments', async () => {

@@ -13,7 +13,7 @@ import {
   type ToolExecution,
   type TransitionResult,
 } from './sdk.types.js';
-import { removeTokenFile, writeTokenFile } from './token-file.js';
+import { readTokenFile, removeTokenFile, writeTokenFile } from './token-file.js';
 
 export interface HeartbeatOptions {
   /** Fixed interval in ms; default a third of the lease granted at claim. */
@@ -26,7 +26,10 @@ export interface AgentClientOptions {
   baseUrl: string;
   agentId: string;
   accessToken: string;
-  /** Where to share `{task_id, phase, phase_token, base_url}` (mode 0600) with helpers like the hook. */
+  /**
+   * Where to share `{task_id, phase, phase_token, base_url}` (mode 0600, written atomically; a
+   * missing directory is created 0700) with helpers like the hook; `resumeTask()` reads it.
+   */
   tokenFile?: string;
   fetch?: typeof fetch;
   retry?: RetryOptions;
@@ -93,13 +96,21 @@ export class AgentClient implements AsyncDisposable {
     return this.timer ? this.heartbeatMs : undefined;
   }
 
-  /** Claims the next eligible task; null when none is (204). Not retried: a lost answer could hold a task. */
+  /**
+   * Claims a task; null when none is (204). When the agent already holds one (its earlier process
+   * crashed), the server hands that one back with a fresh phase token and `resumed: true`.
+   * Not retried automatically; calling it again after a lost answer resumes the task it claimed.
+   */
   async claimTask(request: { capabilities?: string[] } = {}): Promise<ClaimResult | null> {
     const { status, body } = await this.http.call<ClaimResult>('POST', '/api/v1/tasks/claim', {
       body: { agent_id: this.options.agentId, capabilities: request.capabilities ?? [] },
       retryable: false,
     });
-    if (status === 204 || body === null) return null;
+    if (status === 204 || body === null) {
+      await this.forgetTask();
+      return null;
+    }
+    body.resumed = body.resumed === true;
     this.held = {
       task: body.task,
       phase: body.phase,
@@ -109,6 +120,19 @@ export class AgentClient implements AsyncDisposable {
     await this.saveToken();
     this.startHeartbeat(Date.parse(body.lease_expires_at) - Date.now());
     return body;
+  }
+
+  /**
+   * On start: when `tokenFile` is left over from an earlier process of this agent, picks that
+   * task up again (a claim, which the server answers with the held task, `resumed: true`, and a
+   * fresh phase token; the old one is stale from then on). Null when there is no token file, so
+   * a fresh start claims nothing. When the old task is gone (lease ran out, cancelled), the claim
+   * may hand out the next eligible task instead (`resumed: false`).
+   */
+  async resumeTask(request: { capabilities?: string[] } = {}): Promise<ClaimResult | null> {
+    const file = this.options.tokenFile;
+    if (!file || !(await readTokenFile(file))) return null;
+    return this.claimTask(request);
   }
 
   /**

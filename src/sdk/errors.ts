@@ -67,10 +67,16 @@ const TOOL_DENIALS = new Set([
   'execution_disabled',
 ]);
 
-/** The typed error for a non-2xx answer. */
-export function errorFromResponse(status: number, body: ErrorBody, retryAfterMs?: number): OrchestratorError {
+/** The typed error for a non-2xx answer; `tried` (method and URL) is named in the message. */
+export function errorFromResponse(
+  status: number,
+  body: ErrorBody,
+  retryAfterMs?: number,
+  tried?: string,
+): OrchestratorError {
   const code = typeof body.code === 'string' ? body.code : `http_${status}`;
-  const message = typeof body.message === 'string' ? body.message : `HTTP ${status}`;
+  const said = typeof body.message === 'string' ? body.message : `HTTP ${status}`;
+  const message = tried ? `${tried}: ${status} ${code}: ${said}` : said;
   if (code === 'stale_phase_token') return new StalePhaseTokenError(message, code, status, body);
   if (TOOL_DENIALS.has(code)) return new ToolForbiddenError(message, code, status, body);
   if (status === 401 || status === 403) return new AuthError(message, code, status, body);

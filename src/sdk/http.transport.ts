@@ -67,10 +67,12 @@ export class HttpTransport {
       ...options.headers,
     };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const url = `${this.baseUrl}${path}`;
+    const tried = `${method} ${printableUrl(url)}`;
     let response: Response;
     let text: string;
     try {
-      response = await this.fetchFn(`${this.baseUrl}${path}`, {
+      response = await this.fetchFn(url, {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -78,8 +80,11 @@ export class HttpTransport {
       });
       text = await response.text();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new OrchestratorUnavailableError(`cannot reach ${this.baseUrl}: ${reason}`, 'network_error', 0);
+      throw new OrchestratorUnavailableError(
+        `${tried}: cannot reach the orchestrator: ${networkReason(error)}`,
+        'network_error',
+        0,
+      );
     }
     let body: unknown = null;
     if (text) {
@@ -93,6 +98,29 @@ export class HttpTransport {
     const retryAfter = RETRYABLE_STATUSES.has(response.status)
       ? parseRetryAfter(response.headers.get('retry-after'))
       : undefined;
-    throw errorFromResponse(response.status, (body ?? {}) as ErrorBody, retryAfter);
+    throw errorFromResponse(response.status, (body ?? {}) as ErrorBody, retryAfter, tried);
   }
+}
+
+/** The URL as it may appear in an error: no credentials in it, no query string (tokens may sit there). */
+export function printableUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url.split(/[?#]/)[0];
+  }
+}
+
+/** fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, a timeout…). */
+function networkReason(error: unknown): string {
+  // Duck-typed: errors from another realm (a test VM) are not `instanceof Error` here.
+  const { message, cause } = (error ?? {}) as {
+    message?: unknown;
+    cause?: { code?: unknown; message?: unknown };
+  };
+  const said = typeof message === 'string' ? message : String(error);
+  const why =
+    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
+  return why && !said.includes(why) ? `${said} (${why})` : said;
 }

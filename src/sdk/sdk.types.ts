@@ -15,6 +15,8 @@ export interface ClaimResult {
   phase: string;
   allowed_tools: string[];
   lease_expires_at: string;
+  /** True when this is the task the agent already held, handed back with a fresh phase token. */
+  resumed: boolean;
 }
 
 export interface TransitionResult {

@@ -74,6 +74,10 @@ export abstract class IndexedStateRepository extends StateRepository {
     return this.index.countByStatus();
   }
 
+  async tasksHeldBy(agentId: string): Promise<Task[]> {
+    return this.index.heldBy(agentId);
+  }
+
   async claimNextEligible(request: ClaimRequest): Promise<Task | null> {
     this.assertOpen();
     const { claimable } = request;

@@ -272,6 +272,20 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
       expect(await claimFor('a3')).toBeNull();
     });
 
+    it('tasksHeldBy: the claimed tasks of one holder, in creation order, kept across changes', async () => {
+      const [first, second, third] = [await add(), await add(), await add()];
+      await claimFor('a1');
+      await claimFor('a2');
+      await claimFor('a1');
+      expect((await repo.tasksHeldBy('a1')).map((t) => t.id)).toEqual([first.id, third.id]);
+      expect((await repo.tasksHeldBy('a2')).map((t) => t.id)).toEqual([second.id]);
+      await repo.mutateTask(first.id, (t) => release(t, { agentId: 'a1', retryBackoffMs: BACKOFF }, clock));
+      expect((await repo.tasksHeldBy('a1')).map((t) => t.id)).toEqual([third.id]);
+      await repo.mutateTask(third.id, (t) => complete(t, { agentId: 'a1' }, clock));
+      expect(await repo.tasksHeldBy('a1')).toEqual([]);
+      expect(await repo.tasksHeldBy('nobody')).toEqual([]);
+    });
+
     it('a new holder resumes at the last phase with the earlier artifacts', async () => {
       const task = await add({ maxAttempts: 3 });
       await claimFor('a1');

@@ -116,6 +116,9 @@ export abstract class StateRepository {
 
   abstract countByStatus(): Promise<StatusCounts>;
 
+  /** Claimed tasks `agentId` holds (lease live or not), in creation order; indexed, not a scan. */
+  abstract tasksHeldBy(agentId: string): Promise<Task[]>;
+
   /**
    * Claims the first eligible task in claim order (priority desc, created_at asc, id) for the
    * agent, or returns null when none is eligible.

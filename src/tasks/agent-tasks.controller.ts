@@ -43,7 +43,10 @@ export class AgentTasksController {
 
   @Post('claim')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Claim the next eligible task (priority, then age); 204 when none is eligible' })
+  @ApiOperation({
+    summary:
+      'Resume the task the agent holds (`resumed: true`, fresh phase token), or claim the next eligible one (priority, then age); 204 when neither',
+  })
   @ApiOkResponse({ type: ClaimResponseDto })
   @ApiNoContentResponse({ description: 'No eligible task' })
   async claim(

@@ -59,10 +59,17 @@ export class AgentTasksService {
     return this.config.values.tasks.retry_backoff_seconds * 1000;
   }
 
+  /**
+   * The task the agent already holds, resumed (a new process of the same agent after a crash:
+   * `resumed: true`, a fresh phase token, the lease renewed as a heartbeat would), or else the
+   * next eligible task; null when there is neither.
+   */
   async claim(agent: AccessClaims, request: ClaimTaskDto): Promise<ClaimResponseDto | null> {
     if (request.agent_id !== undefined && request.agent_id !== agent.sub) {
       throw new ForbiddenError('agent_id_mismatch', 'agent_id must be the subject of the access token');
     }
+    const resumed = await this.resume(agent, request);
+    if (resumed) return resumed;
     const task = await this.state.claimNextEligible({
       agentId: agent.sub,
       capabilities: request.capabilities ?? [],
@@ -85,7 +92,6 @@ export class AgentTasksService {
     this.metrics.claims.inc({ result: task ? 'claimed' : 'empty' });
     if (!task) return null;
     await this.outbox.deliver();
-    const allowedTools = this.workflows.allowedTools(this.workflows.of(task), task.phase);
     this.events.publish('task.claimed', {
       task_id: task.id,
       actor: agent.sub,
@@ -95,12 +101,67 @@ export class AgentTasksService {
         resumed: task.history.some((h) => h.action === 'transitioned'),
       },
     });
+    return this.claimAnswer(task, false);
+  }
+
+  /**
+   * Resumes the oldest task the agent (the access token's subject) holds with a live lease; null
+   * when it holds none. Phase tokens issued before are stale afterwards: one valid token per task.
+   */
+  private async resume(agent: AccessClaims, request: ClaimTaskDto): Promise<ClaimResponseDto | null> {
+    const now = this.clock.now();
+    const held = (await this.state.tasksHeldBy(agent.sub)).find(
+      (t) => machine.holdsLiveLease(t, agent.sub, now) && this.workflows.isLoaded(t),
+    );
+    if (!held) return null;
+    let task: Task;
+    try {
+      task = await this.state.mutateTask(
+        held.id,
+        (current) => machine.resume(current, { agentId: agent.sub, leaseMs: this.leaseMs }, this.clock),
+        {
+          audit: (next) =>
+            this.outbox.entry({
+              actor: agent.sub,
+              role: agent.role,
+              action: 'task.resume',
+              decision: 'allowed',
+              success: true,
+              task_id: next.id,
+              phase: next.phase,
+              details: {
+                attempt: next.attempts,
+                capabilities: request.capabilities ?? [],
+                previous_lease_expires_at: held.lease_expires_at,
+                lease_expires_at: next.lease_expires_at,
+              },
+            }),
+        },
+      );
+    } catch (err) {
+      // Released, expired or cancelled since it was read: there is nothing to resume.
+      if (err instanceof DomainError && err.kind === 'conflict') return null;
+      throw err;
+    }
+    this.metrics.claims.inc({ result: 'resumed' });
+    await this.outbox.deliver();
+    this.events.publish('task.resumed', {
+      task_id: task.id,
+      actor: agent.sub,
+      data: { phase: task.phase, attempt: task.attempts, lease_expires_at: task.lease_expires_at },
+    });
+    return this.claimAnswer(task, true);
+  }
+
+  private claimAnswer(task: Task, resumed: boolean): ClaimResponseDto {
+    const allowedTools = this.workflows.allowedTools(this.workflows.of(task), task.phase);
     return {
       task: claimedTaskView(task),
       phase_token: this.phaseTokens.issue(task, allowedTools),
       phase: task.phase,
       allowed_tools: [...allowedTools],
       lease_expires_at: task.lease_expires_at as string,
+      resumed,
     };
   }
 

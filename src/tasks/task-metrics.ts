@@ -36,7 +36,7 @@ export class TaskMetrics {
     });
     this.claims = new Counter({
       name: 'orchestrator_claims_total',
-      help: 'Claim requests by result (claimed, empty)',
+      help: 'Claim requests by result (claimed, resumed, empty)',
       labelNames: ['result'],
       registers: [registry],
     });

@@ -2,6 +2,7 @@
 export const EVENT_TYPES = [
   'task.created',
   'task.claimed',
+  'task.resumed',
   'task.lease_expired',
   'task.transitioned',
   'task.released',

@@ -26,6 +26,8 @@ export class StateIndex {
   private readonly allPositions = everyPosition(() => this.order.length);
   readonly ready = new ReadyQueue();
   readonly leases = new LeaseIndex();
+  /** Holder → ids of the claimed tasks it holds: a claim looks up what its agent holds without a scan. */
+  private readonly byHolder = new Map<string, Set<string>>();
   private readonly revocations = new Map<string, number>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   private readonly outbox = new Map<string, OutboxEntry>();
@@ -36,6 +38,12 @@ export class StateIndex {
 
   getTask(id: string): Task | undefined {
     return this.tasks.get(id);
+  }
+
+  /** The claimed tasks `agentId` holds, in creation order. */
+  heldBy(agentId: string): Task[] {
+    const ids = [...(this.byHolder.get(agentId) ?? [])];
+    return ids.sort((a, b) => this.position.get(a)! - this.position.get(b)!).map((id) => this.tasks.get(id)!);
   }
 
   hasDependants(id: string): boolean {
@@ -148,6 +156,8 @@ export class StateIndex {
     if (next) for (const dep of next.dependencies) this.dependantsOf(dep).add(id);
     this.leases.remove(id);
     if (next?.status === 'claimed') this.leases.add(next);
+    if (prev?.status === 'claimed' && prev.holder) this.forgetHolder(prev.holder, id);
+    if (next?.status === 'claimed' && next.holder) this.holdingsOf(next.holder).add(id);
     this.refreshReady(id);
     if (prev?.status !== next?.status) {
       for (const dependant of this.dependants.get(id) ?? []) this.refreshReady(dependant);
@@ -162,6 +172,21 @@ export class StateIndex {
       task.dependencies.every((dep) => this.tasks.get(dep)?.status === 'completed');
     if (ready) this.ready.add(task);
     else this.ready.remove(id);
+  }
+
+  private holdingsOf(holder: string): Set<string> {
+    let set = this.byHolder.get(holder);
+    if (set === undefined) {
+      set = new Set();
+      this.byHolder.set(holder, set);
+    }
+    return set;
+  }
+
+  private forgetHolder(holder: string, id: string): void {
+    const set = this.byHolder.get(holder);
+    set?.delete(id);
+    if (set?.size === 0) this.byHolder.delete(holder);
   }
 
   private dependantsOf(id: string): Set<string> {

@@ -9,10 +9,12 @@ import {
   expireLease,
   fail,
   heartbeat,
+  holdsLiveLease,
   approvedDigests,
   recordApproval,
   requestApproval,
   release,
+  resume,
   transition,
 } from './task-state-machine.js';
 import type { Task } from './task.model.js';
@@ -88,6 +90,43 @@ describe('task state machine', () => {
       );
       expect(codeOf(() => claim(task, { agentId: 'a', leaseMs: 1.5 }, clock))).toBe(
         'invalid_input:invalid_lease',
+      );
+    });
+  });
+
+  describe('resume', () => {
+    it('renews the lease like a heartbeat and bumps the token version, nothing else', () => {
+      const held = claimed();
+      clock.advance(50_000);
+      const next = resume(held, { agentId: 'agent-1', leaseMs: LEASE }, clock);
+      expect(next).toMatchObject({
+        status: 'claimed',
+        holder: 'agent-1',
+        phase: held.phase,
+        attempts: held.attempts,
+        token_version: held.token_version + 1,
+        lease_expires_at: '2026-01-01T00:01:50.000Z',
+      });
+      expect(next.history).toHaveLength(held.history.length);
+    });
+
+    it('holdsLiveLease: only the holder, only before the lease runs out', () => {
+      const held = claimed();
+      expect(holdsLiveLease(held, 'agent-1', clock.now())).toBe(true);
+      expect(holdsLiveLease(held, 'agent-2', clock.now())).toBe(false);
+      expect(holdsLiveLease(task, 'agent-1', clock.now())).toBe(false);
+      expect(holdsLiveLease(held, 'agent-1', clock.now() + LEASE)).toBe(false);
+    });
+
+    it('is refused to another agent, on a queued task and after the lease passed', () => {
+      const held = claimed();
+      expect(codeOf(() => resume(held, { agentId: 'agent-2', leaseMs: LEASE }, clock))).toBe(
+        'conflict:not_holder',
+      );
+      expect(codeOf(() => resume(task, { agentId: 'agent-1', leaseMs: LEASE }, clock))).toMatch(/^conflict:/);
+      clock.advance(LEASE);
+      expect(codeOf(() => resume(held, { agentId: 'agent-1', leaseMs: LEASE }, clock))).toBe(
+        'conflict:lease_expired',
       );
     });
   });

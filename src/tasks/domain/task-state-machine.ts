@@ -17,7 +17,8 @@ import {
  *
  *   queued ──claim──▶ claimed ──complete──▶ completed
  *     ▲                 │ ├─transition (same status, next phase)
- *     └─release/fail/───┘ └─heartbeat (extends the lease)
+ *     │                 │ ├─heartbeat (extends the lease)
+ *     └─release/fail/───┘ └─resume (extends the lease, new token version)
  *       expireLease         release/fail/expireLease after the last attempt ──▶ failed
  *   any non-terminal ──cancel──▶ cancelled
  *
@@ -28,7 +29,7 @@ import {
  * So `max_attempts: 3` allows three claims. `cancel` ends the task whatever the attempts.
  *
  * Every change of holder, status or phase bumps `token_version`, which invalidates phase tokens
- * issued before it. Heartbeats, approval requests and approvals do not.
+ * issued before it; so does a resume. Heartbeats, approval requests and approvals do not.
  *
  * Approvals (issue 14): a transition blocked only by a missing approval stores its artifacts and
  * an approval request naming their digest (`requestApproval`); an operator's decision
@@ -71,6 +72,23 @@ export function heartbeat(task: Task, { agentId, leaseMs }: ClaimParams, clock: 
   const now = clock.now();
   assertActiveHolder(task, agentId, now);
   return { ...task, lease_expires_at: isoTime(now + validLease(leaseMs)), updated_at: isoTime(now) };
+}
+
+/**
+ * The holder picks its task up again (a new process of the same agent, after a crash): the lease
+ * is renewed exactly as a heartbeat would, and `token_version` is bumped so every phase token
+ * issued before is stale. Holder, status, phase and attempts stay; no history line is added (a
+ * claim loop must not grow the task: the audit log records each resume).
+ */
+export function resume(task: Task, { agentId, leaseMs }: ClaimParams, clock: Clock): Task {
+  const now = clock.now();
+  assertActiveHolder(task, agentId, now);
+  return {
+    ...task,
+    lease_expires_at: isoTime(now + validLease(leaseMs)),
+    token_version: task.token_version + 1,
+    updated_at: isoTime(now),
+  };
 }
 
 export interface TransitionParams {
@@ -397,6 +415,12 @@ function assertHolder(task: Task, agentId: string): void {
   if (task.holder !== agentId) {
     throw new ConflictError('not_holder', `Task ${task.id} is held by another agent`, { task_id: task.id });
   }
+}
+
+/** Does `agentId` hold the task with a lease that has not run out (the sweeper may lag behind)? */
+export function holdsLiveLease(task: Task, agentId: string, now: number): boolean {
+  const expiresAt = timeMs(task.lease_expires_at);
+  return task.status === 'claimed' && task.holder === agentId && expiresAt !== null && now < expiresAt;
 }
 
 export function assertActiveHolder(task: Task, agentId: string, now: number): void {

@@ -26,6 +26,10 @@ export class ClaimResponseDto {
   @ApiProperty({ example: 'PLAN' }) phase!: string;
   @ApiProperty({ type: [String] }) allowed_tools!: string[];
   @ApiProperty({ format: 'date-time' }) lease_expires_at!: string;
+  @ApiProperty({
+    description: 'True when this is the task the agent already held, picked up again with a fresh token',
+  })
+  resumed!: boolean;
 }
 
 export class TransitionResponseDto {
