@@ -158,6 +158,15 @@ describe('YAML under k8s/ and deploy/', () => {
     expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(60);
   });
 
+  it('no object carries a *-snippet annotation (ingress-nginx >= 1.9 refuses them by default)', () => {
+    const snippets = objects.flatMap(({ file, doc }) =>
+      Object.keys(doc.metadata?.annotations ?? {})
+        .filter((key) => key.endsWith('-snippet'))
+        .map((key) => `${file}: ${key}`),
+    );
+    expect(snippets).toEqual([]);
+  });
+
   it('the command-sandbox overlay gives the pod what bubblewrap needs, and only there', () => {
     const patch = objects.find(
       ({ file, doc }) => file.includes('overlays/command-sandbox') && doc.kind === 'Deployment',
