@@ -40,6 +40,7 @@ const IMAGE_UID = 1000;
 const runAsImageUser = process.getuid?.() === 0 ? { uid: IMAGE_UID, gid: IMAGE_UID } : {};
 
 let app: string;
+let installOutput: string;
 
 beforeAll(() => {
   app = tempDir();
@@ -54,6 +55,7 @@ beforeAll(() => {
     timeout: 240_000,
   });
   if (install.status !== 0) throw new Error(`npm ci failed: ${install.stdout}${install.stderr}`);
+  installOutput = `${install.stdout}${install.stderr}`;
   // `RUN mkdir -p /var/lib/orchestrator /var/log/orchestrator && chown -R 1000:1000 …`
   const chowned = /chown -R 1000:1000 ([^&\n]+)/.exec(runtimeStage)![1].trim().split(/\s+/);
   expect(chowned).toEqual(['/var/lib/orchestrator', '/var/log/orchestrator']);
@@ -82,6 +84,12 @@ describe('the Dockerfile runtime stage, outside Docker', () => {
     expect(imageEnv('/x').NODE_ENV).toBe('production');
     expect(instruction('HEALTHCHECK')).not.toContain('curl');
     expect(dockerfile).toMatch(/^FROM .* AS build$/m);
+  });
+
+  it('the production install warns about nothing but the kept nestjs-pino engine', () => {
+    const warned = [...installOutput.matchAll(/EBADENGINE\s+package: '([^']+)@/g)].map((m) => m[1]);
+    expect(warned).toEqual(['nestjs-pino']);
+    expect(installOutput).not.toContain('install-scripts');
   });
 
   it('starts with a production install only, answers /health, passes the HEALTHCHECK, exits 0 on SIGTERM', async () => {
