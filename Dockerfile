@@ -15,9 +15,12 @@ FROM node:20-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends bubblewrap \
  && rm -rf /var/lib/apt/lists/*
+# Every path the server writes is under a directory uid 1000 owns: /app is root's (and read-only
+# on Kubernetes), so the default workspace (.orchestrator/workspace under /app) could not be made.
 ENV NODE_ENV=production \
     ORCHESTRATOR_STATE_FILE=/var/lib/orchestrator/state.json \
-    ORCHESTRATOR_AUDIT_FILE=/var/log/orchestrator/audit.jsonl
+    ORCHESTRATOR_AUDIT_FILE=/var/log/orchestrator/audit.jsonl \
+    ORCHESTRATOR_TOOLS_WORKSPACE_ROOT=/var/lib/orchestrator/workspace
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

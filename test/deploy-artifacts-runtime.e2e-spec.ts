@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tempDir } from './support/server-process.js';
 
 /**
  * The Dockerfile's runtime stage, run outside Docker (no engine in CI): the same files, a
- * production-only install, the same ENV and CMD, the HEALTHCHECK command, and SIGTERM.
+ * production-only install, the same ENV and CMD, the HEALTHCHECK command, and SIGTERM, as the
+ * image's USER in a WORKDIR it cannot write (root's /app), with only the chowned directories writable.
  */
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
@@ -31,7 +32,15 @@ function imageEnv(dir: string): Record<string, string> {
 
 const execArray = (text: string) => JSON.parse(text) as string[];
 
+/**
+ * The image's `USER 1000`. As root (CI) the server runs as uid 1000; as another user, that user,
+ * with /app read-only to it: either way the working directory is not writable.
+ */
+const IMAGE_UID = 1000;
+const runAsImageUser = process.getuid?.() === 0 ? { uid: IMAGE_UID, gid: IMAGE_UID } : {};
+
 let app: string;
+let installOutput: string;
 
 beforeAll(() => {
   app = tempDir();
@@ -46,12 +55,23 @@ beforeAll(() => {
     timeout: 240_000,
   });
   if (install.status !== 0) throw new Error(`npm ci failed: ${install.stdout}${install.stderr}`);
-  mkdirSync(join(app, 'var-lib'));
-  mkdirSync(join(app, 'var-log'));
+  installOutput = `${install.stdout}${install.stderr}`;
+  // `RUN mkdir -p /var/lib/orchestrator /var/log/orchestrator && chown -R 1000:1000 …`
+  const chowned = /chown -R 1000:1000 ([^&\n]+)/.exec(runtimeStage)![1].trim().split(/\s+/);
+  expect(chowned).toEqual(['/var/lib/orchestrator', '/var/log/orchestrator']);
+  for (const dir of ['var-lib', 'var-log']) {
+    mkdirSync(join(app, dir));
+    if (runAsImageUser.uid !== undefined) chownSync(join(app, dir), IMAGE_UID, IMAGE_UID);
+  }
+  // /app as COPY leaves it: root's, readable and not writable by the image's user.
+  chmodSync(app, 0o555);
 }, 300_000);
 
 // The install is ~100 MB: do not leave it in /tmp.
-afterAll(() => rmSync(app, { recursive: true, force: true }));
+afterAll(() => {
+  chmodSync(app, 0o755);
+  rmSync(app, { recursive: true, force: true });
+});
 
 describe('the Dockerfile runtime stage, outside Docker', () => {
   it('installs bubblewrap, which every tool command runs in', () => {
@@ -64,6 +84,12 @@ describe('the Dockerfile runtime stage, outside Docker', () => {
     expect(imageEnv('/x').NODE_ENV).toBe('production');
     expect(instruction('HEALTHCHECK')).not.toContain('curl');
     expect(dockerfile).toMatch(/^FROM .* AS build$/m);
+  });
+
+  it('the production install warns about nothing but the kept nestjs-pino engine', () => {
+    const warned = [...installOutput.matchAll(/EBADENGINE\s+package: '([^']+)@/g)].map((m) => m[1]);
+    expect(warned).toEqual(['nestjs-pino']);
+    expect(installOutput).not.toContain('install-scripts');
   });
 
   it('starts with a production install only, answers /health, passes the HEALTHCHECK, exits 0 on SIGTERM', async () => {
@@ -81,6 +107,7 @@ describe('the Dockerfile runtime stage, outside Docker', () => {
         ORCHESTRATOR_SERVER_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...runAsImageUser,
     });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
@@ -101,6 +128,10 @@ describe('the Dockerfile runtime stage, outside Docker', () => {
 
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(200);
+      // The agents' workspace is on the state volume, made by the image's user.
+      const workspace = statSync(join(app, 'var-lib', 'workspace'));
+      expect(workspace.isDirectory()).toBe(true);
+      if (runAsImageUser.uid !== undefined) expect(workspace.uid).toBe(IMAGE_UID);
 
       // The HEALTHCHECK's exec form, pointed at this server's port instead of 8000.
       const check = execArray(instruction('HEALTHCHECK').replace(/^.*?CMD /, '')).map((a) =>
@@ -124,6 +155,7 @@ describe('the Dockerfile runtime stage, outside Docker', () => {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...imageEnv(app), ORCHESTRATOR_SERVER_PORT: '0' },
       encoding: 'utf8',
       timeout: 20_000,
+      ...runAsImageUser,
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(

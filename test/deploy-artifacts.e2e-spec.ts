@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { tempDir } from './support/server-process.js';
+import { CLI, tempDir } from './support/server-process.js';
 
 /**
  * Static checks of the deployment artifacts: there is no Docker engine or cluster in CI, so
@@ -156,6 +156,15 @@ describe('YAML under k8s/ and deploy/', () => {
     const annotations = ingress.metadata?.annotations ?? {};
     expect(annotations['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
     expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(60);
+  });
+
+  it('no object carries a *-snippet annotation (ingress-nginx >= 1.9 refuses them by default)', () => {
+    const snippets = objects.flatMap(({ file, doc }) =>
+      Object.keys(doc.metadata?.annotations ?? {})
+        .filter((key) => key.endsWith('-snippet'))
+        .map((key) => `${file}: ${key}`),
+    );
+    expect(snippets).toEqual([]);
   });
 
   it('the command-sandbox overlay gives the pod what bubblewrap needs, and only there', () => {
@@ -326,5 +335,124 @@ describe('nginx site', () => {
     );
     expect(r.output).toContain('test is successful');
     expect(r.code).toBe(0);
+  });
+});
+
+/**
+ * What each deployment writes, from the config it really runs with (`config show` on its config
+ * file and environment: the image's ENV beats a ConfigMap), must lie on a writable mount: /app,
+ * /opt/orchestrator and a Kubernetes root filesystem are not writable by the server.
+ */
+describe('every deployment writes only where it may', () => {
+  const runtimeStage = (() => {
+    const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+    return text.slice(text.lastIndexOf('\nFROM '));
+  })();
+  const imageEnv = Object.fromEntries(
+    /^ENV (.*)$/m
+      .exec(runtimeStage)![1]
+      .split(/\s+/)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+  const imageWorkdir = /^WORKDIR (\S+)$/m.exec(runtimeStage)![1];
+
+  /** The effective value of every key, as `config show --json` prints it. */
+  function effective(config: string | null, env: Record<string, string>): Record<string, unknown> {
+    const dir = tempDir();
+    const args = [CLI, 'config', 'show', '--json'];
+    if (config !== null) {
+      writeFileSync(join(dir, 'orchestrator.yaml'), config);
+      args.push('--config', join(dir, 'orchestrator.yaml'));
+    }
+    const r = spawnSync(process.execPath, args, {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ORCHESTRATOR_JWT_SECRET: 'ab'.repeat(32), ...env },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const rows = (JSON.parse(r.stdout) as { values: Array<{ key: string; value: unknown }> }).values;
+    return Object.fromEntries(rows.map((row) => [row.key, row.value]));
+  }
+
+  /** [key, directory the server writes] for the effective config, relative paths against `cwd`. */
+  function writtenDirs(values: Record<string, unknown>, cwd: string): Array<[string, string]> {
+    const at = (p: unknown) => resolve(cwd, String(p));
+    const dirs: Array<[string, string]> = [
+      ['state.state_file', dirname(at(values['state.state_file']))],
+      ['audit.audit_file', dirname(at(values['audit.audit_file']))],
+      ['tools.workspace_root', at(values['tools.workspace_root'])],
+    ];
+    if (values['logging.file']) dirs.push(['logging.file', dirname(at(values['logging.file']))]);
+    if (values['event.enable_event_persistence'])
+      dirs.push(['event.event_persistence_file', dirname(at(values['event.event_persistence_file']))]);
+    return dirs;
+  }
+
+  const outside = (dirs: Array<[string, string]>, writable: string[]) =>
+    dirs.filter(([, dir]) => !writable.some((root) => dir === root || dir.startsWith(`${root}/`)));
+
+  it('the image: under the directories it chowns to uid 1000', () => {
+    const chowned = /chown -R 1000:1000 ([^&\n]+)/.exec(runtimeStage)![1].trim().split(/\s+/);
+    expect(chowned).toEqual(['/var/lib/orchestrator', '/var/log/orchestrator']);
+    const dirs = writtenDirs(effective(null, { NODE_ENV: 'production', ...imageEnv }), imageWorkdir);
+    expect(outside(dirs, chowned)).toEqual([]);
+  });
+
+  it('docker compose: under its writable volumes', () => {
+    const [compose] = parseYamlFile('docker-compose.yml') as Array<{
+      services: { orchestrator: { environment: Record<string, string>; volumes: string[] } };
+    }>;
+    const service = compose.services.orchestrator;
+    const env = Object.fromEntries(Object.entries(service.environment).filter(([, v]) => !v.includes('${')));
+    const writable = service.volumes.filter((v) => !v.endsWith(':ro')).map((v) => v.split(':')[1]);
+    const dirs = writtenDirs(effective(null, { NODE_ENV: 'production', ...imageEnv, ...env }), imageWorkdir);
+    expect(outside(dirs, writable)).toEqual([]);
+  });
+
+  it('Kubernetes: under writable mounts, state and audit on the persistent volume', () => {
+    const spec = baseDeployment!.spec as {
+      template: {
+        spec: {
+          containers: Array<{
+            env: Array<{ name: string; value?: string }>;
+            volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+          }>;
+          volumes: Array<{ name: string; persistentVolumeClaim?: unknown }>;
+        };
+      };
+    };
+    const pod = spec.template.spec;
+    const [container] = pod.containers;
+    const env = Object.fromEntries(
+      container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]),
+    );
+    const configMount = container.volumeMounts.find((m) => m.name === 'config')!.mountPath;
+    expect(env.ORCHESTRATOR_CONFIG).toBe(`${configMount}/orchestrator.yaml`);
+    delete env.ORCHESTRATOR_CONFIG;
+    const cm = objects.find(({ doc }) => doc.kind === 'ConfigMap')!.doc;
+    const config = (cm.data as Record<string, string>)['orchestrator.yaml'];
+    const dirs = writtenDirs(effective(config, { ...imageEnv, ...env }), imageWorkdir);
+    const writable = container.volumeMounts.filter((m) => !m.readOnly).map((m) => m.mountPath);
+    expect(outside(dirs, writable)).toEqual([]);
+    const persistent = container.volumeMounts
+      .filter((m) => pod.volumes.find((v) => v.name === m.name)?.persistentVolumeClaim)
+      .map((m) => m.mountPath);
+    const kept = dirs.filter(([key]) =>
+      ['state.state_file', 'audit.audit_file', 'tools.workspace_root'].includes(key),
+    );
+    expect(outside(kept, persistent)).toEqual([]);
+  });
+
+  it('systemd: the documented config under the unit’s ReadWritePaths', () => {
+    const unit = readFileSync(join(ROOT, 'deploy/systemd/orchestrator.service'), 'utf8');
+    const doc = readFileSync(join(ROOT, 'docs/DEPLOYMENT.md'), 'utf8');
+    const config = /<< 'YAML'\n([\s\S]*?)\nYAML\n/.exec(doc)![1];
+    const env = Object.fromEntries(
+      [...unit.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1], m[2]] as [string, string]),
+    );
+    const cwd = /^WorkingDirectory=(.*)$/m.exec(unit)![1];
+    const writable = /^ReadWritePaths=(.*)$/m.exec(unit)![1].split(' ');
+    expect(outside(writtenDirs(effective(config, env), cwd), writable)).toEqual([]);
   });
 });

@@ -116,7 +116,26 @@ describe('start-up refusals: exit code 2 and one line naming key, value and sour
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      `directory ${join(dir, 'not-a-dir')} (from state.state_file, env ORCHESTRATOR_STATE_FILE) is not writable by user`,
+      `directory ${join(dir, 'not-a-dir')} (from state.state_file, env ORCHESTRATOR_STATE_FILE: "not-a-dir/state.json" relative to the working directory ${dir}) is not writable by user`,
+    );
+  });
+
+  it('a workspace that cannot be created names tools.workspace_root, its default and the fix', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '.orchestrator'), '');
+    const r = await runCli(['serve'], {
+      cwd: dir,
+      env: baseEnv({
+        ORCHESTRATOR_STATE_FILE: join(dir, 'state', 'state.json'),
+        ORCHESTRATOR_AUDIT_FILE: join(dir, 'audit', 'audit.jsonl'),
+      }),
+    });
+    expect([r.code, r.stderr.trim().split('\n').length]).toEqual([2, 1]);
+    expect(r.stderr).toContain(
+      `directory ${join(dir, '.orchestrator', 'workspace')} (from tools.workspace_root, default: ".orchestrator/workspace" relative to the working directory ${dir}) is not writable by user`,
+    );
+    expect(r.stderr).toContain(
+      ': ENOTDIR; fix its ownership/permissions or point tools.workspace_root elsewhere',
     );
   });
 });
