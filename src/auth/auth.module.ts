@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { SigningSecret } from '../config/signing-secret.js';
 import { AccessTokenGuard } from './access-token.guard.js';
+import { AccessTokenStrategy } from './access-token.strategy.js';
 import { AuthFailures } from './auth-failures.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -25,6 +26,8 @@ import { TokenService } from './token.service.js';
     AuthService,
     AuthFailures,
     RefusedSourceLimiter,
+    // Registers itself with Passport when created; AccessTokenGuard authenticates through it.
+    AccessTokenStrategy,
     // Order matters: authenticate first, then count the request against its subject.
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

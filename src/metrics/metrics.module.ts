@@ -1,27 +1,27 @@
 import { Global, Module } from '@nestjs/common';
-import { Registry } from 'prom-client';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { register, Registry } from 'prom-client';
 import { HttpMetrics } from './http-metrics.js';
 import { MetricsController } from './metrics.controller.js';
-import { registerProcessMetrics } from './process-metrics.js';
+import { dropMisnamedGauges } from './process-metrics.js';
 
 /**
- * Prometheus metrics on prom-client. Each app gets its own `Registry` (injectable by its
- * class) holding the process defaults; modules register their metrics on it where their
- * code crosses a boundary.
- *
- * Not @willsoto/nestjs-prometheus: it is CommonJS and `require`s the ESM-only Nest 12,
- * which Node 20 allows but Jest cannot load; what it adds over prom-client is one controller.
+ * Prometheus metrics through @willsoto/nestjs-prometheus: it serves `/metrics` from prom-client's
+ * registry and collects the process defaults there. That registry is injectable as `Registry`;
+ * modules register their metrics on it where their code crosses a boundary (they take the
+ * registry rather than the package's metric providers, which would put this CommonJS package,
+ * which `require`s the ESM-only Nest 12, into the unit tests: Jest on Node 20 cannot load it).
+ * The registry is the process's, so a process runs one app (as `serve` does).
  */
 @Global()
 @Module({
-  controllers: [MetricsController],
+  imports: [PrometheusModule.register({ controller: MetricsController, path: '/metrics' })],
   providers: [
     {
       provide: Registry,
       useFactory: () => {
-        const registry = new Registry();
-        registerProcessMetrics(registry);
-        return registry;
+        dropMisnamedGauges(register);
+        return register;
       },
     },
     HttpMetrics,

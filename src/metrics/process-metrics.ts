@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { type Registry } from 'prom-client';
 
 /**
  * prom-client's defaults name three gauges `*_total`, a suffix Prometheus reserves for
@@ -11,7 +11,7 @@ const MISNAMED_GAUGES = [
   'nodejs_active_resources_total',
 ];
 
-export function registerProcessMetrics(registry: Registry): void {
-  collectDefaultMetrics({ register: registry });
+/** Removes the misnamed process gauges that prom-client's `collectDefaultMetrics` registered. */
+export function dropMisnamedGauges(registry: Registry): void {
   for (const name of MISNAMED_GAUGES) registry.removeSingleMetric(name);
 }
