@@ -34,6 +34,28 @@ describe('FileEventSequence', () => {
     for (const id of ids) expect(stored()).toBeGreaterThanOrEqual(id);
   });
 
+  it('writes the next block ahead, so a steady stream of ids never waits for a write', async () => {
+    const sequence = open(10);
+    await sequence.open(0);
+    const start = clockFloor(clock.now());
+    for (let i = 0; i < 6; i++) sequence.next(); // half the block used: the next one is written ahead
+    await sequence.whenReservedAhead();
+    expect(stored()).toBe(start + 20);
+    for (let i = 0; i < 5; i++) sequence.next(); // into the second block, no synchronous write
+    expect(stored()).toBe(start + 20);
+  });
+
+  it('a block written ahead never replaces a higher one written since', async () => {
+    const sequence = open(10);
+    await sequence.open(0);
+    const start = clockFloor(clock.now());
+    let last = 0;
+    for (let i = 0; i < 36; i++) last = sequence.next(); // a burst: synchronous blocks overtake the one ahead
+    await sequence.whenReservedAhead();
+    expect(last).toBe(start + 36);
+    expect(stored()).toBe(start + 40);
+  });
+
   it('relies on the file, not the clock: a clock stepped back repeats no id', async () => {
     const first = open();
     await first.open(0);

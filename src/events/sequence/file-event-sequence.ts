@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Clock } from '../../common/domain/clock.js';
 import { stateWriteFailed } from '../../state/state-errors.js';
@@ -31,8 +32,12 @@ export interface FileEventSequenceOptions {
  * directory), so after a crash the next run starts past the whole block: ids are skipped, never
  * repeated. A clean `close()` writes the last id actually handed out, so the next run knows
  * nothing after it is missing. Runs also start above the clock (`clockFloor`), which covers a
- * lost or unreadable file. One block costs one synchronous write every `blockSize` ids (a few
- * milliseconds); `next()` has to answer at once because publishing an event is synchronous.
+ * lost or unreadable file.
+ *
+ * `next()` has to answer at once (publishing an event is synchronous), so the next block is
+ * written ahead, asynchronously, once half of the current one is used; only a burst that uses up
+ * a block before that write lands waits for a synchronous one (about 10 ms here). Renames happen
+ * on the main thread, so a block written ahead never replaces a higher one written since.
  *
  * The file lives in the state directory, which the state store's lock gives to one process.
  */
@@ -43,8 +48,12 @@ export class FileEventSequence extends EventSequence {
   private last: number;
   /** Ids up to this one are recorded in the file. */
   private reservedThrough = 0;
+  /** The highest `issued_through` renamed into place by this run. */
+  private written = 0;
   private failing = false;
   private opened = false;
+  private closed = false;
+  private ahead: Promise<void> | null = null;
 
   constructor(private readonly options: FileEventSequenceOptions) {
     super();
@@ -75,16 +84,23 @@ export class FileEventSequence extends EventSequence {
 
   next(): number {
     if (this.last >= this.reservedThrough) this.reserve();
+    else if (this.reservedThrough - this.last <= this.blockSize / 2) this.reserveAhead();
     this.last += 1;
     return this.last;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.ahead;
     // Never opened: the file may hold more than this run knows of; leave it as it is.
-    if (!this.opened || !this.tryWrite(this.last)) return Promise.resolve();
+    if (!this.opened || !this.tryWrite(this.last)) return;
     // A later next() (an event published while the server drains) reserves a block again.
     this.reservedThrough = this.last;
-    return Promise.resolve();
+  }
+
+  /** Resolves once a block being written ahead is in place, or given up. */
+  async whenReservedAhead(): Promise<void> {
+    await this.ahead;
   }
 
   /** Records the next block before any id of it is handed out. */
@@ -96,17 +112,36 @@ export class FileEventSequence extends EventSequence {
     this.reservedThrough = through;
   }
 
+  /** Writes the block after the current one in the background; it counts once durable. */
+  private reserveAhead(): void {
+    if (this.ahead || this.closed || this.failing) return;
+    const through = this.reservedThrough + this.blockSize;
+    const temp = `${this.file}.ahead-${process.pid}`;
+    this.ahead = (async () => {
+      try {
+        await writeTempDurably(temp, recordText(through));
+        if (this.written >= through) {
+          await unlink(temp).catch(() => undefined); // a synchronous reservation went further meanwhile
+          return;
+        }
+        renameSync(temp, this.file); // synchronously: in order with the synchronous writes
+        this.written = through;
+        await syncDirectory(dirname(this.file));
+        this.reservedThrough = Math.max(this.reservedThrough, through);
+      } catch (error) {
+        await unlink(temp).catch(() => undefined);
+        this.warnFailure(error);
+      } finally {
+        this.ahead = null;
+      }
+    })();
+  }
+
   private tryWrite(through: number): boolean {
     try {
       this.write(through);
     } catch (error) {
-      if (!this.failing) {
-        this.warn(
-          `cannot write the event sequence file ${this.file}: ${(error as Error).message}; ` +
-            'event ids go on, kept above the clock only, until it can be written again',
-        );
-      }
-      this.failing = true;
+      this.warnFailure(error);
       return false;
     }
     if (this.failing) this.warn(`the event sequence file ${this.file} is written again`);
@@ -114,13 +149,19 @@ export class FileEventSequence extends EventSequence {
     return true;
   }
 
+  private warnFailure(error: unknown): void {
+    if (!this.failing) {
+      this.warn(
+        `cannot write the event sequence file ${this.file}: ${(error as Error).message}; ` +
+          'event ids go on, kept above the clock only, until it can be written again',
+      );
+    }
+    this.failing = true;
+  }
+
   private write(through: number): void {
-    const record: SequenceRecord = {
-      format: SEQUENCE_FORMAT,
-      version: SEQUENCE_VERSION,
-      issued_through: through,
-    };
-    writeFileDurablySync(this.file, `${JSON.stringify(record)}\n`);
+    writeFileDurablySync(this.file, recordText(through));
+    this.written = Math.max(this.written, through);
   }
 
   /** `issued_through` from the file; null (with a warning when damaged) if there is none to trust. */
@@ -140,6 +181,34 @@ export class FileEventSequence extends EventSequence {
       );
     }
     return through;
+  }
+}
+
+function recordText(through: number): string {
+  const record: SequenceRecord = {
+    format: SEQUENCE_FORMAT,
+    version: SEQUENCE_VERSION,
+    issued_through: through,
+  };
+  return `${JSON.stringify(record)}\n`;
+}
+
+async function writeTempDurably(temp: string, text: string): Promise<void> {
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
