@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { api } from './support/api.js';
 import { disposeServer, startServer, tempDir, type ServerProcess } from './support/server-process.js';
 import { accessToken } from './support/tokens.js';
@@ -94,6 +96,9 @@ describe('event ids and resume across restarts (file backend)', () => {
       const lastBefore = Math.max(...firstIds);
 
       expect(await server.stop('SIGTERM')).toBe(0);
+      // The clean stop recorded the last id, in the state directory.
+      const recorded = JSON.parse(readFileSync(join(dir, '.orchestrator', 'event-sequence.json'), 'utf8'));
+      expect(recorded).toMatchObject({ issued_through: lastBefore });
       server = await startServer({ dir });
       const second = await makeEvents(server, 2);
       const secondIds = second.events.map((e) => e.id);
