@@ -10,19 +10,30 @@ import {
 import { type Observable, Subject } from 'rxjs';
 import { Clock } from '../common/domain/clock.js';
 import { redactSecrets } from '../common/domain/redaction.js';
+import { ConflictError } from '../common/domain/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventHistory } from './domain/event-history.js';
+import { resyncMessage, type StreamResync } from './domain/stream-resync.js';
 import {
   type EventInput,
   type EventQuery,
   type EventType,
   type OrchestratorEvent,
 } from './domain/event.model.js';
+import { EventSequence } from './sequence/event-sequence.js';
+
+/** A page of events and the cursor to pass as `after` next time. */
+export interface EventPage {
+  readonly events: OrchestratorEvent[];
+  readonly last_id: number;
+}
 
 /**
- * The typed event bus: numbers every change, keeps the last `event.max_history` events for
- * queries, streams them to subscribers, and (with `event.enable_event_persistence`) appends
- * them to a JSONL file reloaded at start. Data is redacted before it is stored or sent.
+ * The typed event bus: numbers every change (ids from `EventSequence`, never repeated across
+ * restarts), keeps the last `event.max_history` events for queries, streams them to
+ * subscribers, and (with `event.enable_event_persistence`) appends them to a JSONL file
+ * reloaded at start. It knows which cursors it can resume from: one older than what it kept, or
+ * one it never issued, gets a resync instead of silence. Data is redacted before it is stored or sent.
  */
 @Injectable()
 export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -30,13 +41,15 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
   private readonly history: EventHistory;
   private readonly live = new Subject<OrchestratorEvent>();
   private readonly file: string | null;
-  private nextId = 1;
+  /** The newest id issued (by this run, or the highest an earlier run may have issued). */
+  private head = 0;
   private pendingLines: string[] = [];
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly sequence: EventSequence,
   ) {
     const { max_history, enable_event_persistence, event_persistence_file } = config.values.event;
     this.history = new EventHistory(max_history);
@@ -44,44 +57,59 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
   }
 
   async onModuleInit(): Promise<void> {
-    if (!this.file) return;
-    await mkdir(dirname(this.file), { recursive: true });
+    const kept = this.file ? await this.loadPersisted() : { events: [], lostThrough: 0 };
+    const lastKept = kept.events.at(-1)?.id ?? 0;
+    const previous = await this.sequence.open(lastKept);
+    // Events an earlier run issued after the last one kept (not persisted, or cut off by a
+    // crash) are gone: cursors before them cannot be resumed from.
+    this.history.markLostThrough(lastKept === previous ? kept.lostThrough : previous);
+    for (const event of kept.events) this.history.add(event);
+    this.head = previous;
+  }
+
+  /** Reads the persisted events; those before an unreadable line count as lost. */
+  private async loadPersisted(): Promise<{ events: OrchestratorEvent[]; lostThrough: number }> {
+    const file = this.file as string;
+    await mkdir(dirname(file), { recursive: true });
     let text = '';
     try {
-      text = await readFile(this.file, 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const lines = text.split('\n').filter((l) => l.trim() !== '');
     let skipped = 0;
+    let lostThrough = 0;
     const kept: OrchestratorEvent[] = [];
     for (const line of lines) {
       try {
         kept.push(JSON.parse(line) as OrchestratorEvent);
       } catch {
         skipped += 1;
+        lostThrough = kept.at(-1)?.id ?? lostThrough;
       }
     }
-    for (const event of kept) this.history.add(event);
-    this.nextId = (kept.at(-1)?.id ?? 0) + 1;
-    if (skipped > 0) this.logger.warn(`${this.file}: skipped ${skipped} unreadable event line(s)`);
+    if (kept.length > 0) lostThrough = Math.max(lostThrough, kept[0].id - 1);
+    if (skipped > 0) this.logger.warn(`${file}: skipped ${skipped} unreadable event line(s)`);
     // Keep the file near the history size so it cannot grow without bound.
     const cap = this.config.values.event.max_history;
     if (lines.length > 2 * cap || skipped > 0) {
       const tail = kept.slice(-cap);
-      await writeFile(this.file, tail.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      await writeFile(file, tail.map((e) => `${JSON.stringify(e)}\n`).join(''));
     }
+    return { events: kept, lostThrough };
   }
 
   publish(type: EventType, input: EventInput = {}): OrchestratorEvent {
     const event: OrchestratorEvent = {
-      id: this.nextId++,
+      id: this.sequence.next(),
       type,
       at: new Date(this.clock.now()).toISOString(),
       ...(input.task_id !== undefined ? { task_id: input.task_id } : {}),
       ...(input.actor !== undefined ? { actor: input.actor } : {}),
       data: redactSecrets(input.data ?? {}) as Record<string, unknown>,
     };
+    this.head = event.id;
     this.history.add(event);
     if (this.file) this.append(event);
     this.live.next(event);
@@ -92,14 +120,48 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
     return this.history.query(query);
   }
 
+  /**
+   * A page after `query.after`, or `events_resync_required` (409) when that cursor cannot be
+   * resumed from. A page that is not full ends at the head, so the next cursor skips events the
+   * filter passed over.
+   */
+  page(query: EventQuery): EventPage {
+    const resync = this.resyncFor(query.after ?? 0);
+    if (resync) {
+      throw new ConflictError('events_resync_required', resyncMessage(resync), {
+        reason: resync.reason,
+        after: resync.cursor,
+        oldest_id: resync.oldest_id,
+        head_id: resync.head_id,
+      });
+    }
+    const events = this.history.query(query);
+    const full = events.length >= (query.limit ?? 100);
+    return { events, last_id: full ? events.at(-1)!.id : this.head };
+  }
+
+  /** The newest id issued: where a client starts from to get only what comes next. */
+  get headId(): number {
+    return this.head;
+  }
+
+  /** Null when a client that saw everything up to `cursor` can be sent what it missed. */
+  resyncFor(cursor: number): StreamResync | null {
+    return this.history.resyncFor(cursor, this.head);
+  }
+
   /** Live events from now on. */
   stream(): Observable<OrchestratorEvent> {
     return this.live.asObservable();
   }
 
-  /** Ends open event streams before the HTTP server waits for connections to close. */
-  beforeApplicationShutdown(): void {
+  /**
+   * Ends open event streams before the HTTP server waits for connections to close, and records
+   * the last id while the state directory is surely still ours (its lock goes in onApplicationShutdown).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.live.complete();
+    await this.sequence.close();
   }
 
   async onApplicationShutdown(): Promise<void> {

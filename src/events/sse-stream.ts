@@ -1,5 +1,6 @@
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { type EventQuery, type OrchestratorEvent } from './domain/event.model.js';
+import { RESYNC_EVENT, resyncMessage, type StreamResync } from './domain/stream-resync.js';
 import { type EventBus } from './event-bus.js';
 
 export const SSE_HEARTBEAT_MS = 15_000;
@@ -8,6 +9,19 @@ const REPLAY_BATCH = 100;
 
 function frame(event: OrchestratorEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/** Its `id` is the head, so a client reconnecting after it resumes from there. */
+function resyncFrame(resync: StreamResync): string {
+  const data = {
+    type: RESYNC_EVENT,
+    reason: resync.reason,
+    message: resyncMessage(resync),
+    last_event_id: resync.cursor,
+    oldest_id: resync.oldest_id,
+    head_id: resync.head_id,
+  };
+  return `id: ${resync.head_id}\nevent: ${RESYNC_EVENT}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 function matches(event: OrchestratorEvent, query: EventQuery): boolean {
@@ -23,7 +37,9 @@ export interface StreamLimits {
 
 /**
  * Writes history after `query.after`, then live events, as Server-Sent Events until the
- * client goes away. A comment line every 15 s keeps proxies from closing an idle stream.
+ * client goes away. A cursor the history cannot serve (older than what is kept, or never
+ * issued), also one overtaken by the history while it catches up, gets a `stream.resync`
+ * event instead, and the stream goes on from the head. A comment line every 15 s keeps proxies from closing an idle stream.
  * A subscriber that does not read is dropped (the connection closed) once more than
  * `maxBufferedBytes` wait for it, so clients that never read cannot grow the server's memory;
  * it resumes with `Last-Event-ID` and is sent what it missed from history.
@@ -76,11 +92,23 @@ export function streamEvents(
   raw.on('error', close);
   if (replaying) void replay();
 
-  /** History after `lastSent`, paced by the client: past the buffer cap it waits for a drain. */
+  /**
+   * History after `lastSent`, paced by the client: past the buffer cap it waits for a drain.
+   * `scanned` is how far the history was read (past events the filter skips), so a slow client
+   * is told to resync only when events it would have been sent were dropped.
+   */
   async function replay(): Promise<void> {
+    let scanned = lastSent;
     for (;;) {
-      const missed = bus.list({ ...query, after: lastSent, limit: REPLAY_BATCH });
+      const resync = bus.resyncFor(scanned);
+      if (resync) {
+        scanned = lastSent = resync.head_id;
+        raw.write(resyncFrame(resync));
+      }
+      const head = bus.headId;
+      const missed = bus.list({ ...query, after: scanned, limit: REPLAY_BATCH });
       if (missed.length === 0 || closed) break;
+      scanned = missed.length < REPLAY_BATCH ? head : missed[missed.length - 1].id;
       for (const event of missed) {
         if (closed) return;
         write(event);
@@ -88,6 +116,7 @@ export function streamEvents(
       }
     }
     // Synchronously after an empty catch-up: no event can slip between it and the live feed.
+    lastSent = Math.max(lastSent, scanned);
     replaying = false;
   }
 

@@ -7,6 +7,7 @@ import { SequentialIds } from '../common/domain/ids.js';
 import { AppConfig } from '../config/app-config.js';
 import { OrchestratorConfig } from '../config/config.schema.js';
 import { EventBus } from '../events/event-bus.js';
+import { MemoryEventSequence } from '../events/sequence/memory-event-sequence.js';
 import { MemoryStateRepository } from '../state/memory-state.repository.js';
 import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { type MutateOptions, type TaskMutation } from '../state/state.repository.js';
@@ -94,7 +95,7 @@ describe('a gate decision racing a transition (decided in one atomic step)', () 
     state = new InterleavingStore();
     audit = new MemoryAuditStore({ clock });
     const trail = new AuditTrail(audit, clock);
-    const events = new EventBus(config, clock);
+    const events = new EventBus(config, clock, new MemoryEventSequence(clock));
     const metrics = new TaskMetrics(new Registry(), state);
     const outbox = new AuditOutbox(state, audit);
     agents = new AgentTasksService(

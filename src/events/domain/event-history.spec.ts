@@ -33,3 +33,36 @@ describe('EventHistory', () => {
     expect(history.query({ limit: 1 }).map((e) => e.id)).toEqual([1]);
   });
 });
+
+describe('EventHistory.resyncFor', () => {
+  it('serves any cursor from what it kept, and everything for cursor 0', () => {
+    const history = new EventHistory(3);
+    for (let i = 1; i <= 3; i++) history.add(event(i));
+    for (const cursor of [0, 1, 2, 3]) expect(history.resyncFor(cursor, 3)).toBeNull();
+  });
+
+  it('names a cursor older than the ring as expired, with the oldest kept and the head', () => {
+    const history = new EventHistory(3);
+    for (let i = 1; i <= 5; i++) history.add(event(i)); // 1 and 2 dropped
+    expect(history.resyncFor(2, 5)).toBeNull(); // saw 2: nothing it needs was dropped
+    expect(history.resyncFor(1, 5)).toEqual({ reason: 'expired', cursor: 1, oldest_id: 3, head_id: 5 });
+  });
+
+  it('names a cursor above the head as unknown_id', () => {
+    const history = new EventHistory(3);
+    history.add(event(10));
+    expect(history.resyncFor(11, 10)).toEqual({
+      reason: 'unknown_id',
+      cursor: 11,
+      oldest_id: 10,
+      head_id: 10,
+    });
+  });
+
+  it('treats events lost before it (a restart) as dropped', () => {
+    const history = new EventHistory(10);
+    history.markLostThrough(500);
+    expect(history.resyncFor(499, 500)).toMatchObject({ reason: 'expired', oldest_id: null });
+    expect(history.resyncFor(500, 500)).toBeNull();
+  });
+});

@@ -15,11 +15,15 @@ export class EventQueryDto {
   @MaxLength(200)
   task_id?: string;
 
-  @ApiPropertyOptional({ description: 'Only events with a greater id' })
+  @ApiPropertyOptional({
+    description:
+      'Only events with a greater id (a cursor: `last_id` of the previous page). 0 or absent: from the oldest kept. A cursor older than what is kept, or never issued, gets 409 `events_resync_required`',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   after?: number;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
