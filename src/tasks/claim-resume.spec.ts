@@ -7,6 +7,7 @@ import { SequentialIds } from '../common/domain/ids.js';
 import { AppConfig } from '../config/app-config.js';
 import { OrchestratorConfig } from '../config/config.schema.js';
 import { EventBus } from '../events/event-bus.js';
+import { MemoryEventSequence } from '../events/sequence/memory-event-sequence.js';
 import { MemoryStateRepository } from '../state/memory-state.repository.js';
 import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { type MutateOptions, type TaskMutation } from '../state/state.repository.js';
@@ -78,7 +79,7 @@ describe('claim resumes the held task (issue 15)', () => {
     state = new InterleavingStore();
     audit = new MemoryAuditStore({ clock });
     const trail = new AuditTrail(audit, clock);
-    const events = new EventBus(config, clock);
+    const events = new EventBus(config, clock, new MemoryEventSequence(clock));
     const outbox = new AuditOutbox(state, audit);
     const metrics = new TaskMetrics(new Registry(), state);
     agents = new AgentTasksService(
