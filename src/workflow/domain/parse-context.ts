@@ -21,6 +21,8 @@ export class ParseContext {
   readonly problems: WorkflowProblem[] = [];
   readonly warnings: LoadWarning[] = [];
   readonly unenforced: UnenforcedKey[] = [];
+  /** Where a path inside each schema (by schema name) was written, in this file or its own. */
+  readonly schemaLocators = new Map<string, (path: YamlPath) => SourceLocation>();
   /** Where each parsed spec came from, so later cross-checks can point at its fields. */
   private readonly origins = new WeakMap<object, YamlPath>();
 

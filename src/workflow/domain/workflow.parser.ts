@@ -149,8 +149,10 @@ function readInlineSchemas(ctx: ParseContext, raw: unknown, add: (s: SchemaSourc
     ctx.problem(['schemas'], "'schemas' must map schema names to JSON Schemas");
     return;
   }
-  for (const [name, schema] of Object.entries(raw))
+  for (const [name, schema] of Object.entries(raw)) {
+    ctx.schemaLocators.set(name, (path) => ctx.at(['schemas', name, ...path]));
     add({ name, schema, location: ctx.keyAt(['schemas', name]) });
+  }
 }
 
 function readSchemasDir(
@@ -173,8 +175,9 @@ function readSchemasDir(
     return;
   }
   for (const entry of [...listing.entries].filter((e) => SCHEMA_FILE.test(e)).sort()) {
-    const loaded = loadSchemaFile(ctx, files, `${dir.replace(/\/+$/, '')}/${entry}`, ['schemas_dir']);
-    if (loaded) add({ ...loaded, name: entry.replace(SCHEMA_FILE, '') });
+    const name = entry.replace(SCHEMA_FILE, '');
+    const loaded = loadSchemaFile(ctx, files, `${dir.replace(/\/+$/, '')}/${entry}`, ['schemas_dir'], name);
+    if (loaded) add(loaded);
   }
 }
 
@@ -184,6 +187,7 @@ function loadSchemaFile(
   files: WorkflowFiles,
   relative: string,
   refPath: YamlPath,
+  name: string,
 ): SchemaSource | undefined {
   const read = files.read(relative);
   if ('error' in read) {
@@ -197,7 +201,8 @@ function loadSchemaFile(
   const parsed = parseYaml(read.text, read.path);
   ctx.problems.push(...parsed.ctx.problems);
   if (parsed.value === undefined) return undefined;
-  return { name: relative, schema: parsed.value, location: { file: read.path, line: 1, col: 1 } };
+  ctx.schemaLocators.set(name, (path) => parsed.ctx.at(path));
+  return { name, schema: parsed.value, location: { file: read.path, line: 1, col: 1 } };
 }
 
 /**
@@ -233,8 +238,10 @@ function resolveSchemaFiles(
       }
       const parsed = parseYaml(read.text, read.path);
       ctx.problems.push(...parsed.ctx.problems);
-      if (parsed.value !== undefined)
+      if (parsed.value !== undefined) {
+        ctx.schemaLocators.set(ref, (path) => parsed.ctx.at(path));
         schemas.set(ref, { name: ref, schema: parsed.value, location: { file: read.path, line: 1, col: 1 } });
+      }
       return artifact;
     });
     return changed ? ctx.remember({ ...phase, required_artifacts: artifacts }, ctx.pathOf(phase)) : phase;
