@@ -21,6 +21,8 @@ export interface LineWindow {
   readonly lines: number;
   /** A cap, not the window's end or the file's, stopped the read. */
   readonly truncated: boolean;
+  /** Bytes of the file read to find and return the window. */
+  readonly scanned: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -84,7 +86,7 @@ export async function readLineWindow(
   }
   const joined = Buffer.concat(kept, keptBytes);
   const content = truncated ? withoutPartialChar(joined) : joined;
-  return { content, lines: countLines(content), truncated };
+  return { content, lines: countLines(content), truncated, scanned: position };
 }
 
 function countLines(content: Buffer): number {

@@ -7,7 +7,7 @@ export interface ToolLimits {
   readonly readMaxFileBytes: number;
   /** Bytes returned per read_files call across all its files. */
   readonly readMaxTotalBytes: number;
-  /** Bytes of one file read_files reads to find a line window (`offset`); past them it stops, truncated. */
+  /** Bytes read_files reads per call to find line windows (`offset`); past them it stops, truncated. */
   readonly readMaxScanBytes: number;
   /** Paths per read_files or write_files call. */
   readonly maxFilesPerCall: number;

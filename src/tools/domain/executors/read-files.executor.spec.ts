@@ -64,12 +64,18 @@ describe('read_files', () => {
       expect(result).toMatchObject({ content: 'y'.repeat(64), truncated: true, offset: 1 });
     });
 
-    it('stops scanning for the window at readMaxScanBytes', async () => {
+    it('stops scanning for windows at readMaxScanBytes, shared by the files of a call', async () => {
       const small = await tempWorkspace({ limits: { readMaxScanBytes: 10 } });
       try {
         small.file('f.txt', 'a\nb\nc\nd\ne\nf\ng\nh\n');
+        small.file('g.txt', 'a\nb\nc\n');
         const { result } = await small.registry.execute('read_files', { path: 'f.txt', offset: 7 });
         expect(result).toMatchObject({ content: '', truncated: true });
+        const both = await small.registry.execute('read_files', { paths: ['f.txt', 'g.txt'], offset: 2 });
+        expect((both.result as { files: Array<{ content: string; truncated: boolean }> }).files).toEqual([
+          expect.objectContaining({ content: 'c\nd\ne\n', truncated: true }),
+          expect.objectContaining({ content: '', truncated: true }),
+        ]);
       } finally {
         small.remove();
       }

@@ -65,6 +65,8 @@ export const readFilesExecutor: ToolExecutor<ReadFilesArgs> = {
     const limit = args.limit ?? undefined;
     const windowed = offset > 0 || limit !== undefined;
     let budget = limits.readMaxTotalBytes;
+    // Shared by the call's files, so a window deep into each of many large files stays bounded.
+    let scanBudget = limits.readMaxScanBytes;
     const files: ReadFile[] = [];
     for (const [i, value] of values.entries()) {
       const key = args.paths ? `paths[${i}]` : 'path';
@@ -80,9 +82,10 @@ export const readFilesExecutor: ToolExecutor<ReadFilesArgs> = {
             file.handle,
             file.size,
             { offset, ...(limit === undefined ? {} : { limit }) },
-            { maxBytes, maxScanBytes: limits.readMaxScanBytes },
+            { maxBytes, maxScanBytes: scanBudget },
           );
           budget -= window.content.length;
+          scanBudget -= window.scanned;
           files.push({
             path: file.rel,
             size: file.size,
