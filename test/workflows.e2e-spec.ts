@@ -130,8 +130,8 @@ describe('workflow start-up and CLI', () => {
   });
 });
 
-describe("the earlier Python orchestrator's agent_workflow.yaml", () => {
-  const file = join(ROOT, 'test/fixtures/workflows/python_agent_workflow.yaml');
+describe("a workflow in the earlier Python orchestrator's format", () => {
+  const file = join(ROOT, 'test/fixtures/workflows/earlier_format_workflow.yaml');
   let server: ServerProcess;
   beforeAll(async () => {
     server = await startServer({ env: { ORCHESTRATOR_WORKFLOW_FILE: file } });
@@ -148,16 +148,16 @@ describe("the earlier Python orchestrator's agent_workflow.yaml", () => {
   it('starts, logging its warnings, and shows them over the API', async () => {
     const logged = server.logs
       .map((l) => String(l.msg ?? ''))
-      .filter((m) => m.includes('Parallel Agent Workflow'));
-    expect(logged.join('\n')).toMatch(/python_agent_workflow\.yaml:421:14: schemas_dir .* does not exist/);
+      .filter((m) => m.includes('Earlier Format Workflow'));
+    expect(logged.join('\n')).toMatch(/earlier_format_workflow\.yaml:146:14: schemas_dir .* does not exist/);
     const http = api(server.url);
     const detail = await http.get<{ warnings: Array<{ line: number; message: string }> }>(
-      `/api/v1/workflows/${encodeURIComponent('Parallel Agent Workflow')}`,
+      `/api/v1/workflows/${encodeURIComponent('Earlier Format Workflow')}`,
       accessToken('operator', 'op'),
     );
     expect(detail.status).toBe(200);
     expect(detail.body.warnings).toContainEqual({
-      line: 116,
+      line: 49,
       message: "unknown check 'tests_are_meaningful' (severity warning) is not enforced",
     });
   });

@@ -1,27 +1,27 @@
 import { mayApprove } from './approvers.js';
 import { loadWorkflowFile, loadWorkflowText, tryLoadWorkflowText } from './workflow.loader.js';
 
-const FILE = 'test/fixtures/workflows/python_agent_workflow.yaml';
+const FILE = 'test/fixtures/workflows/earlier_format_workflow.yaml';
 
-/** The earlier Python orchestrator's own agent_workflow.yaml, as its users have it. */
+/** A hand-written workflow in the earlier Python orchestrator's format. */
 describe(FILE, () => {
   const wf = loadWorkflowFile(FILE);
 
   it('loads, with every phase and transition', () => {
-    expect(wf).toMatchObject({ name: 'Parallel Agent Workflow', version: '1.0' });
+    expect(wf).toMatchObject({ name: 'Earlier Format Workflow', version: '1.0' });
     expect(wf.phases.map((p) => p.id)).toEqual(['PLAN', 'TDD', 'IMPL', 'REVIEW', 'COMPLETE']);
     expect(wf.transitions).toHaveLength(4);
   });
 
   it('warns about what it says but this engine will not do, with lines', () => {
     expect(wf.warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
-      "64: approver 'orchestrator' names no one: this server never approves a gate on its own",
-      "116: unknown check 'tests_are_meaningful' (severity warning) is not enforced",
-      "120: unknown check 'test_files_follow_convention' (severity warning) is not enforced",
-      "205: unknown check 'no_commented_out_code' (severity warning) is not enforced",
-      "269: approver 'review_agent' reads like an agent, which never approves: it admits only an operator or admin whose token subject is 'review_agent'",
-      "269: approver 'orchestrator' names no one: this server never approves a gate on its own",
-      "421: schemas_dir '.orchestrator/schemas' does not exist; no schemas are read from it",
+      "31: approver 'orchestrator' names no one: this server never approves a gate on its own",
+      "49: unknown check 'tests_are_meaningful' (severity warning) is not enforced",
+      "50: unknown check 'test_names_read_as_sentences' (severity warning) is not enforced",
+      "75: unknown check 'no_debug_output_left' (severity warning) is not enforced",
+      "97: approver 'review_agent' reads like an agent, which never approves: it admits only an operator or admin whose token subject is 'review_agent'",
+      "97: approver 'orchestrator' names no one: this server never approves a gate on its own",
+      "146: schemas_dir '.orchestrator/schemas' does not exist; no schemas are read from it",
     ]);
   });
 
