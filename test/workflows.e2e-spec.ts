@@ -190,13 +190,15 @@ describe("a workflow in the earlier Python orchestrator's format", () => {
       phase_token: claim.body.phase_token,
       artifacts,
     };
-    const waiting = await http.post<{ allowed: boolean; blockers: Array<{ check: string }> }>(
-      '/api/v1/tasks/transition',
-      agent,
-      body,
-    );
+    // Structured findings are in `blockers` today and move to `blocker_details` (blockers: strings).
+    const waiting = await http.post<{
+      allowed: boolean;
+      blockers: Array<{ check: string }> | string[];
+      blocker_details?: Array<{ check: string }>;
+    }>('/api/v1/tasks/transition', agent, body);
     expect(waiting.body.allowed).toBe(false);
-    expect(waiting.body.blockers.map((b) => b.check)).toEqual(['approval_required']);
+    const findings = (waiting.body.blocker_details ?? waiting.body.blockers) as Array<{ check: string }>;
+    expect(findings.map((b) => b.check)).toEqual(['approval_required']);
     const approved = await http.post(
       `/api/v1/tasks/${claim.body.task.id}/gates/plan_approval/approve`,
       accessToken('operator', 'any-operator'),
