@@ -66,6 +66,8 @@ describe('tool authorization in the default workflow', () => {
   it.each([
     ['read_files', { paths: ['src/a.ts'] }, true],
     ['list_files', { pattern: 'src/**' }, true],
+    // The canonical name of list_files: the same tool.
+    ['glob', { pattern: 'src/**' }, true],
     ['write_files', { path: 'src/a.ts', content: 'x' }, false],
     ['bash', { command: 'ls' }, false],
     ['git_commit', {}, false],
@@ -208,10 +210,83 @@ describe('tool execution in a confined workspace', () => {
   ])('%s %j is denied', async (tool, args) => {
     const res = await execute(tool, args);
     expect(res.status).toBe(403);
-    expect(['tool_forbidden', 'path_outside_workspace']).toContain(res.body.code);
+    // One code per cause, whether the policy saw it in the argument or the tool where it landed.
+    expect(res.body.code).toBe('path_outside_workspace');
     expect(readFileSync(join(server.dir, 'outside.txt'), 'utf8')).toBe('secret outside\n');
     expect(existsSync(join(server.dir, 'planted.txt'))).toBe(false);
     expect(existsSync(join(server.dir, 'escape.txt'))).toBe(false);
+  });
+
+  it('a path leaving the workspace is path_outside_workspace to authorize, execute and the audit', async () => {
+    const body = { task_id: claim.task.id, phase_token: claim.phase_token, tool_name: 'read_files' };
+    const auth = await http.post<Record<string, unknown>>('/api/v1/tools/authorize', agent, {
+      ...body,
+      args: { path: '../../etc/hostname' },
+    });
+    expect(auth.body).toMatchObject({
+      allowed: false,
+      rule: 'workspace_root',
+      code: 'path_outside_workspace',
+    });
+    const res = await execute('read_files', { path: '../../etc/hostname' });
+    expect(res.body).toMatchObject({ code: 'path_outside_workspace', rule: 'workspace_root' });
+    const audit = await http.get<{ entries: Array<{ decision: string; details: Record<string, unknown> }> }>(
+      `/api/v1/audit/query?task_id=${claim.task.id}&tool_name=read_files&limit=1000`,
+      operator,
+    );
+    const denials = audit.body.entries.filter((e) => e.decision === 'denied');
+    expect(denials.length).toBeGreaterThanOrEqual(2);
+    for (const entry of denials) {
+      expect(entry.details).toMatchObject({ rule: 'workspace_root', code: 'path_outside_workspace' });
+    }
+  });
+
+  it("takes the earlier SDK's arguments and answers the fields it reads", async () => {
+    writeFileSync(join(workspace, 'docs', 'lines.txt'), 'l1\nl2\nl3\nl4\n');
+    // AgentClient.read_file(path, offset, limit): offset 0 and limit None by default.
+    const whole = await execute('read_files', { path: 'docs/lines.txt', offset: 0, limit: null });
+    expect(whole.body.result).toMatchObject({ status: 'success', content: 'l1\nl2\nl3\nl4\n', lines: 4 });
+    const window = await execute('read_files', { path: 'docs/lines.txt', offset: 1, limit: 2 });
+    expect(window.body.result).toMatchObject({ path: 'docs/lines.txt', content: 'l2\nl3\n', lines: 2 });
+    // write_file(path, content, mode='w' | 'a').
+    const first = await execute('write_files', { path: 'docs/log.txt', content: 'a\n', mode: 'w' });
+    expect(first.body.result).toMatchObject({ status: 'success', path: 'docs/log.txt', bytes_written: 2 });
+    await execute('write_files', { path: 'docs/log.txt', content: 'b\n', mode: 'a' });
+    expect(readFileSync(join(workspace, 'docs', 'log.txt'), 'utf8')).toBe('a\nb\n');
+    const badMode = await execute('write_files', { path: 'docs/log.txt', content: 'c', mode: 'r+' });
+    expect(badMode.status).toBe(400);
+    expect(badMode.body.code).toBe('invalid_tool_args');
+    expect(readFileSync(join(workspace, 'docs', 'log.txt'), 'utf8')).toBe('a\nb\n');
+    // run_command(command, timeout=30, cwd=None): the server's 1 s cap still applies.
+    const ran = await execute('bash', { command: 'echo hi', timeout: 30, cwd: null });
+    expect(ran.body.result).toMatchObject({
+      status: 'completed',
+      exit_code: 0,
+      stdout: 'hi\n',
+      timeout_seconds: 1,
+    });
+    // grep(pattern, path).
+    const found = await execute('grep', { pattern: 'l[23]', path: 'docs/lines.txt' });
+    expect(found.body.result).toMatchObject({ status: 'success', total: 2 });
+  });
+
+  it('an alias is the same tool to the policy, the audit and the metrics', async () => {
+    // The workflow allows grep; its alias search_files is allowed with it.
+    const res = await execute('search_files', { pattern: 'hello', path: 'docs' });
+    expect(res.status).toBe(200);
+    expect(res.body.result).toMatchObject({ total: 1 });
+    const audit = await http.get<{ entries: Array<{ tool: string; details: Record<string, unknown> }> }>(
+      `/api/v1/audit/query?task_id=${claim.task.id}&tool_name=grep&limit=1000`,
+      operator,
+    );
+    expect(audit.body.entries.find((e) => e.details.called_as === 'search_files')).toMatchObject({
+      tool: 'grep',
+    });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /orchestrator_tool_decisions_total\{tool="grep",phase="WORK",decision="allowed"\} \d+/,
+    );
+    expect(metrics).not.toMatch(/tool="search_files"/);
   });
 
   it.each([

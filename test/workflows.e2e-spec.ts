@@ -129,3 +129,87 @@ describe('workflow start-up and CLI', () => {
       expect(r.stdout).toContain(word);
   });
 });
+
+describe("a workflow in the earlier Python orchestrator's format", () => {
+  const file = join(ROOT, 'test/fixtures/workflows/earlier_format_workflow.yaml');
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServer({ env: { ORCHESTRATOR_WORKFLOW_FILE: file } });
+  });
+  afterAll(() => disposeServer(server));
+
+  it('validates with warnings and exit 0', async () => {
+    const run = await runCli(['workflow', 'validate', file]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/unknown check 'tests_are_meaningful' \(severity warning\) is not enforced/);
+    expect(run.stdout).toMatch(/approver 'orchestrator' names no one/);
+  });
+
+  it('starts, logging its warnings, and shows them over the API', async () => {
+    const logged = server.logs
+      .map((l) => String(l.msg ?? ''))
+      .filter((m) => m.includes('Earlier Format Workflow'));
+    expect(logged.join('\n')).toMatch(/earlier_format_workflow\.yaml:146:14: schemas_dir .* does not exist/);
+    const http = api(server.url);
+    const detail = await http.get<{ warnings: Array<{ line: number; message: string }> }>(
+      `/api/v1/workflows/${encodeURIComponent('Earlier Format Workflow')}`,
+      accessToken('operator', 'op'),
+    );
+    expect(detail.status).toBe(200);
+    expect(detail.body.warnings).toContainEqual({
+      line: 49,
+      message: "unknown check 'tests_are_meaningful' (severity warning) is not enforced",
+    });
+  });
+
+  it('walks a plan in its own format out of PLAN, approved by a human (any operator)', async () => {
+    const http = api(server.url);
+    const operator = accessToken('operator', 'op');
+    const agent = accessToken('agent', 'py-agent');
+    await http.post('/api/v1/tasks', operator, { title: 'earlier format' });
+    const claim = await http.post<{ task: { id: string }; phase_token: string; phase: string }>(
+      '/api/v1/tasks/claim',
+      agent,
+      {},
+    );
+    expect(claim.body.phase).toBe('PLAN');
+    // Shaped by its schemas/plan.json and scope.json (inline in the file).
+    const artifacts = {
+      plan_document: {
+        title: 'Add a login rate limiter',
+        acceptance_criteria: [{ criterion: 'Six failed logins lock out', how_to_verify: 'test_lockout' }],
+        implementation_steps: ['Count failures per account'],
+        scope: { in_scope: ['login'], out_of_scope: ['signup'] },
+      },
+      scope_definition: { in_scope: ['login'], out_of_scope: ['signup'], constraints: ['no new deps'] },
+    };
+    const body = {
+      task_id: claim.body.task.id,
+      current_phase: 'PLAN',
+      target_phase: 'TDD',
+      phase_token: claim.body.phase_token,
+      artifacts,
+    };
+    // Structured findings are in `blockers` today and move to `blocker_details` (blockers: strings).
+    const waiting = await http.post<{
+      allowed: boolean;
+      blockers: Array<{ check: string }> | string[];
+      blocker_details?: Array<{ check: string }>;
+    }>('/api/v1/tasks/transition', agent, body);
+    expect(waiting.body.allowed).toBe(false);
+    const findings = (waiting.body.blocker_details ?? waiting.body.blockers) as Array<{ check: string }>;
+    expect(findings.map((b) => b.check)).toEqual(['approval_required']);
+    const approved = await http.post(
+      `/api/v1/tasks/${claim.body.task.id}/gates/plan_approval/approve`,
+      accessToken('operator', 'any-operator'),
+      {},
+    );
+    expect(approved.status).toBe(200);
+    const moved = await http.post<{ allowed: boolean; phase: string }>(
+      '/api/v1/tasks/transition',
+      agent,
+      body,
+    );
+    expect(moved.body).toMatchObject({ allowed: true, phase: 'TDD' });
+  });
+});

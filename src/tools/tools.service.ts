@@ -8,7 +8,14 @@ import { EventBus } from '../events/event-bus.js';
 import { AgentTasksService } from '../tasks/agent-tasks.service.js';
 import { TaskWorkflows } from '../tasks/workflow-of-task.js';
 import { type Task } from '../tasks/domain/task.model.js';
-import { decideTool, resolvedPathRule, type ToolDecision } from '../workflow/domain/tool-policy.js';
+import {
+  decideTool,
+  type DenialCode,
+  resolvedPathRule,
+  type ToolDecision,
+  WORKSPACE_RULE,
+} from '../workflow/domain/tool-policy.js';
+import { canonicalTool, constraintOf, namesOfTool } from '../workflow/domain/tool-names.js';
 import { type Workflow } from '../workflow/domain/workflow.runtime.js';
 import { checkCommandArgs } from './domain/command-arg-caps.js';
 import { CommandSlots } from './domain/command-slots.js';
@@ -58,24 +65,25 @@ export class ToolsService {
     const decision = this.decide(agent, task, workflow, request);
     if (!decision.allowed) {
       await this.auditCall(agent, task, request, 'tool.execute', decision);
-      throw new ForbiddenError('tool_forbidden', decision.reason, {
+      throw new ForbiddenError(decision.code ?? 'tool_forbidden', decision.reason, {
         phase: decision.phase,
         tool: decision.tool,
         rule: decision.rule ?? null,
       });
     }
-    const label = this.toolLabel(workflow, task.phase, request.tool_name);
+    const tool = decision.tool;
+    const label = this.toolLabel(workflow, task.phase, tool);
     const started = this.clock.now();
     let outcome:
       | { ok: true; result: object; duration: number; paths: string[] }
       | { ok: false; error: unknown; duration: number };
     let release = () => {};
     try {
-      if (this.registry.needsSlot(request.tool_name)) release = this.commandSlots.acquire(agent.sub);
+      if (this.registry.needsSlot(tool)) release = this.commandSlots.acquire(agent.sub);
       const execution = await this.registry.execute(
-        request.tool_name,
+        tool,
         request.args ?? {},
-        this.executeOptions(workflow, decision, request.tool_name),
+        this.executeOptions(workflow, decision, tool),
       );
       outcome = {
         ok: true,
@@ -93,9 +101,12 @@ export class ToolsService {
       { tool: label, outcome: outcome.ok ? 'ok' : 'error' },
       outcome.duration / 1000,
     );
-    // A path the policy allowed as written but that lands somewhere its rules forbid is a denial.
+    // A path the policy allowed as written but that lands somewhere its rules forbid, or outside
+    // the workspace (a symlink out), is a denial: recorded as the policy records one.
     const denial =
-      !outcome.ok && outcome.error instanceof DomainError && outcome.error.code === 'tool_forbidden'
+      !outcome.ok &&
+      outcome.error instanceof DomainError &&
+      (outcome.error.code === 'tool_forbidden' || outcome.error.code === 'path_outside_workspace')
         ? outcome.error
         : null;
     const recorded: ToolDecision = denial
@@ -103,7 +114,11 @@ export class ToolsService {
           ...decision,
           allowed: false,
           reason: denial.message,
-          rule: String(denial.details?.rule ?? decision.rule),
+          code: denial.code as DenialCode,
+          rule:
+            denial.code === 'path_outside_workspace'
+              ? WORKSPACE_RULE
+              : String(denial.details?.rule ?? decision.rule),
         }
       : decision;
     await this.auditCall(agent, task, request, 'tool.execute', recorded, {
@@ -117,12 +132,12 @@ export class ToolsService {
           : String(outcome.error),
       exit_code: outcome.ok ? ((outcome.result as { exit_code?: unknown }).exit_code ?? null) : null,
       paths: outcome.ok ? outcome.paths : [],
-      sandbox: this.registry.runsCommands(request.tool_name) ? this.registry.sandboxMode : null,
+      sandbox: this.registry.runsCommands(tool) ? this.registry.sandboxMode : null,
     });
     this.events.publish('tool.executed', {
       task_id: task.id,
       actor: agent.sub,
-      data: { tool: request.tool_name, phase: task.phase, outcome: code, duration_ms: outcome.duration },
+      data: { tool, phase: task.phase, outcome: code, duration_ms: outcome.duration },
     });
     if (!outcome.ok) throw outcome.error;
     return { result: outcome.result, logged: true, duration_ms: outcome.duration, phase: task.phase };
@@ -155,12 +170,15 @@ export class ToolsService {
       success: execution ? execution.success : decision.allowed,
       task_id: task.id,
       phase: task.phase,
-      tool: request.tool_name,
+      // One tool, one name: `grep` also when the agent called it `search_files`.
+      tool: decision.tool,
       args: request.args ?? {},
       reason: execution?.reason ?? decision.reason,
       duration_ms: execution?.duration_ms ?? null,
       details: {
+        ...(request.tool_name !== decision.tool ? { called_as: request.tool_name } : {}),
         rule: decision.rule ?? null,
+        ...(decision.code ? { code: decision.code } : {}),
         mode: decision.mode,
         would_deny: decision.would_deny,
         ...(execution
@@ -192,7 +210,7 @@ export class ToolsService {
       args: request.args ?? {},
       workspaceRoot: this.registry.workspace.root,
     });
-    const label = this.toolLabel(workflow, task.phase, request.tool_name);
+    const label = this.toolLabel(workflow, task.phase, decision.tool);
     this.metrics.decisions.inc({
       tool: label,
       phase: task.phase,
@@ -202,7 +220,7 @@ export class ToolsService {
       task_id: task.id,
       actor: agent.sub,
       data: {
-        tool: request.tool_name,
+        tool: decision.tool,
         phase: task.phase,
         reason: decision.reason,
         rule: decision.rule ?? null,
@@ -218,7 +236,7 @@ export class ToolsService {
    * mode, the phase's path rules applied again where each path really lands.
    */
   private executeOptions(workflow: Workflow, decision: ToolDecision, tool: string): ExecuteOptions {
-    const constraint = workflow.runtime.phases.get(decision.phase)?.tool_constraints[tool];
+    const constraint = constraintOf(workflow.runtime.phases.get(decision.phase), tool);
     const operators = constraint?.allow_shell_operators ?? false;
     return {
       allowShellOperators: operators === true || (Array.isArray(operators) && operators.length > 0),
@@ -230,12 +248,17 @@ export class ToolsService {
     };
   }
 
-  /** Tool names come from clients: only names the workflow or the server knows become labels. */
+  /**
+   * Tool names come from clients: only names the workflow or the server knows become labels,
+   * each tool under its canonical name (`grep`, whether called `grep` or `search_files`).
+   */
   private toolLabel(workflow: Workflow, phase: string, tool: string): string {
     const spec = workflow.runtime.phases.get(phase);
+    const names = namesOfTool(tool);
     const known =
-      this.registry.has(tool) || spec?.allowed_tools.includes(tool) || spec?.forbidden_tools.includes(tool);
-    return known ? tool : 'other';
+      this.registry.has(tool) ||
+      names.some((name) => spec?.allowed_tools.includes(name) || spec?.forbidden_tools.includes(name));
+    return known ? canonicalTool(tool) : 'other';
   }
 }
 
@@ -246,6 +269,7 @@ function view(decision: ToolDecision): ToolDecisionDto {
     phase: decision.phase,
     tool: decision.tool,
     ...(decision.rule ? { rule: decision.rule } : {}),
+    ...(decision.code ? { code: decision.code } : {}),
     mode: decision.mode,
     would_deny: decision.would_deny,
   };

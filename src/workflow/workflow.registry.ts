@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { packageInfo } from '../common/package-info.js';
 import { type WorkflowCatalog } from './domain/workflow-catalog.js';
+import { formatProblem } from './domain/workflow-load.error.js';
 import { loadWorkflowPath } from './domain/workflow.loader.js';
 import { type Workflow } from './domain/workflow.runtime.js';
 
@@ -14,6 +15,7 @@ import { type Workflow } from './domain/workflow.runtime.js';
 @Injectable()
 export class WorkflowRegistry implements OnModuleInit {
   private catalog: WorkflowCatalog | null = null;
+  private readonly logger = new Logger('Workflow');
 
   constructor(private readonly config: AppConfig) {}
 
@@ -34,7 +36,12 @@ export class WorkflowRegistry implements OnModuleInit {
 
   /** Loads on first use too, so providers initialised earlier can depend on it. */
   private loaded(): WorkflowCatalog {
-    this.catalog ??= loadWorkflowPath(this.path(), { defaultName: this.config.values.workflow.default });
+    if (this.catalog) return this.catalog;
+    this.catalog = loadWorkflowPath(this.path(), { defaultName: this.config.values.workflow.default });
+    // What loads but will not do what its author may expect (see `workflow validate`).
+    for (const wf of this.catalog.list()) {
+      for (const w of wf.warnings) this.logger.warn(`workflow ${wf.name} ${wf.version}: ${formatProblem(w)}`);
+    }
     return this.catalog;
   }
 

@@ -1,11 +1,12 @@
 import { constants } from 'node:fs';
-import { lstat, open, realpath, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, realpath, rename, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { DomainError } from '../../common/domain/domain-error.js';
 import { fsFailure } from './fs-failure.js';
 import { hardLinkRefused, outsideWorkspace, toolFailed } from './tool-errors.js';
 import { type TouchedPaths } from './touched-paths.js';
-import { type OpenedDirectory, type Workspace } from './workspace.js';
+import { type OpenedDirectory, readPrefix, type Workspace } from './workspace.js';
 
 /** A file written to a temporary name beside its target, waiting to be renamed over it. */
 export interface StagedWrite {
@@ -17,14 +18,25 @@ export interface StagedWrite {
   abort(): Promise<void>;
 }
 
+/**
+ * `overwrite` creates or replaces; `append` adds to the end of an existing file (or creates it);
+ * `create` refuses a file that exists. Each is still all-or-nothing.
+ */
+export type WriteMode = 'overwrite' | 'append' | 'create';
+
 export interface FileToWrite {
   /** The argument as the caller gave it, and its name (`files[1].path`), for messages. */
   readonly value: string;
   readonly key: string;
   readonly content: string;
+  /** Default `overwrite`. */
+  readonly mode?: WriteMode;
+  /** `append`: the largest the file may become (the existing part is read into memory). */
+  readonly maxBytes?: number;
 }
 
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /**
  * Writes every file or none: all contents go to temporary files first (written and
@@ -90,6 +102,7 @@ async function stage(
   const rel = workspace.toRelative(posix.join(dir.real, name));
   let mode: number | undefined;
   let redirect: string | undefined;
+  let existing: Buffer = Buffer.alloc(0);
   try {
     const stat = await lstat(target).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
@@ -113,6 +126,12 @@ async function stage(
       throw hardLinkRefused(label, stat.nlink);
     }
     if (redirect === undefined) paths.admit(rel, 'write', label);
+    if (redirect === undefined && stat && file.mode === 'create') {
+      throw toolFailed(`${label} exists (mode 'create' writes new files only)`);
+    }
+    if (redirect === undefined && stat && file.mode === 'append') {
+      existing = await readExisting(target, label, file);
+    }
     mode = stat ? stat.mode & 0o7777 : undefined;
   } catch (error) {
     await dir.handle.close().catch(() => undefined);
@@ -126,7 +145,8 @@ async function stage(
   try {
     const handle = await open(workspace.entry(dir, temp), TEMP_FLAGS, 0o666);
     try {
-      await handle.writeFile(file.content, 'utf8');
+      if (existing.length > 0) await handle.write(existing);
+      await handle.write(file.content, null, 'utf8');
       // Replacing a file keeps its permissions (an executable script stays executable).
       if (mode !== undefined) await handle.chmod(mode);
       await handle.datasync();
@@ -156,12 +176,22 @@ function pending(
     settled = true;
     try {
       // Both names are bound to the directory's descriptor: the rename lands where we checked.
-      if (commit) await rename(workspace.entry(dir, temp), workspace.entry(dir, name));
+      // `create` links instead, which fails if a file appeared there since the check.
+      if (commit && file.mode === 'create') {
+        await link(workspace.entry(dir, temp), workspace.entry(dir, name)).catch((error: unknown) => {
+          if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+            throw toolFailed(`${file.key} '${file.value}' exists (mode 'create' writes new files only)`);
+          }
+          throw error;
+        });
+        await unlink(workspace.entry(dir, temp));
+      } else if (commit) await rename(workspace.entry(dir, temp), workspace.entry(dir, name));
       else await unlink(workspace.entry(dir, temp));
       // The directory entry itself must reach the disk for the new file to survive a crash.
       if (commit) await dir.handle.sync().catch(() => undefined);
     } catch (error) {
       await unlink(workspace.entry(dir, temp)).catch(() => undefined);
+      if (commit && error instanceof DomainError) throw error;
       if (commit) throw fsFailure(error, `${file.key} '${file.value}'`);
     } finally {
       await dir.handle.close().catch(() => undefined);
@@ -174,4 +204,28 @@ function pending(
     commit: () => finish(true),
     abort: () => finish(false),
   };
+}
+
+/**
+ * The file `append` adds to, read without following a symlink planted since the check, and
+ * refused when it changed kind or when the result would pass `maxBytes`.
+ */
+async function readExisting(target: string, label: string, file: FileToWrite): Promise<Buffer> {
+  const max = file.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  const added = Buffer.byteLength(file.content, 'utf8');
+  const handle = await open(target, READ_FLAGS).catch((error: unknown) => {
+    throw fsFailure(error, label);
+  });
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw toolFailed(`${label} is not a regular file`);
+    if (stat.nlink > 1) throw hardLinkRefused(label, stat.nlink);
+    if (stat.size + added > max) {
+      throw toolFailed(`appending to ${label} would make it ${stat.size + added} bytes; at most ${max}`);
+    }
+    // What the check measured, no more: a file growing meanwhile cannot pass the cap.
+    return await readPrefix(handle, stat.size);
+  } finally {
+    await handle.close();
+  }
 }

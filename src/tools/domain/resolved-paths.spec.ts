@@ -49,7 +49,7 @@ describe('paths are judged where they land', () => {
 
   it('writes through a link that stays where the rules allow, answering and recording the real path', async () => {
     const written = await call('write_files', { path: 'test/alias/new.ts', content: 'ok' });
-    expect(written.result).toEqual({ files: [{ path: 'test/real/new.ts', bytes: 2, created: true }] });
+    expect(written.result).toMatchObject({ files: [{ path: 'test/real/new.ts', bytes: 2, created: true }] });
     expect(written.paths).toEqual(['test/real/new.ts']);
     const read = await call('read_files', { path: 'test/alias/keep.txt' });
     expect(read.result).toMatchObject({ files: [{ path: 'test/real/keep.txt', content: 'keep\n' }] });

@@ -7,6 +7,8 @@ export interface ToolLimits {
   readonly readMaxFileBytes: number;
   /** Bytes returned per read_files call across all its files. */
   readonly readMaxTotalBytes: number;
+  /** Bytes read_files reads per call to find line windows (`offset`); past them it stops, truncated. */
+  readonly readMaxScanBytes: number;
   /** Paths per read_files or write_files call. */
   readonly maxFilesPerCall: number;
   /** Content bytes per write_files call, and the largest file edit_files will rewrite. */
@@ -28,6 +30,7 @@ export interface ToolLimits {
 export const DEFAULT_TOOL_LIMITS: ToolLimits = {
   readMaxFileBytes: 1024 * 1024,
   readMaxTotalBytes: 8 * 1024 * 1024,
+  readMaxScanBytes: 64 * 1024 * 1024,
   maxFilesPerCall: 100,
   writeMaxBytes: 16 * 1024 * 1024,
   searchMaxFileBytes: 4 * 1024 * 1024,

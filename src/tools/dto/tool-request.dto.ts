@@ -28,12 +28,18 @@ export class ToolDecisionDto {
   @ApiProperty() allowed!: boolean;
   @ApiProperty({ example: "tool 'write_files' is forbidden in phase PLAN" }) reason!: string;
   @ApiProperty() phase!: string;
-  @ApiProperty() tool!: string;
+  @ApiProperty({ description: 'The canonical name (`grep` for `search_files`, `glob` for `list_files`)' })
+  tool!: string;
   @ApiPropertyOptional({
     description: 'The workflow rule that decided',
     example: 'phases.PLAN.forbidden_tools',
   })
   rule?: string;
+  @ApiPropertyOptional({
+    enum: ['tool_forbidden', 'path_outside_workspace'],
+    description: 'With `rule` when strict denies (or would deny): the error code execute answers',
+  })
+  code?: string;
   @ApiProperty({ enum: ['strict', 'permissive', 'audit'] }) mode!: string;
   @ApiProperty({ description: 'Allowed only because of a lenient mode: strict would deny' })
   would_deny!: boolean;

@@ -38,6 +38,24 @@ describe('workflow validate', () => {
     expect(out).toContain('    test/fixtures/workflows/legacy_workflow.yaml:121:1  recovery');
   });
 
+  it("loads a file in the earlier orchestrator's format, printing its warnings with their lines (exit 0)", () => {
+    const { io, out, err } = capture();
+    const file = 'test/fixtures/workflows/earlier_format_workflow.yaml';
+    expect(runValidate([file], io)).toBe(0);
+    expect(err).toEqual([]);
+    expect(out[0]).toBe(`✓ ${file}: Earlier Format Workflow 1.0, 5 phases, 4 transitions, mode strict`);
+    expect(out[1]).toBe('  7 warnings:');
+    expect(out).toContainEqual(
+      expect.stringMatching(
+        /^ {2}warning: .*:49:22: unknown check 'tests_are_meaningful' \(severity warning\) is not enforced\n {6}fix: known checks: /,
+      ),
+    );
+    expect(out.join('\n')).toMatch(
+      /warning: .*:146:14: schemas_dir '\.orchestrator\/schemas' does not exist/,
+    );
+    expect(out).toContain(`    ${file}:49:13  phases[1].gates[0].blockers[2]`);
+  });
+
   it('exits 1 and prints every problem with file:line:col and the fix', () => {
     const { io, out, err } = capture();
     expect(runValidate([join(dir, 'bad.yaml'), 'workflows/agent_workflow.yaml'], io)).toBe(1);

@@ -33,6 +33,7 @@ export function runValidate(paths: readonly string[], io: CliOutput = processOut
       const result = tryLoadWorkflowFile(file);
       if (!result.workflow) {
         printProblems(file, result.problems, io);
+        printWarnings(result.warnings, io.err);
         invalid++;
         continue;
       }
@@ -40,6 +41,7 @@ export function runValidate(paths: readonly string[], io: CliOutput = processOut
       io.out(
         `✓ ${file}: ${wf.name} ${wf.version}, ${wf.phases.length} phases, ${wf.transitions.length} transitions, mode ${wf.enforcement.declared_mode}`,
       );
+      printWarnings(wf.warnings, io.out);
       if (wf.unenforced.length > 0) {
         io.out(`  not enforced (kept, but the engine does not act on them):`);
         for (const u of wf.unenforced)
@@ -48,6 +50,13 @@ export function runValidate(paths: readonly string[], io: CliOutput = processOut
     }
   }
   return invalid === 0 ? 0 : 1;
+}
+
+/** Warnings never change the exit code; they go where the file's verdict went. */
+function printWarnings(warnings: readonly WorkflowProblem[], write: (text: string) => void): void {
+  if (warnings.length === 0) return;
+  write(`  ${warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`}:`);
+  for (const w of warnings) write(`  warning: ${formatProblem(w).replace(/\n/g, '\n  ')}`);
 }
 
 function printProblems(file: string, problems: readonly WorkflowProblem[], io: CliOutput): void {

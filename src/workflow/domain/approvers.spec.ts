@@ -1,5 +1,5 @@
 import { describeApprovers, mayApprove } from './approvers.js';
-import { loadWorkflowText } from './workflow.loader.js';
+import { loadWorkflowText, tryLoadWorkflowText } from './workflow.loader.js';
 
 describe('mayApprove', () => {
   it('admits callers by exact role or exact subject', () => {
@@ -21,6 +21,17 @@ describe('mayApprove', () => {
   it('admits every operator and admin when the gate names no approvers', () => {
     expect(mayApprove([], { sub: 'op', role: 'operator' })).toBe(true);
     expect(mayApprove([], { sub: 'root', role: 'admin' })).toBe(true);
+  });
+
+  it("reads the earlier format's names: human is any operator or admin, orchestrator no one", () => {
+    expect(mayApprove(['human'], { sub: 'op', role: 'operator' })).toBe(true);
+    expect(mayApprove(['human'], { sub: 'root', role: 'admin' })).toBe(true);
+    expect(mayApprove(['human'], { sub: 'a1', role: 'agent' })).toBe(false);
+    // Not even an operator whose subject is spelled like it.
+    expect(mayApprove(['orchestrator', 'lead'], { sub: 'orchestrator', role: 'operator' })).toBe(false);
+    expect(mayApprove(['orchestrator', 'lead'], { sub: 'lead', role: 'operator' })).toBe(true);
+    expect(describeApprovers(['human', 'orchestrator'])).toBe('any operator or admin');
+    expect(describeApprovers(['orchestrator', 'lead'])).toBe('subject lead');
   });
 
   it('describes the list in words', () => {
@@ -51,5 +62,34 @@ transitions:
     expect(
       loadWorkflowText(yaml('[admin, lead-reviewer]'), 'w.yaml').runtime.gates.get('g')?.spec.approvers,
     ).toEqual(['admin', 'lead-reviewer']);
+  });
+});
+
+describe('approvers flagged at load', () => {
+  const load = (approvers: string) =>
+    tryLoadWorkflowText(
+      `name: t\nphases:\n  - id: A\n    gates:\n      - { id: g, type: approval, blockers: [], approvers: ${approvers} }\n  - id: B\ntransitions:\n  - { from: A, to: B, gate: g }\n`,
+      'w.yaml',
+    );
+
+  it('loads human and orchestrator, warning that orchestrator names no one', () => {
+    const result = load('[human, orchestrator]');
+    expect(result.problems).toEqual([]);
+    expect(result.warnings.map((w) => w.message)).toEqual([
+      "approver 'orchestrator' names no one: this server never approves a gate on its own",
+    ]);
+  });
+
+  it('warns about an entry that reads like a role or an agent but is taken as a subject', () => {
+    expect(load('[operators, review_agent, lead-reviewer]').warnings.map((w) => w.message)).toEqual([
+      "approver 'operators' is no role: it admits only an operator or admin whose token subject is 'operators'",
+      "approver 'review_agent' reads like an agent, which never approves: it admits only an operator or admin whose token subject is 'review_agent'",
+    ]);
+  });
+
+  it('refuses a list that admits no one: the gate could never be approved', () => {
+    expect(load('[orchestrator]').problems.map((p) => p.message)).toEqual([
+      'approvers [orchestrator] admit no one: the gate could never be approved',
+    ]);
   });
 });

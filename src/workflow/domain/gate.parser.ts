@@ -1,5 +1,5 @@
 import { closest } from '../../common/domain/closest.js';
-import { NON_APPROVER_ROLES } from './approvers.js';
+import { approverProblems } from './approvers.js';
 import { readDeclarativeCheck } from './declarative-check.js';
 import { GATE_CHECKS, knownCheckNames, validateCheckParams } from './gate-checks.js';
 import { type ParseContext, type YamlPath } from './parse-context.js';
@@ -72,18 +72,14 @@ export function readGate(ctx: ParseContext, raw: unknown, path: YamlPath): GateS
   );
 }
 
-/** Role names and subjects allowed to approve; an agent never is one. */
+/** Role names, `human` and subjects allowed to approve; an agent never is one. */
 function readApprovers(ctx: ParseContext, raw: YamlObject, path: YamlPath): string[] {
   const approvers = readStringList(ctx, raw, 'approvers', path);
-  approvers.forEach((entry, i) => {
-    if ((NON_APPROVER_ROLES as readonly string[]).includes(entry)) {
-      ctx.problem(
-        [...path, 'approvers', i],
-        `'${entry}' cannot approve a gate: agents are never approvers`,
-        'list roles (operator, admin) or the subjects of the people who approve',
-      );
-    }
-  });
+  for (const p of approverProblems(approvers)) {
+    const at = p.index === undefined ? [...path, 'approvers'] : [...path, 'approvers', p.index];
+    if (p.severity === 'error') ctx.problem(at, p.message, p.fix);
+    else ctx.warn(at, p.message, p.fix);
+  }
   return approvers;
 }
 
@@ -128,11 +124,15 @@ export function readBlocker(ctx: ParseContext, raw: unknown, path: YamlPath): Bl
   const definition = GATE_CHECKS.get(check);
   if (!definition) {
     const near = closest(check, knownCheckNames());
-    ctx.problem(
-      checkPath,
-      `unknown check '${check}'`,
-      `${near ? `did you mean '${near}'? ` : ''}known checks: ${knownCheckNames().join(', ')}`,
-    );
+    const fix = `${near ? `did you mean '${near}'? ` : ''}known checks: ${knownCheckNames().join(', ')}`;
+    if (severity === 'blocking') {
+      ctx.problem(checkPath, `unknown check '${check}'`, fix);
+      return undefined;
+    }
+    // A check that would only warn cannot block anything: skipped, as the earlier engine did,
+    // but said so, since nobody will ever see its warning.
+    ctx.keepUnenforced(path, raw);
+    ctx.warn(checkPath, `unknown check '${check}' (severity ${severity}) is not enforced`, fix);
     return undefined;
   }
   const params = readParams(ctx, obj, path);

@@ -1,6 +1,6 @@
 import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
 import { type WorkflowProblem } from './workflow-load.error.js';
-import { type SourceLocation, type UnenforcedKey } from './workflow.model.js';
+import { type LoadWarning, type SourceLocation, type UnenforcedKey } from './workflow.model.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -19,7 +19,10 @@ export function formatPath(path: YamlPath): string {
  */
 export class ParseContext {
   readonly problems: WorkflowProblem[] = [];
+  readonly warnings: LoadWarning[] = [];
   readonly unenforced: UnenforcedKey[] = [];
+  /** Where a path inside each schema (by schema name) was written, in this file or its own. */
+  readonly schemaLocators = new Map<string, (path: YamlPath) => SourceLocation>();
   /** Where each parsed spec came from, so later cross-checks can point at its fields. */
   private readonly origins = new WeakMap<object, YamlPath>();
 
@@ -60,6 +63,15 @@ export class ParseContext {
 
   problemAt(location: SourceLocation, message: string, fix?: string): void {
     this.problems.push(fix ? { ...location, message, fix } : { ...location, message });
+  }
+
+  /** Loads, but deserves the author's eye; never fails the load. */
+  warn(path: YamlPath, message: string, fix?: string): void {
+    this.warnAt(this.at(path), message, fix);
+  }
+
+  warnAt(location: SourceLocation, message: string, fix?: string): void {
+    this.warnings.push(fix ? { ...location, message, fix } : { ...location, message });
   }
 
   keepUnenforced(path: YamlPath, value: unknown): void {

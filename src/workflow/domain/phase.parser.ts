@@ -112,6 +112,7 @@ function readArtifacts(
     let schema: string | undefined;
     if (isObject(obj['schema'])) {
       schema = `${phaseId ?? '?'}.${type}`;
+      ctx.schemaLocators.set(schema, (inside) => ctx.at([...at, 'schema', ...inside]));
       inlineSchemas.push({ name: schema, schema: obj['schema'], location: ctx.at([...at, 'schema']) });
     } else {
       schema = readString(ctx, obj, 'schema', at);

@@ -21,6 +21,73 @@ const DRAFTS: ReadonlyArray<[RegExp, Draft]> = [
 
 export type ProblemSink = (location: SourceLocation, message: string, fix?: string) => void;
 
+/** Where the value at `path` inside schema `name` was written, when known. */
+export type SchemaLocator = (name: string, path: readonly (string | number)[]) => SourceLocation | undefined;
+
+/** `/properties/a~1b/0` → `['properties', 'a/b', 0]`. */
+function pointerPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+/** The path of the first key named `key` in a schema (depth first), for errors without one. */
+function pathOfKey(
+  value: unknown,
+  key: string,
+  path: (string | number)[] = [],
+  depth = 0,
+): (string | number)[] | undefined {
+  if (typeof value !== 'object' || value === null || depth > 64) return undefined;
+  const entries: Array<[string | number, unknown]> = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
+  for (const [k] of entries) if (k === key) return [...path, k];
+  for (const [k, v] of entries) {
+    const found = pathOfKey(v, key, [...path, k], depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Meta-schema errors, one per place in the schema (the first, most specific, message of each),
+ * located at the property that is wrong rather than at the schema's first line.
+ */
+function reportInvalid(
+  source: SchemaSource,
+  draft: Draft,
+  errors: readonly ErrorObject[],
+  report: ProblemSink,
+  locate: SchemaLocator,
+): void {
+  const seen = new Set<string>();
+  for (const error of errors) {
+    if (seen.has(error.instancePath)) continue;
+    seen.add(error.instancePath);
+    if (seen.size > 5) break;
+    let message = error.message ?? 'is invalid';
+    if (error.keyword === 'enum') {
+      message += `: ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    report(
+      locate(source.name, pointerPath(error.instancePath)) ?? source.location,
+      `schema '${source.name}' is invalid (${draft}): ${error.instancePath || '(root)'} ${message}`,
+      'fix the schema',
+    );
+  }
+}
+
+/** A compile error naming a keyword (`strict mode: unknown keyword: "minProperty"`) points at it. */
+function locateMessage(source: SchemaSource, message: string, locate: SchemaLocator): SourceLocation {
+  const keyword = /unknown keyword: "([^"]+)"/.exec(message)?.[1];
+  const path = keyword === undefined ? undefined : pathOfKey(source.schema, keyword);
+  return (path && locate(source.name, path)) ?? source.location;
+}
+
 /** The draft a schema asks for by `$schema` (draft-07 when absent); null when unsupported. */
 export function draftOf(schema: unknown): Draft | null {
   const declared =
@@ -51,6 +118,7 @@ function newAjv(draft: Draft): Ajv | Ajv2019 | Ajv2020 {
 export function compileSchemas(
   schemas: Readonly<Record<string, SchemaSource>>,
   report: ProblemSink,
+  locate: SchemaLocator = () => undefined,
 ): Map<string, ValidateFunction> {
   const instances = new Map<Draft, Ajv | Ajv2019 | Ajv2020>();
   const added: Array<[SchemaSource, Ajv | Ajv2019 | Ajv2020]> = [];
@@ -70,13 +138,18 @@ export function compileSchemas(
     }
     let ajv = instances.get(draft);
     if (!ajv) instances.set(draft, (ajv = newAjv(draft)));
+    if (!(ajv.validateSchema(source.schema as AnySchema) as boolean)) {
+      reportInvalid(source, draft, ajv.errors ?? [], report, locate);
+      continue;
+    }
     try {
       ajv.addSchema(source.schema as AnySchema, source.name);
       added.push([source, ajv]);
     } catch (err) {
+      const message = (err as Error).message;
       report(
-        source.location,
-        `schema '${source.name}' is invalid (${draft}): ${(err as Error).message}`,
+        locateMessage(source, message, locate),
+        `schema '${source.name}' is invalid (${draft}): ${message}`,
         'fix the schema',
       );
     }
@@ -87,9 +160,10 @@ export function compileSchemas(
       const validate = ajv.getSchema(source.name);
       if (validate) validators.set(source.name, validate);
     } catch (err) {
+      const message = (err as Error).message;
       report(
-        source.location,
-        `schema '${source.name}' does not compile: ${(err as Error).message}`,
+        locateMessage(source, message, locate),
+        `schema '${source.name}' does not compile: ${message}`,
         'fix the schema',
       );
     }

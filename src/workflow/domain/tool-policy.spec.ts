@@ -112,10 +112,24 @@ describe('decideTool', () => {
       'denies traversal %j for any tool',
       (path) => {
         for (const tool of ['read_files', 'write_files']) {
-          expect(decide(tool, { path })).toMatchObject({ allowed: false, rule: 'workspace_root' });
+          // A distinct cause from a policy denial, with its own code (API.md, "Errors").
+          expect(decide(tool, { path })).toMatchObject({
+            allowed: false,
+            rule: 'workspace_root',
+            code: 'path_outside_workspace',
+          });
         }
       },
     );
+
+    it('gives a command reaching outside the workspace the same code', () => {
+      expect(decide('bash', { command: 'npm test /etc/passwd' })).toMatchObject({
+        allowed: false,
+        rule: 'workspace_root',
+        code: 'path_outside_workspace',
+      });
+      expect(decide('write_files', { path: 'src/a.ts' })).toMatchObject({ code: 'tool_forbidden' });
+    });
 
     it('denies a non-string path argument', () => {
       expect(decide('read_files', { path: { evil: true } })).toMatchObject({
@@ -180,6 +194,7 @@ describe('decideTool', () => {
           phase: 'TDD',
           tool: 'bash',
           rule: 'phases.TDD.tool_constraints.bash.allow_shell_operators',
+          code: 'tool_forbidden',
           reason: `${shown} mode, would deny: shell operator '&&' is not allowed (tool 'bash', phase TDD)`,
         });
       }
@@ -244,5 +259,53 @@ phases:
       /^matches no allowed pattern for 'write_files' in phase TDD/,
     );
     expect(tdd('tests/a.ts', 'write')).toBeNull();
+  });
+});
+
+describe('tool aliases are one tool to the policy', () => {
+  const aliases = loadWorkflowText(
+    `name: aliases
+phases:
+  - id: READ
+    allowed_tools: [search_files, glob]
+    tool_constraints:
+      search_files: { forbidden_patterns: ["secret/**"] }
+  - id: LOCKED
+    allowed_tools: [search_files, "list_*"]
+    forbidden_tools: [grep]
+transitions:
+  - { from: READ, to: LOCKED }
+`,
+    'aliases.yaml',
+  ).runtime.toolPolicy;
+  const on = (phase: string, tool: string, args: Record<string, unknown> = { pattern: 'x' }) =>
+    decideTool(aliases, { phase, tool, args, workspaceRoot: ROOT });
+
+  it('allows grep where the workflow allows search_files, and list_files where it allows glob', () => {
+    expect(on('READ', 'grep')).toMatchObject({ allowed: true, tool: 'grep' });
+    expect(on('READ', 'search_files')).toMatchObject({ allowed: true, tool: 'grep' });
+    expect(on('READ', 'list_files')).toMatchObject({ allowed: true, tool: 'glob' });
+  });
+
+  it('applies constraints written under either name', () => {
+    expect(on('READ', 'grep', { pattern: 'x', path: 'secret/keys' })).toMatchObject({
+      allowed: false,
+      rule: 'phases.READ.tool_constraints.search_files.forbidden_patterns',
+    });
+    expect(resolvedPathRule(aliases, 'READ', 'grep')('secret/a', 'read')).not.toBeNull();
+  });
+
+  it('refuses constraints written under two names of one tool', () => {
+    expect(() =>
+      loadWorkflowText(
+        'name: two\nphases:\n  - id: P\n    tool_constraints:\n      grep: {}\n      search_files: {}\n',
+        'two.yaml',
+      ),
+    ).toThrow(/two\.yaml:6:\d+: .*'grep' and 'search_files' are the same tool/);
+  });
+
+  it('forbids every name of a forbidden tool, and matches globs against each name', () => {
+    expect(on('LOCKED', 'search_files')).toMatchObject({ allowed: false, tool: 'grep' });
+    expect(on('LOCKED', 'glob')).toMatchObject({ allowed: true, tool: 'glob' });
   });
 });

@@ -9,6 +9,7 @@ import {
   toWorkspaceGlob,
   toWorkspacePath,
 } from './path-policy.js';
+import { canonicalTool, namesOfTool } from './tool-names.js';
 import { type EnforcementMode, type PhaseSpec, type WorkflowDefinition } from './workflow.model.js';
 
 /** Argument keys holding a command line (a string run by a shell, or an argv list). */
@@ -30,12 +31,21 @@ export interface ToolDecisionInput {
   readonly mode?: string;
 }
 
+/** Why a call is (or, in a lenient mode, would be) denied: one code per cause. */
+export type DenialCode = 'tool_forbidden' | 'path_outside_workspace';
+
+/** The rule named when a path leaves the workspace (`..`, elsewhere absolute). */
+export const WORKSPACE_RULE = 'workspace_root';
+
 export interface ToolDecision {
   readonly allowed: boolean;
   readonly reason: string;
   /** The workflow rule that decided, e.g. `phases.IMPL.forbidden_tools`. */
   readonly rule?: string;
+  /** Set with `rule` when strict denies (or would deny): the error code of that denial. */
+  readonly code?: DenialCode;
   readonly phase: string;
+  /** The canonical name: `grep` when the call said `search_files`. */
   readonly tool: string;
   readonly mode: EnforcementMode;
   /** Allowed only because the mode is permissive or audit: strict would have denied. */
@@ -66,19 +76,23 @@ export interface ToolPolicy {
   readonly phases: ReadonlyMap<string, PhaseRules>;
 }
 
-/** Tool names match exactly or by glob (`mcp__*`). */
+/**
+ * Tool names match exactly or by glob (`mcp__*`), under any of the tool's names: a list
+ * naming `search_files` names `grep` (`tool` is canonical).
+ */
 function nameMatcher(names: readonly string[]): (tool: string) => boolean {
-  const exact = new Set(names.filter((n) => !picomatch.scan(n).isGlob));
+  const exact = new Set(names.filter((n) => !picomatch.scan(n).isGlob).map(canonicalTool));
   const globs = names.filter((n) => picomatch.scan(n).isGlob).map((n) => picomatch(n));
   if (globs.length === 0) return (tool) => exact.has(tool);
-  return (tool) => exact.has(tool) || globs.some((g) => g(tool));
+  return (tool) => exact.has(tool) || namesOfTool(tool).some((name) => globs.some((g) => g(name)));
 }
 
 function compilePhase(phase: PhaseSpec): PhaseRules {
   const tools = new Map<string, ToolRules>();
-  for (const [tool, c] of Object.entries(phase.tool_constraints)) {
+  for (const [written, c] of Object.entries(phase.tool_constraints)) {
+    const tool = canonicalTool(written);
     tools.set(tool, {
-      key: `phases.${phase.id}.tool_constraints.${tool}`,
+      key: `phases.${phase.id}.tool_constraints.${written}`,
       pathArgs: new Set(c.path_args ?? DEFAULT_PATH_ARGS),
       allowedPaths: compileGlobs(c.allowed_patterns),
       forbiddenPaths: compileGlobs(c.forbidden_patterns),
@@ -110,19 +124,21 @@ export function compileToolPolicy(def: WorkflowDefinition): ToolPolicy {
   };
 }
 
-type Verdict = { readonly reason: string; readonly rule: string } | null;
+type Verdict = { readonly reason: string; readonly rule: string; readonly code?: DenialCode } | null;
 
 /**
  * May `tool` run with `args` in `phase`? Pure and I/O-free: it runs on every tool call.
  * Forbidden beats allowed; a tool not allowed is denied; then path and command constraints.
  */
-export function decideTool(policy: ToolPolicy, input: ToolDecisionInput): ToolDecision {
+export function decideTool(policy: ToolPolicy, called: ToolDecisionInput): ToolDecision {
+  const tool = canonicalTool(called.tool);
+  const input = tool === called.tool ? called : { ...called, tool };
   const mode = resolveMode(input.mode, policy.mode);
   const phase = policy.phases.get(input.phase);
   if (!phase) {
     // Not demoted by the mode: without a phase there is no policy to be lenient about.
     const reason = `phase '${input.phase}' is not defined in workflow '${policy.workflow}'`;
-    return decision(input, mode, false, reason, 'phases', false);
+    return decision(input, mode, false, reason, 'phases', false, 'tool_forbidden');
   }
   const denied = evaluate(phase, input);
   if (!denied)
@@ -133,9 +149,11 @@ export function decideTool(policy: ToolPolicy, input: ToolDecisionInput): ToolDe
       `tool '${input.tool}' is allowed in phase ${phase.id}`,
       undefined,
       false,
+      undefined,
     );
-  if (mode === 'strict') return decision(input, mode, false, denied.reason, denied.rule, false);
-  return decision(input, mode, true, `${mode} mode, would deny: ${denied.reason}`, denied.rule, true);
+  const code = denied.code ?? 'tool_forbidden';
+  if (mode === 'strict') return decision(input, mode, false, denied.reason, denied.rule, false, code);
+  return decision(input, mode, true, `${mode} mode, would deny: ${denied.reason}`, denied.rule, true, code);
 }
 
 /** Built field by field: object spread costs far more than the whole decision on this path. */
@@ -146,6 +164,7 @@ function decision(
   reason: string,
   rule: string | undefined,
   wouldDeny: boolean,
+  code: DenialCode | undefined,
 ): ToolDecision {
   const d: { -readonly [K in keyof ToolDecision]: ToolDecision[K] } = {
     allowed,
@@ -156,6 +175,7 @@ function decision(
     would_deny: wouldDeny,
   };
   if (rule !== undefined) d.rule = rule;
+  if (code !== undefined) d.code = code;
   return d;
 }
 
@@ -194,7 +214,11 @@ function checkPaths(
   for (const arg of paths) {
     const normal = arg.glob ? toWorkspaceGlob(arg.value, root) : toWorkspacePath(arg.value, root);
     if (!normal.ok)
-      return { reason: `${normal.reason} (tool '${tool}', phase ${phase.id})`, rule: 'workspace_root' };
+      return {
+        reason: `${normal.reason} (tool '${tool}', phase ${phase.id})`,
+        rule: WORKSPACE_RULE,
+        code: 'path_outside_workspace',
+      };
     const verdict = judgePath(phase, tool, rules, normal.path, WRITING_TOOLS.has(tool));
     if (verdict) return { reason: `path '${normal.path}' ${verdict.reason}`, rule: verdict.rule };
   }
@@ -238,10 +262,11 @@ function judgePath(phase: PhaseRules, tool: string, rules: ToolRules, path: stri
 export function resolvedPathRule(
   policy: ToolPolicy,
   phaseId: string,
-  tool: string,
+  called: string,
 ): (rel: string, access: 'read' | 'write') => Verdict {
   const phase = policy.phases.get(phaseId);
   if (!phase) return () => ({ reason: `phase '${phaseId}' is not defined`, rule: 'phases' });
+  const tool = canonicalTool(called);
   const rules = phase.tools.get(tool) ?? phase.fallback;
   return (rel, access) => judgePath(phase, tool, rules, rel, access === 'write');
 }
@@ -266,11 +291,12 @@ function checkCommands(
     }
     const verdict = checkCommand(command as string | string[], rules.commands, root);
     if (!verdict.ok) {
-      const rule =
-        verdict.rule === 'path_escape'
-          ? 'workspace_root'
-          : `${rules.key}.${verdict.rule === 'invalid_command' ? 'allowed_commands' : verdict.rule === 'shell_operator' ? 'allow_shell_operators' : verdict.rule}`;
-      return { reason: `${verdict.reason} (tool '${tool}', phase ${phase.id})`, rule };
+      const reason = `${verdict.reason} (tool '${tool}', phase ${phase.id})`;
+      if (verdict.rule === 'path_escape') {
+        return { reason, rule: WORKSPACE_RULE, code: 'path_outside_workspace' };
+      }
+      const rule = `${rules.key}.${verdict.rule === 'invalid_command' ? 'allowed_commands' : verdict.rule === 'shell_operator' ? 'allow_shell_operators' : verdict.rule}`;
+      return { reason, rule };
     }
   }
   return null;

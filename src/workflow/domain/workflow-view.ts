@@ -18,6 +18,7 @@ export interface WorkflowView {
   readonly transitions: readonly TransitionView[];
   readonly schemas: Readonly<Record<string, unknown>>;
   readonly unenforced: readonly { readonly path: string; readonly line: number }[];
+  readonly warnings: readonly { readonly line: number; readonly message: string }[];
 }
 
 export interface PhaseView {
@@ -119,5 +120,6 @@ export function toWorkflowView(wf: Workflow): WorkflowView {
     })),
     schemas: Object.fromEntries(Object.entries(wf.schemas).map(([name, s]) => [name, s.schema])),
     unenforced: wf.unenforced.map((u) => ({ path: u.path, line: u.location.line })),
+    warnings: wf.warnings.map((w) => ({ line: w.line, message: w.message })),
   };
 }

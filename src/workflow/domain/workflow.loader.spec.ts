@@ -106,14 +106,23 @@ transitions:
         join(dir, 'wf.yaml'),
         'name: s\nschemas_dir: nope\nphases:\n  - id: A\n    required_artifacts:\n      - { type: a, schema: missing.json }\n      - { type: b, schema: bad.json }\n',
       );
-      const problems = tryLoadWorkflowFile(join(dir, 'wf.yaml')).problems;
+      const { problems, warnings } = tryLoadWorkflowFile(join(dir, 'wf.yaml'));
+      // A schemas_dir that does not exist is a warning (the earlier format's files name one).
+      expect(warnings.map((w) => [w.line, w.message])).toEqual([
+        [2, "schemas_dir 'nope' does not exist; no schemas are read from it"],
+      ]);
       expect(problems.map((p) => [p.file.replace(dir, '<dir>'), p.line, p.message.split(':')[0]])).toEqual([
-        ['<dir>/wf.yaml', 2, "cannot read schemas_dir 'nope'"],
         ['<dir>/wf.yaml', 6, "artifact 'a' names schema file 'missing.json' which cannot be read"],
         ['<dir>/bad.json', 4, 'invalid YAML'],
         ['<dir>/bad.json', 4, 'invalid YAML'],
       ]);
-      expect(problems[3].message).toBe('invalid YAML: Flow map must end with a }');
+      expect(problems[2].message).toBe('invalid YAML: Flow map must end with a }');
+      // One that cannot be read for another reason is still an error.
+      writeFileSync(join(dir, 'file.yaml'), 'name: f\nschemas_dir: bad.json\nphases:\n  - id: A\n');
+      expect(tryLoadWorkflowFile(join(dir, 'file.yaml')).problems[0]).toMatchObject({
+        line: 2,
+        message: "cannot read schemas_dir 'bad.json': ENOTDIR",
+      });
     } finally {
       rmSync(dir, { recursive: true });
     }

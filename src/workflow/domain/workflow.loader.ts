@@ -9,17 +9,24 @@ import { validateWorkflow } from './workflow.validator.js';
 export interface LoadResult {
   readonly workflow?: Workflow;
   readonly problems: readonly WorkflowProblem[];
+  /** Also when the file fails to load, so `validate` can show them beside the problems. */
+  readonly warnings: readonly WorkflowProblem[];
 }
 
 /** Parses, validates and compiles one workflow; never throws for a bad file. */
 export function tryLoadWorkflowText(text: string, file: string, files: WorkflowFiles = NO_FILES): LoadResult {
   const { definition, ctx } = parseWorkflow(text, file, files);
-  if (!definition) return { problems: ctx.problems };
+  if (!definition) return { problems: ctx.problems, warnings: sortProblems(ctx.warnings) };
   validateWorkflow(definition, ctx);
   // Compile even with problems so schema errors are reported in the same pass.
   const runtime = compileRuntime(definition, ctx);
-  if (ctx.problems.length > 0) return { problems: sortProblems(ctx.problems) };
-  return { workflow: Object.freeze({ ...deepFreeze(definition), runtime }), problems: [] };
+  const warnings = sortProblems(ctx.warnings);
+  if (ctx.problems.length > 0) return { problems: sortProblems(ctx.problems), warnings };
+  return {
+    workflow: Object.freeze({ ...deepFreeze({ ...definition, warnings }), runtime }),
+    problems: [],
+    warnings,
+  };
 }
 
 export function loadWorkflowText(text: string, file: string, files: WorkflowFiles = NO_FILES): Workflow {
@@ -61,6 +68,7 @@ export function tryLoadWorkflowFile(file: string): LoadResult {
       problems: [
         { file, line: 1, col: 1, message: `cannot read workflow file: ${code}`, fix: 'check the path' },
       ],
+      warnings: [],
     };
   }
   return tryLoadWorkflowText(text, file, filesBeside(file));

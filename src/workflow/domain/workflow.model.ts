@@ -156,6 +156,15 @@ export interface EnforcementSpec {
   readonly phase_tokens: PhaseTokenSettings;
 }
 
+/**
+ * Something a workflow file says that loads but will not do what its author may expect (an
+ * unknown warning-level check, an approver naming no one). Shown at load and by `validate`.
+ */
+export interface LoadWarning extends SourceLocation {
+  readonly message: string;
+  readonly fix?: string;
+}
+
 /** A key the engine keeps but does not act on (e.g. the earlier format's `triggers`). */
 export interface UnenforcedKey {
   /** Dotted path, e.g. `phases[1].auto_advance`. */
@@ -175,6 +184,7 @@ export interface WorkflowDefinition {
   readonly schemas: Readonly<Record<string, SchemaSource>>;
   readonly schemas_dir?: string;
   readonly unenforced: readonly UnenforcedKey[];
+  readonly warnings: readonly LoadWarning[];
   readonly file: string;
 }
 

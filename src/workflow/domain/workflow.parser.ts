@@ -96,18 +96,19 @@ export function parseWorkflow(
       parsedPhase.inlineSchemas.forEach(addSchema);
     });
   }
-  resolveSchemaFiles(ctx, files, phases, schemas);
+  const resolvedPhases = resolveSchemaFiles(ctx, files, phases, schemas);
 
   const definition: WorkflowDefinition = {
     name: name ?? '?',
     version,
     ...(description === undefined ? {} : { description }),
-    phases,
+    phases: resolvedPhases,
     transitions: readTransitions(ctx, root['transitions']),
     enforcement: readEnforcement(ctx, root['enforcement']),
     schemas: Object.fromEntries(schemas),
     ...(schemasDir === undefined ? {} : { schemas_dir: schemasDir }),
     unenforced: ctx.unenforced,
+    warnings: ctx.warnings,
     file,
   };
   return { definition, ctx };
@@ -148,8 +149,10 @@ function readInlineSchemas(ctx: ParseContext, raw: unknown, add: (s: SchemaSourc
     ctx.problem(['schemas'], "'schemas' must map schema names to JSON Schemas");
     return;
   }
-  for (const [name, schema] of Object.entries(raw))
+  for (const [name, schema] of Object.entries(raw)) {
+    ctx.schemaLocators.set(name, (path) => ctx.at(['schemas', name, ...path]));
     add({ name, schema, location: ctx.keyAt(['schemas', name]) });
+  }
 }
 
 function readSchemasDir(
@@ -160,16 +163,21 @@ function readSchemasDir(
 ): void {
   const listing = files.list(dir);
   if ('error' in listing) {
-    ctx.problem(
+    // Missing: the earlier orchestrator's files name one that may not exist; nothing to read.
+    const report = listing.error === 'ENOENT' ? ctx.warn.bind(ctx) : ctx.problem.bind(ctx);
+    report(
       ['schemas_dir'],
-      `cannot read schemas_dir '${dir}': ${listing.error}`,
-      'give a directory relative to the workflow file',
+      listing.error === 'ENOENT'
+        ? `schemas_dir '${dir}' does not exist; no schemas are read from it`
+        : `cannot read schemas_dir '${dir}': ${listing.error}`,
+      'give a directory relative to the workflow file, or remove schemas_dir',
     );
     return;
   }
   for (const entry of [...listing.entries].filter((e) => SCHEMA_FILE.test(e)).sort()) {
-    const loaded = loadSchemaFile(ctx, files, `${dir.replace(/\/+$/, '')}/${entry}`, ['schemas_dir']);
-    if (loaded) add({ ...loaded, name: entry.replace(SCHEMA_FILE, '') });
+    const name = entry.replace(SCHEMA_FILE, '');
+    const loaded = loadSchemaFile(ctx, files, `${dir.replace(/\/+$/, '')}/${entry}`, ['schemas_dir'], name);
+    if (loaded) add(loaded);
   }
 }
 
@@ -179,6 +187,7 @@ function loadSchemaFile(
   files: WorkflowFiles,
   relative: string,
   refPath: YamlPath,
+  name: string,
 ): SchemaSource | undefined {
   const read = files.read(relative);
   if ('error' in read) {
@@ -192,35 +201,57 @@ function loadSchemaFile(
   const parsed = parseYaml(read.text, read.path);
   ctx.problems.push(...parsed.ctx.problems);
   if (parsed.value === undefined) return undefined;
-  return { name: relative, schema: parsed.value, location: { file: read.path, line: 1, col: 1 } };
+  ctx.schemaLocators.set(name, (path) => parsed.ctx.at(path));
+  return { name, schema: parsed.value, location: { file: read.path, line: 1, col: 1 } };
 }
 
-/** Artifacts may name a schema file directly (`schema: schemas/plan.json`). */
+/**
+ * Artifacts may name a schema file directly (`schema: schemas/plan.json`). A file that does not
+ * exist is looked up by its base name among the schemas of the workflow itself (`schemas:
+ * plan.json`, or `plan` in schemas_dir), as the earlier orchestrator did; the artifact then
+ * names that schema. Returns the phases with those references rewritten.
+ */
 function resolveSchemaFiles(
   ctx: ParseContext,
   files: WorkflowFiles,
   phases: readonly PhaseSpec[],
   schemas: Map<string, SchemaSource>,
-): void {
-  phases.forEach((phase) => {
-    for (const artifact of phase.required_artifacts) {
+): PhaseSpec[] {
+  return phases.map((phase) => {
+    let changed = false;
+    const artifacts = phase.required_artifacts.map((artifact) => {
       const ref = artifact.schema;
-      if (ref === undefined || schemas.has(ref) || !SCHEMA_FILE.test(ref)) continue;
+      if (ref === undefined || schemas.has(ref) || !SCHEMA_FILE.test(ref)) return artifact;
       const read = files.read(ref);
       if ('error' in read) {
+        const own = read.error === 'ENOENT' ? schemaByBaseName(ref, schemas) : undefined;
+        if (own !== undefined) {
+          changed = true;
+          return ctx.remember({ ...artifact, schema: own }, ctx.pathOf(artifact));
+        }
         ctx.problemAt(
           artifact.location,
           `artifact '${artifact.type}' names schema file '${ref}' which cannot be read: ${read.error}`,
-          'check the path (relative to the workflow file)',
+          'check the path (relative to the workflow file), or define the schema under schemas: by its file name',
         );
-        continue;
+        return artifact;
       }
       const parsed = parseYaml(read.text, read.path);
       ctx.problems.push(...parsed.ctx.problems);
-      if (parsed.value !== undefined)
+      if (parsed.value !== undefined) {
+        ctx.schemaLocators.set(ref, (path) => parsed.ctx.at(path));
         schemas.set(ref, { name: ref, schema: parsed.value, location: { file: read.path, line: 1, col: 1 } });
-    }
+      }
+      return artifact;
+    });
+    return changed ? ctx.remember({ ...phase, required_artifacts: artifacts }, ctx.pathOf(phase)) : phase;
   });
+}
+
+/** `schemas/plan.json` → the workflow's own `plan.json` (inline) or `plan` (schemas_dir). */
+function schemaByBaseName(ref: string, schemas: ReadonlyMap<string, SchemaSource>): string | undefined {
+  const base = ref.split('/').pop() ?? ref;
+  return [base, base.replace(SCHEMA_FILE, '')].find((name) => schemas.has(name));
 }
 
 function readTransitions(ctx: ParseContext, raw: unknown): TransitionSpec[] {

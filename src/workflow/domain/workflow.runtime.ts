@@ -54,8 +54,10 @@ function compileBlocker(spec: BlockerSpec): CompiledBlocker {
 
 /** Compiles a validated definition; schema compile errors are added to `ctx`. */
 export function compileRuntime(def: WorkflowDefinition, ctx: ParseContext): WorkflowRuntime {
-  const validators = compileSchemas(def.schemas, (location, message, fix) =>
-    ctx.problemAt(location, message, fix),
+  const validators = compileSchemas(
+    def.schemas,
+    (location, message, fix) => ctx.problemAt(location, message, fix),
+    (name, path) => ctx.schemaLocators.get(name)?.(path),
   );
   const gates = new Map<string, CompiledGate>();
   for (const phase of def.phases) {

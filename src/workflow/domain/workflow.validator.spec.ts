@@ -1,5 +1,6 @@
 import { WorkflowLoadError, type WorkflowProblem } from './workflow-load.error.js';
 import { loadWorkflowText, tryLoadWorkflowText } from './workflow.loader.js';
+import { type WorkflowFiles } from './workflow.parser.js';
 
 const problemsOf = (text: string): WorkflowProblem[] => [...tryLoadWorkflowText(text, 'wf.yaml').problems];
 
@@ -194,23 +195,58 @@ transitions: []
     );
   });
 
-  it('reports a draft-07 schema that does not compile, at the schema', () => {
+  it('reports a draft-07 schema that does not compile, at the property that is wrong', () => {
     const text = VALID.concat('schemas:\n  plan:\n    type: objekt\n');
     expectOnlyProblem(
       text,
-      17,
-      /schema 'plan' is invalid \(draft-07\): schema is invalid: data\/type must be equal to one of the allowed values/,
+      18,
+      /schema 'plan' is invalid \(draft-07\): \/type must be equal to one of the allowed values: "array", "boolean"/,
     );
+  });
+
+  it('points a nested schema error at its own line, inline, in a phase, or in a schema file', () => {
+    const inline = VALID.concat(
+      'schemas:\n  plan:\n    type: object\n    properties:\n      summary:\n        type: string\n        minLength: "5"\n',
+    );
+    expect(expectOnlyProblem(inline, 22, /\/properties\/summary\/minLength must be integer/)).toMatchObject({
+      col: 20,
+    });
+    const inPhase = VALID.replace(
+      '    allowed_tools: [read_files]\n',
+      '    allowed_tools: [read_files]\n    required_artifacts:\n      - type: plan\n        schema:\n          type: object\n          required: plan\n',
+    );
+    expectOnlyProblem(inPhase, 10, /schema 'A\.plan' is invalid \(draft-07\): \/required must be array/);
+    const files: WorkflowFiles = {
+      read: (path) => ({
+        path,
+        text: '{\n  "type": "object",\n  "properties": {\n    "n": { "type": "integr" }\n  }\n}\n',
+      }),
+      list: (path) => ({ path, error: 'ENOENT' }),
+    };
+    const fromFile = VALID.replace(
+      '    allowed_tools: [read_files]\n',
+      '    allowed_tools: [read_files]\n    required_artifacts:\n      - { type: plan, schema: schemas/plan.json }\n',
+    );
+    expect(tryLoadWorkflowText(fromFile, 'wf.yaml', files).problems).toEqual([
+      expect.objectContaining({
+        file: 'schemas/plan.json',
+        line: 4,
+        message: expect.stringMatching(
+          /^schema 'schemas\/plan\.json' is invalid \(draft-07\): \/properties\/n\/type must/,
+        ),
+      }),
+    ]);
   });
 
   it('reports a 2020-12 schema that does not compile (unknown keyword in strict mode)', () => {
     const text = VALID.concat(
       'schemas:\n  plan:\n    $schema: "https://json-schema.org/draft/2020-12/schema"\n    type: object\n    minProperty: 1\n',
     );
+    // Located at the keyword, though Ajv names no path for it.
     expectOnlyProblem(
       text,
-      17,
-      /schema 'plan' does not compile: strict mode: unknown keyword: "minProperty"/,
+      20,
+      /schema 'plan' (does not compile|is invalid \(2020-12\)): strict mode: unknown keyword: "minProperty"/,
     );
   });
 

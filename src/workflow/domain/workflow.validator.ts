@@ -1,5 +1,6 @@
 import { closest } from '../../common/domain/closest.js';
 import { type ParseContext } from './parse-context.js';
+import { canonicalTool } from './tool-names.js';
 import { type GateSpec, type PhaseSpec, type WorkflowDefinition } from './workflow.model.js';
 
 /** "did you mean", else the list of what exists. */
@@ -20,6 +21,27 @@ export function validateWorkflow(def: WorkflowDefinition, ctx: ParseContext): vo
   checkTransitions(def, ctx, phases, gates);
   checkArtifactSchemas(def, ctx);
   checkReachability(def, ctx, phases);
+  checkConstraintAliases(def, ctx);
+}
+
+/** `grep` and `search_files` are one tool: two constraint blocks for it would contradict. */
+function checkConstraintAliases(def: WorkflowDefinition, ctx: ParseContext): void {
+  for (const phase of def.phases) {
+    const seen = new Map<string, string>();
+    for (const tool of Object.keys(phase.tool_constraints)) {
+      const canonical = canonicalTool(tool);
+      const first = seen.get(canonical);
+      if (first === undefined) {
+        seen.set(canonical, tool);
+        continue;
+      }
+      ctx.problem(
+        [...ctx.pathOf(phase), 'tool_constraints', tool],
+        `tool_constraints of phase ${phase.id} name one tool twice: '${first}' and '${tool}' are the same tool`,
+        `merge them under '${canonical}'`,
+      );
+    }
+  }
 }
 
 function uniquePhases(def: WorkflowDefinition, ctx: ParseContext): Map<string, PhaseSpec> {

@@ -89,6 +89,12 @@ export class UnenforcedKeyDto {
   @ApiProperty({ example: 14 }) line!: number;
 }
 
+export class LoadWarningDto {
+  @ApiProperty({ example: 41 }) line!: number;
+  @ApiProperty({ example: "unknown check 'tests_are_meaningful' (severity warning) is not enforced" })
+  message!: string;
+}
+
 export class WorkflowDetailDto {
   @ApiProperty({ example: 'agent_workflow' }) name!: string;
   @ApiProperty({ example: '1.0' }) version!: string;
@@ -103,5 +109,10 @@ export class WorkflowDetailDto {
     description: 'Keys kept from the file that the engine does not act on',
   })
   unenforced!: UnenforcedKeyDto[];
+  @ApiProperty({
+    type: [LoadWarningDto],
+    description: 'What loads but may not do what its author expects (also logged at start-up)',
+  })
+  warnings!: LoadWarningDto[];
   @ApiProperty() is_default!: boolean;
 }

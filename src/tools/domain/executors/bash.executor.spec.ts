@@ -40,6 +40,21 @@ describe('bash', () => {
     expect(await failure(run('pwd', {}, 'sub/file.txt'))).toMatchObject({ code: 'tool_failed' });
   });
 
+  it("takes the earlier SDK's arguments: cwd null, a timeout that shortens the cap only", async () => {
+    const call = (args: Record<string, unknown>) => ws.registry.execute('bash', { command: 'pwd', ...args });
+    expect((await call({ cwd: null, timeout: 30 })).result).toMatchObject({
+      status: 'completed',
+      exit_code: 0,
+      stdout: `${ws.root}\n`,
+      // Asked for 30 s; the server's cap (1 s here) wins.
+      timeout_seconds: 1,
+    });
+    const started = Date.now();
+    const slow = await failure(ws.registry.execute('bash', { command: 'sleep 5', timeout: 0.3 }));
+    expect(slow).toMatchObject({ code: 'command_timeout', message: expect.stringMatching(/0\.3 s/) });
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
   it('reports a non-zero exit and a missing program as results, like a shell', async () => {
     expect(await run('echo oops >&2; exit 3', { allowShellOperators: true })).toMatchObject({
       exit_code: 3,
@@ -173,7 +188,10 @@ describe('bash', () => {
     [{ command: [] }, 'command'],
     [{ command: 42 }, 'command'],
     [{ command: ['ls', 1] }, 'command[1]'],
-    [{ command: 'ls', timeout: 5 }, 'timeout'],
+    [{ command: 'ls', timeout: 0 }, 'timeout'],
+    [{ command: 'ls', timeout: '5' }, 'timeout'],
+    [{ command: 'ls', timeout: 86_401 }, 'timeout'],
+    [{ command: 'ls', cwd: '' }, 'cwd'],
     [{}, 'command'],
   ])('rejects arguments %j', async (args, field) => {
     expect(await failure(ws.registry.execute('bash', args))).toMatchObject({

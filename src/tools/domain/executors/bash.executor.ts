@@ -7,8 +7,17 @@ import { type ToolContext, type ToolExecutor } from '../tool-executor.js';
 export interface BashArgs {
   /** A command line, or an argv list (always run without a shell). */
   readonly command: string | readonly string[];
-  readonly cwd?: string;
+  /** null is the workspace root, as absent (the earlier SDK sends `cwd: None`). */
+  readonly cwd?: string | null;
+  /** Seconds; shortens `tools.command_timeout_seconds` for this call, never lengthens it. */
+  readonly timeout?: number | null;
 }
+
+/** The answer: the command's result, `status: completed` (the earlier API's) and the timeout applied. */
+export type BashResult = CommandResult & { readonly status: 'completed'; readonly timeout_seconds: number };
+
+/** Largest `timeout` accepted (a day); the server's cap applies below it anyway. */
+export const MAX_TIMEOUT_ARG_SECONDS = 86_400;
 
 /** Where programs are looked up when the server's own PATH has no absolute entry. */
 const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -51,7 +60,7 @@ export const bashExecutor: ToolExecutor<BashArgs> = {
   name: 'bash',
   runsCommands: true,
   description:
-    'Runs a command in the workspace. Without shell operators allowed it runs without a shell (no ;, |, &&, $, globs or redirections).',
+    "Runs a command in the workspace. Without shell operators allowed it runs without a shell (no ;, |, &&, $, globs or redirections). `timeout` (seconds) may shorten the server's limit, never lengthen it.",
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -65,15 +74,20 @@ export const bashExecutor: ToolExecutor<BashArgs> = {
         maxItems: MAX_COMMAND_WORDS,
         items: { type: 'string' },
       },
-      cwd: { type: 'string', minLength: 1, maxLength: 4096 },
+      cwd: { type: ['string', 'null'], minLength: 1, maxLength: 4096 },
+      timeout: { type: ['number', 'null'], exclusiveMinimum: 0, maximum: MAX_TIMEOUT_ARG_SECONDS },
     },
   },
-  async run(args, context: ToolContext): Promise<CommandResult> {
+  async run(args, context: ToolContext): Promise<BashResult> {
     const { workspace, allowShellOperators } = context;
     vetCommand(args.command, allowShellOperators, workspace.root);
     const cwd = await workspace.resolveDirectory(args.cwd ?? '.', 'cwd');
     // Recorded, not judged: a command reaches the whole workspace whatever its cwd.
     context.paths.note(cwd.rel);
+    const timeoutMs =
+      typeof args.timeout === 'number'
+        ? Math.min(context.commandTimeoutMs, Math.max(1, Math.round(args.timeout * 1000)))
+        : context.commandTimeoutMs;
     const argv =
       typeof args.command !== 'string'
         ? [...args.command]
@@ -84,17 +98,17 @@ export const bashExecutor: ToolExecutor<BashArgs> = {
       argv,
       cwd: cwd.real,
       env: commandEnvironment(workspace.root),
-      timeoutMs: context.commandTimeoutMs,
+      timeoutMs,
       maxOutputBytes: context.maxOutputBytes,
       network: context.network,
       gitWritable: context.gitWritable,
     });
     if (result.timed_out) {
       throw commandTimedOut(
-        `command ran longer than ${context.commandTimeoutMs / 1000} s; it was killed with every process it started`,
+        `command ran longer than ${timeoutMs / 1000} s; it was killed with every process it started`,
         result,
       );
     }
-    return result;
+    return { status: 'completed', ...result, timeout_seconds: timeoutMs / 1000 };
   },
 };

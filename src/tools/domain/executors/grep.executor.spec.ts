@@ -42,6 +42,12 @@ describe('grep', () => {
     ]);
   });
 
+  it("answers the earlier API's status and total beside the matches", async () => {
+    const result = await grep({ pattern: 'todo', path: 'src/a.ts', case_insensitive: true });
+    expect(result).toMatchObject({ status: 'success', total: 2 });
+    expect(result.matches).toHaveLength(2);
+  });
+
   it('filters files with a glob (a bare pattern matches base names)', async () => {
     expect(where(await grep({ pattern: 'TODO', glob: '*.ts' }))).toEqual(['src/a.ts:2']);
     expect(where(await grep({ pattern: 'TODO', glob: 'docs/**' }))).toEqual(['docs/readme.md:1']);

@@ -27,7 +27,10 @@ export interface GrepMatch {
 }
 
 export interface GrepResult {
+  /** The earlier API's fields: `status` and `total` (the number of matches returned). */
+  readonly status: 'success';
   readonly matches: GrepMatch[];
+  readonly total: number;
   /** Stopped early; `truncated_reason` says which cap. */
   readonly truncated: boolean;
   readonly truncated_reason?: 'max_results' | 'max_bytes' | 'max_entries';
@@ -155,7 +158,9 @@ export const grepExecutor: ToolExecutor<GrepArgs> = {
       await budget.close();
     }
     return {
+      status: 'success',
       matches,
+      total: matches.length,
       truncated: reason !== undefined,
       ...(reason ? { truncated_reason: reason } : {}),
       files_searched: filesSearched,

@@ -16,12 +16,79 @@ describe('read_files', () => {
 
   const read = (args: unknown) => ws.registry.execute('read_files', args);
 
-  it('reads one file by path', async () => {
+  it('reads one file by path, its fields at the top too (the earlier API read them there)', async () => {
     const { result } = await read({ path: 'src/a.ts' });
-    expect(result).toEqual({
-      files: [
-        { path: 'src/a.ts', size: 20, encoding: 'utf8', content: 'export const a = 1;\n', truncated: false },
-      ],
+    const file = {
+      path: 'src/a.ts',
+      size: 20,
+      encoding: 'utf8',
+      content: 'export const a = 1;\n',
+      lines: 1,
+      truncated: false,
+    };
+    expect(result).toEqual({ status: 'success', ...file, files: [file] });
+  });
+
+  describe('a line window: offset (lines skipped) and limit (lines kept)', () => {
+    beforeEach(() => ws.file('lines.txt', 'one\ntwo\nthree\nfour\nfive'));
+
+    it.each([
+      [{ offset: 1, limit: 2 }, 'two\nthree\n', 2],
+      [{ offset: 3 }, 'four\nfive', 2],
+      [{ offset: 0, limit: 1 }, 'one\n', 1],
+      [{ offset: 9 }, '', 0],
+      // The earlier SDK's defaults: the whole file.
+      [{ offset: 0, limit: null }, 'one\ntwo\nthree\nfour\nfive', 5],
+    ])('%j → %j', async (window, content, lines) => {
+      const { result } = await read({ path: 'lines.txt', ...window });
+      expect(result).toMatchObject({
+        status: 'success',
+        path: 'lines.txt',
+        content,
+        lines,
+        truncated: false,
+      });
+    });
+
+    it('applies to every file of paths', async () => {
+      const { result } = await read({ paths: ['lines.txt', 'src/a.ts'], offset: 4, limit: 1 });
+      expect((result as { files: Array<{ content: string }> }).files.map((f) => f.content)).toEqual([
+        'five',
+        '',
+      ]);
+    });
+
+    it('keeps the byte caps: a window is cut at the per-file cap, marked truncated', async () => {
+      ws.file('long.txt', `skip\n${'y'.repeat(100)}\n`);
+      const { result } = await read({ path: 'long.txt', offset: 1 });
+      expect(result).toMatchObject({ content: 'y'.repeat(64), truncated: true, offset: 1 });
+    });
+
+    it('stops scanning for windows at readMaxScanBytes, shared by the files of a call', async () => {
+      const small = await tempWorkspace({ limits: { readMaxScanBytes: 10 } });
+      try {
+        small.file('f.txt', 'a\nb\nc\nd\ne\nf\ng\nh\n');
+        small.file('g.txt', 'a\nb\nc\n');
+        const { result } = await small.registry.execute('read_files', { path: 'f.txt', offset: 7 });
+        expect(result).toMatchObject({ content: '', truncated: true });
+        const both = await small.registry.execute('read_files', { paths: ['f.txt', 'g.txt'], offset: 2 });
+        expect((both.result as { files: Array<{ content: string; truncated: boolean }> }).files).toEqual([
+          expect.objectContaining({ content: 'c\nd\ne\n', truncated: true }),
+          expect.objectContaining({ content: '', truncated: true }),
+        ]);
+      } finally {
+        small.remove();
+      }
+    });
+
+    it('refuses a window of a binary file, and out-of-range numbers', async () => {
+      ws.file('img.bin', Buffer.from([0x89, 0x50, 0x00, 0x01]));
+      expect(await failure(read({ path: 'img.bin', offset: 1 }))).toMatchObject({ code: 'tool_failed' });
+      for (const bad of [{ offset: -1 }, { offset: 1.5 }, { limit: 0 }, { limit: 'all' }, { offset: 1e9 }]) {
+        expect(await failure(read({ path: 'lines.txt', ...bad }))).toMatchObject({
+          code: 'invalid_tool_args',
+        });
+      }
     });
   });
 

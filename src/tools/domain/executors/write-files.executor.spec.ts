@@ -21,7 +21,13 @@ describe('write_files', () => {
 
   it('creates a file and its parent directories', async () => {
     const { result } = await write({ path: 'tests/unit/a.spec.ts', content: 'it("x")\n' });
-    expect(result).toEqual({ files: [{ path: 'tests/unit/a.spec.ts', bytes: 8, created: true }] });
+    expect(result).toEqual({
+      status: 'success',
+      mode: 'overwrite',
+      files: [{ path: 'tests/unit/a.spec.ts', bytes: 8, created: true }],
+      bytes_written: 8,
+      path: 'tests/unit/a.spec.ts',
+    });
     expect(readFileSync(ws.path('tests/unit/a.spec.ts'), 'utf8')).toBe('it("x")\n');
     expect(tree()).toEqual(['tests', 'tests/unit', 'tests/unit/a.spec.ts']);
   });
@@ -36,13 +42,64 @@ describe('write_files', () => {
       ],
     });
     expect(result).toEqual({
+      status: 'success',
+      mode: 'overwrite',
       files: [
         { path: 'run.sh', bytes: 19, created: false },
         { path: 'docs/é.md', bytes: 2, created: true },
       ],
+      bytes_written: 21,
     });
     expect(readFileSync(ws.path('run.sh'), 'utf8')).toBe('#!/bin/sh\necho new\n');
     expect(statSync(ws.path('run.sh')).mode & 0o777).toBe(0o750);
+  });
+
+  describe('mode', () => {
+    it.each(['w', 'overwrite'])('%s replaces the file', async (mode) => {
+      ws.file('log.txt', 'old\n');
+      await write({ path: 'log.txt', content: 'new\n', mode });
+      expect(readFileSync(ws.path('log.txt'), 'utf8')).toBe('new\n');
+    });
+
+    it.each(['a', 'append'])('%s adds to the end (or creates), keeping permissions', async (mode) => {
+      ws.file('log.txt', 'one\n');
+      chmodSync(ws.path('log.txt'), 0o640);
+      const { result } = await write({ path: 'log.txt', content: 'two\n', mode });
+      expect(result).toMatchObject({ mode: 'append', bytes_written: 4, files: [{ created: false }] });
+      expect(readFileSync(ws.path('log.txt'), 'utf8')).toBe('one\ntwo\n');
+      expect(statSync(ws.path('log.txt')).mode & 0o777).toBe(0o640);
+      await write({ path: 'fresh.txt', content: 'x', mode });
+      expect(readFileSync(ws.path('fresh.txt'), 'utf8')).toBe('x');
+      expect(tree()).toEqual(['fresh.txt', 'log.txt']);
+    });
+
+    it('append refuses a result past the write cap, changing nothing', async () => {
+      ws.file('big.txt', 'b'.repeat(900));
+      expect(await failure(write({ path: 'big.txt', content: 'c'.repeat(200), mode: 'a' }))).toMatchObject({
+        code: 'tool_failed',
+        message: expect.stringMatching(/at most 1000/),
+      });
+      expect(readFileSync(ws.path('big.txt'), 'utf8')).toBe('b'.repeat(900));
+    });
+
+    it.each(['x', 'create'])('%s writes new files only', async (mode) => {
+      ws.file('keep.txt', 'mine');
+      expect(await failure(write({ path: 'keep.txt', content: 'theirs', mode }))).toMatchObject({
+        code: 'tool_failed',
+        message: expect.stringMatching(/exists/),
+      });
+      expect(readFileSync(ws.path('keep.txt'), 'utf8')).toBe('mine');
+      await write({ files: [{ path: 'n1.txt', content: '1' }], mode });
+      expect(readFileSync(ws.path('n1.txt'), 'utf8')).toBe('1');
+      expect(tree()).toEqual(['keep.txt', 'n1.txt']);
+    });
+
+    it.each(['r', 'w+', 'rw', '', 'APPEND', 1])('refuses mode %j with invalid_tool_args', async (mode) => {
+      expect(await failure(write({ path: 'a.txt', content: 'x', mode }))).toMatchObject({
+        code: 'invalid_tool_args',
+      });
+      expect(tree()).toEqual([]);
+    });
   });
 
   it('writes through a symlink to its target inside the workspace', async () => {

@@ -1,4 +1,4 @@
-import { writeFilesAtomically, type WrittenFile } from '../atomic-write.js';
+import { type WriteMode, writeFilesAtomically, type WrittenFile } from '../atomic-write.js';
 import { invalidToolArgs } from '../tool-errors.js';
 import { type ToolContext, type ToolExecutor } from '../tool-executor.js';
 
@@ -6,6 +6,29 @@ export interface WriteFilesArgs {
   readonly files?: ReadonlyArray<{ readonly path: string; readonly content: string }>;
   readonly path?: string;
   readonly content?: string;
+  /** For every file of the call; the earlier SDK's `w` and `a`, and `x`, are the same modes. */
+  readonly mode?: WriteModeArg;
+}
+
+/** `mode` as written: our names, or the earlier SDK's (and Python's) one-letter ones. */
+export const WRITE_MODES = {
+  overwrite: 'overwrite',
+  w: 'overwrite',
+  append: 'append',
+  a: 'append',
+  create: 'create',
+  x: 'create',
+} as const satisfies Record<string, WriteMode>;
+type WriteModeArg = keyof typeof WRITE_MODES;
+
+export interface WriteFilesResult {
+  readonly status: 'success';
+  readonly mode: WriteMode;
+  readonly files: WrittenFile[];
+  /** Content bytes written by the call (for `append`, the added part). */
+  readonly bytes_written: number;
+  /** `{path, content}`: the file written, as the earlier API answered. */
+  readonly path?: string;
 }
 
 const PATH = { type: 'string', minLength: 1, maxLength: 4096 };
@@ -13,7 +36,7 @@ const PATH = { type: 'string', minLength: 1, maxLength: 4096 };
 export const writeFilesExecutor: ToolExecutor<WriteFilesArgs> = {
   name: 'write_files',
   description:
-    'Creates or replaces files inside the workspace, creating parent directories. All files are written or none.',
+    'Creates or replaces files inside the workspace, creating parent directories. All files are written or none. `mode`: overwrite (w, the default), append (a) or create (x: only new files).',
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -30,13 +53,15 @@ export const writeFilesExecutor: ToolExecutor<WriteFilesArgs> = {
       },
       path: PATH,
       content: { type: 'string' },
+      mode: { type: 'string', enum: Object.keys(WRITE_MODES) },
     },
     oneOf: [
       { required: ['files'], properties: { path: false, content: false } },
       { required: ['path', 'content'], properties: { files: false } },
     ],
   },
-  async run(args, { workspace, limits, paths }: ToolContext): Promise<{ files: WrittenFile[] }> {
+  async run(args, { workspace, limits, paths }: ToolContext): Promise<WriteFilesResult> {
+    const mode = WRITE_MODES[args.mode ?? 'overwrite'];
     const list = args.files ?? [{ path: args.path as string, content: args.content as string }];
     const key = (i: number) => (args.files ? `files[${i}].path` : 'path');
     if (list.length > limits.maxFilesPerCall) {
@@ -62,8 +87,21 @@ export const writeFilesExecutor: ToolExecutor<WriteFilesArgs> = {
     const files = await writeFilesAtomically(
       workspace,
       paths,
-      list.map((f, i) => ({ value: f.path, key: key(i), content: f.content })),
+      list.map((f, i) => ({
+        value: f.path,
+        key: key(i),
+        content: f.content,
+        mode,
+        maxBytes: limits.writeMaxBytes,
+      })),
     );
-    return { files };
+    const written = files.reduce((sum, f) => sum + f.bytes, 0);
+    return {
+      status: 'success',
+      mode,
+      files,
+      bytes_written: written,
+      ...(args.files ? {} : { path: files[0].path }),
+    };
   },
 };

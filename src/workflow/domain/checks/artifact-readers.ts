@@ -14,14 +14,49 @@ export function asList(value: unknown): unknown[] | undefined {
   return Array.isArray(value) ? value : undefined;
 }
 
-/** The words of a list entry: a string, or an object's description/text/title. */
+/**
+ * Fields read first, in this order, for an entry's words: our schemas' `description`, the earlier
+ * orchestrator's `criterion`/`how_to_verify` (its schemas/plan.json) and `step`, and common names.
+ */
+const TEXT_KEYS = [
+  'description',
+  'criterion',
+  'text',
+  'title',
+  'step',
+  'question',
+  'body',
+  'name',
+  'summary',
+  'statement',
+  'requirement',
+  'action',
+  'details',
+  'how_to_verify',
+  'verification',
+];
+
+/** Fields that label or classify an entry: a value there is not the entry's words. */
+const LABEL_KEYS = new Set(['id', 'status', 'type', 'kind', 'priority', 'severity', 'state', 'category']);
+
+const words = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
+
+/**
+ * The words of a list entry: a string, or an object's first non-blank text field (TEXT_KEYS,
+ * then any other string field but a label). An entry is empty when it has no words at all, so
+ * every shape a plan schema may require (`{id, description}`, `{criterion, how_to_verify}`) is read.
+ */
 export function entryText(entry: unknown): string {
   if (typeof entry === 'string') return entry.trim();
   const obj = asObject(entry);
   if (!obj) return '';
-  for (const key of ['description', 'text', 'title', 'question', 'body', 'name']) {
-    const v = obj[key];
-    if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  for (const key of TEXT_KEYS) {
+    const text = words(obj[key]);
+    if (text !== '') return text;
+  }
+  for (const [key, value] of Object.entries(obj)) {
+    const text = LABEL_KEYS.has(key) ? '' : words(value);
+    if (text !== '') return text;
   }
   return '';
 }

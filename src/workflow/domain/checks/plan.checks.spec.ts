@@ -15,6 +15,23 @@ describe('plan_has_acceptance_criteria', () => {
     expect(run(plan({ acceptance_criteria: ['logs in'] })).passed).toBe(true);
   });
 
+  it('reads criteria in the earlier format {criterion, how_to_verify} (its schemas/plan.json)', () => {
+    const earlier = [{ criterion: 'Users can log in', how_to_verify: 'POST /login answers 200' }];
+    expect(run(plan({ acceptance_criteria: earlier }))).toMatchObject({ passed: true });
+    // Only how_to_verify, or another text field: still words.
+    expect(run(plan({ acceptance_criteria: [{ how_to_verify: 'run the suite' }] })).passed).toBe(true);
+    expect(run(plan({ acceptance_criteria: [{ id: 'AC1', goal: 'fast login' }] })).passed).toBe(true);
+  });
+
+  it('calls an entry empty only when no text field has words (labels are not words)', () => {
+    for (const entry of [{ criterion: '  ', how_to_verify: '' }, { id: 'AC1', status: 'open' }, {}]) {
+      expect(run(plan({ acceptance_criteria: [entry] }))).toMatchObject({
+        passed: false,
+        pointer: '/acceptance_criteria/0',
+      });
+    }
+  });
+
   it('fails when the list is missing, empty, has a blank entry, or is short of min', () => {
     expect(run(plan({}))).toMatchObject({ passed: false, pointer: '/acceptance_criteria' });
     expect(run(plan({ acceptance_criteria: [] })).detail).toBe(

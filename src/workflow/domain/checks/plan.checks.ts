@@ -28,7 +28,8 @@ function nonEmptyList(
 
 export const planHasAcceptanceCriteria: CheckDefinition = {
   name: 'plan_has_acceptance_criteria',
-  description: 'The plan lists at least `min` (default 1) non-empty acceptance criteria.',
+  description:
+    'The plan lists at least `min` (default 1) non-empty acceptance criteria: strings, or objects with words in a text field (description, criterion, how_to_verify, …).',
   params: {
     artifact: artifactParam('plan_document'),
     min: { type: 'integer', min: 1, description: 'minimum number of criteria (default 1)' },
