@@ -2,7 +2,7 @@
  * HTTP benchmark of the built server against a bare node:http "ceiling", in one run.
  *
  *   npm run build && node bench/run.mjs [--connections 50] [--duration 10] [--audit-fsync=off]
- *                                       [--scenarios ceiling,health,authorize,execute_read,snapshot,lifecycle,scaling,sandbox]
+ *                                       [--scenarios ceiling,health,authorize,execute_read,snapshot,lifecycle,hook,scaling,sandbox]
  *                                       [--sizes 1000,10000,100000] [--cpu-prof]
  *
  * --cpu-prof runs the server under `node --cpu-prof` and writes the profile to $TMPDIR/orchestrator-cpu-prof/.
@@ -10,7 +10,9 @@
  * The server runs as `node dist/cli/main.js serve` (NODE_ENV=production, a random 64-hex secret, file
  * store and audit log in a temp dir, port 0). Its store is seeded offline with 10,000 queued tasks
  * (bench/seed.mjs, the server's own store code). `sandbox` times 200 `echo` commands unconfined and in
- * the bubblewrap sandbox, interleaved (bench/sandbox.mjs). Prints tables and writes bench/results/latest.json.
+ * the bubblewrap sandbox, interleaved (bench/sandbox.mjs). `hook` times 50 Claude Code hook processes
+ * against the server and bare Node start-up, interleaved (bench/hook.mjs). Prints tables and writes
+ * bench/results/latest.json.
  * See docs/PERFORMANCE.md.
  */
 /* global URL, performance, setTimeout, clearTimeout, fetch */
@@ -21,12 +23,23 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
+import { hookCost } from './hook.mjs';
 import { sandboxCost } from './sandbox.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const SEED = join(ROOT, 'bench', 'seed.mjs');
-const ALL = ['ceiling', 'health', 'authorize', 'execute_read', 'snapshot', 'lifecycle', 'scaling', 'sandbox'];
+const ALL = [
+  'ceiling',
+  'health',
+  'authorize',
+  'execute_read',
+  'snapshot',
+  'lifecycle',
+  'hook',
+  'scaling',
+  'sandbox',
+];
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {
@@ -458,7 +471,7 @@ async function main() {
     ceiling.stop();
   }
 
-  const needsServer = ['health', 'authorize', 'execute_read', 'snapshot', 'lifecycle'].some(want);
+  const needsServer = ['health', 'authorize', 'execute_read', 'snapshot', 'lifecycle', 'hook'].some(want);
   if (needsServer) {
     const dir = mkdtempSync(join(tmpdir(), 'orch-bench-'));
     try {
@@ -512,6 +525,11 @@ async function main() {
           }),
         );
       if (want('lifecycle')) results.push(await lifecycle(server.url, opts.connections, opts.duration));
+      if (want('hook')) {
+        const hookAgent = token('agent', 'bench-hook');
+        const hookClaim = await claim(server.url, hookAgent);
+        report.hook = await hookCost({ url: server.url, accessToken: hookAgent, claim: hookClaim, runs: 50 });
+      }
       report.server.rss_mb_after_run = server.rssMb();
       await server.stop();
     } finally {
@@ -575,6 +593,28 @@ async function main() {
         'claim_p50',
         'claim_p99',
       ]),
+    );
+  }
+  if (report.hook) {
+    const h = report.hook;
+    console.log(`\nClaude Code hook, whole process per tool call (${h.runs} runs each, interleaved):\n`);
+    console.log(
+      table(
+        [
+          { command: "node -e '' (baseline)", ...h.node, ratio: '1x' },
+          {
+            command: 'settings hook',
+            ...h.hook,
+            ratio: `${h.hook.median_ratio}x (p95 ${h.hook.p95_ratio}x)`,
+          },
+          {
+            command: 'cli hook claude-code',
+            ...h.cli,
+            ratio: `${h.cli.median_ratio}x (p95 ${h.cli.p95_ratio}x)`,
+          },
+        ],
+        ['command', 'median_ms', 'p95_ms', 'max_ms', 'ratio'],
+      ),
     );
   }
   if (report.sandbox) {

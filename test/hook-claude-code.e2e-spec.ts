@@ -20,6 +20,9 @@ import { planArtifacts } from './fixtures/artifacts.js';
 const HERE = import.meta.dirname ?? new URL('.', import.meta.url).pathname;
 const FIXTURES = resolve(HERE, 'fixtures/claude-code');
 const REPO = resolve(HERE, '..');
+/** The lean entry `hook claude-code-settings` installs. */
+const HOOK_ENTRY = resolve(REPO, 'dist/hooks/cli/claude-code-hook.main.js');
+const RECORD_MODULES = resolve(HERE, 'support/record-modules.mjs');
 const operator = accessToken('operator', 'hook-op');
 const agentToken = accessToken('agent', 'hook-agent');
 
@@ -47,9 +50,11 @@ interface RunOptions {
   holdStdin?: boolean;
   /** With holdStdin: close it after this long. */
   endStdinAfterMs?: number;
+  /** `entry` (default): the lean entry the settings install; `cli`: `orchestrator hook claude-code`. */
+  via?: 'entry' | 'cli';
 }
 
-/** Runs the real `orchestrator` binary (dist/cli/main.js) as Claude Code would. */
+/** Runs the built hook as Claude Code would: the lean entry, or the `orchestrator` CLI's command. */
 function runHook(
   stdin: string,
   env: Record<string, string>,
@@ -57,14 +62,11 @@ function runHook(
   options: RunOptions = {},
 ): Promise<HookRun> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...(options.nodeArgs ?? []), CLI, 'hook', 'claude-code', ...args],
-      {
-        env: baseEnv(env),
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
+    const command = options.via === 'cli' ? [CLI, 'hook', 'claude-code'] : [HOOK_ENTRY];
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...command, ...args], {
+      env: baseEnv(env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -76,7 +78,14 @@ function runHook(
     child.on('exit', (code) => {
       clearTimeout(timer);
       child.stdin.destroy();
-      resolveRun({ code, stdout, stderr, output: JSON.parse(stdout) as HookRun['output'] });
+      let output: HookRun['output'];
+      try {
+        output = JSON.parse(stdout) as HookRun['output'];
+      } catch {
+        reject(new Error(`hook exited ${code} without a JSON decision: ${stdout}${stderr}`));
+        return;
+      }
+      resolveRun({ code, stdout, stderr, output });
     });
     if (options.holdStdin) {
       child.stdin.write(stdin);
@@ -295,6 +304,8 @@ describe('orchestrator hook claude-code', () => {
     ['a 502 from a proxy', 502, '<html>Bad Gateway</html>', /502|Bad Gateway/],
     ['a 200 that is not a decision', 200, '{"allowed":"yes"}', /not a tool decision/],
     ['a 200 that is not JSON', 200, 'ok', /not a tool decision/],
+    ['a redirect, which it does not follow', 307, '{"allowed":true}', /http_307/],
+    ['more than 1 MiB', 200, `{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`, /more than 1048576 bytes/],
   ])('fails closed when the server answers %s', async (_name, status, body, reason) => {
     const fake = await fakeServer(status, body);
     try {
@@ -357,6 +368,72 @@ describe('orchestrator hook claude-code', () => {
     }
   });
 
+  describe('the lean entry', () => {
+    /** What one hook process loaded: our files and packages (ESM and CommonJS), and Node's internals. */
+    const loadedBy = async (name: string, via: 'entry' | 'cli') => {
+      const record = join(dir, `modules-${via}-${name}.txt`);
+      const run = await runHook(sample(name), { ...env, RECORD_MODULES_FILE: record }, [], {
+        nodeArgs: ['--import', RECORD_MODULES],
+        via,
+      });
+      expect(run.code).toBe(0);
+      const lines = readFileSync(record, 'utf8').split('\n');
+      const files = lines.filter((l) => /^(esm|cjs) /.test(l)).map((l) => l.slice(4));
+      const builtins = lines.filter((l) => l.startsWith('builtin ')).map((l) => l.slice(8));
+      return { run, files, builtins };
+    };
+
+    // A hook runs before every tool call of every agent: loading the CLI, Nest, class-validator,
+    // Ajv and YAML made each call cost 0.65-0.9 s, and fetch (undici) alone costs more than the rest.
+    it.each(['read-source', 'webfetch'])(
+      'decides %s loading no package and no fetch, only its own files',
+      async (name) => {
+        const { run, files, builtins } = await loadedBy(name, 'entry');
+        expect(run.output.hookSpecificOutput.permissionDecision).toBe(name === 'webfetch' ? 'deny' : 'allow');
+        // The recorder sees the hook's own modules, so an empty record cannot pass.
+        expect(files).toEqual(
+          expect.arrayContaining([expect.stringMatching(/\/hooks\/cli\/hook-http\.js$/)]),
+        );
+        expect(files.filter((f) => f.includes('/node_modules/'))).toEqual([]);
+        expect(files.filter((f) => /\/dist\/(cli|server|config|workflow|auth|state)\//.test(f))).toEqual([]);
+        expect(builtins.filter((b) => /undici|fetch/.test(b))).toEqual([]);
+      },
+    );
+
+    it('is what the recorder tells apart from the whole CLI, which loads the packages', async () => {
+      const { files } = await loadedBy('read-source', 'cli');
+      const packages = files.filter((f) => f.includes('/node_modules/'));
+      for (const name of [
+        '@nestjs/common',
+        'class-validator',
+        'class-transformer',
+        'ajv',
+        'yaml',
+        'commander',
+      ])
+        expect(packages).toEqual(expect.arrayContaining([expect.stringContaining(`/node_modules/${name}/`)]));
+    });
+  });
+
+  describe('orchestrator hook claude-code (the CLI command)', () => {
+    it('decides like the lean entry', async () => {
+      const allowed = await runHook(sample('read-source'), env, [], { via: 'cli' });
+      expect(allowed.code).toBe(0);
+      expect(allowed.output.hookSpecificOutput.permissionDecision).toBe('allow');
+      const unmapped = await runHook(sample('task'), env, [], { via: 'cli' });
+      expect(unmapped.code).toBe(0);
+      expect(unmapped.output.hookSpecificOutput.permissionDecision).toBe('deny');
+    });
+
+    it('fails closed on garbage stdin and a mistyped option', async () => {
+      expectFailClosed(await runHook('[1,2]', env, [], { via: 'cli' }), /not a JSON object/);
+      expectFailClosed(
+        await runHook(sample('read-source'), env, ['--token-flie', tokenFile], { via: 'cli' }),
+        /unknown option/,
+      );
+    });
+  });
+
   it('prints settings that run this installation by absolute path, and they work', async () => {
     const printed = await runCli(['hook', 'claude-code-settings', '--token-file', tokenFile], {
       env: baseEnv(),
@@ -366,7 +443,7 @@ describe('orchestrator hook claude-code', () => {
       hooks: { PreToolUse: Array<{ hooks: Array<{ command: string; timeout: number }> }> };
     };
     const { command, timeout } = settings.hooks.PreToolUse[0].hooks[0];
-    expect(command.startsWith(`${process.execPath} ${CLI} hook claude-code`)).toBe(true);
+    expect(command.startsWith(`${process.execPath} ${HOOK_ENTRY} --token-file`)).toBe(true);
     expect(command).toMatch(/ \|\| exit 2$/);
     expect(timeout * 1000).toBeGreaterThan(8000);
     const run = (stdin: string, extra: Record<string, string> = {}) => {
@@ -425,7 +502,9 @@ describe('instructions that run the hook', () => {
     );
     expect(commands.length).toBeGreaterThan(0);
     for (const command of commands) {
-      expect(command).toMatch(/^\/\S+\/node \/\S+\/dist\/cli\/main\.js hook claude-code /);
+      expect(command).toMatch(
+        /^\/\S+\/node \/\S+\/dist\/hooks\/cli\/claude-code-hook\.main\.js --token-file /,
+      );
       expect(command).toMatch(/ \|\| exit 2$/);
     }
   });

@@ -1,7 +1,5 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { OrchestratorError } from '../../sdk/errors.js';
-import { HttpTransport } from '../../sdk/http.transport.js';
 import { type ToolDecision } from '../../sdk/sdk.types.js';
 import {
   type ClaudeCodeHookInput,
@@ -11,6 +9,7 @@ import {
 } from '../domain/claude-code-tool-map.js';
 import { decisionReason, type PreToolUseOutput, preToolUseOutput } from '../domain/hook-output.js';
 import { HOOK_ROUTE } from '../hook-route.js';
+import { postJson } from './hook-http.js';
 
 export interface HookRunOptions {
   /** The raw hook JSON Claude Code wrote to stdin. */
@@ -20,7 +19,6 @@ export interface HookRunOptions {
   url?: string;
   toolMap?: string;
   timeoutMs?: number;
-  fetch?: typeof fetch;
 }
 
 export interface HookRunResult {
@@ -70,40 +68,30 @@ async function decide(options: HookRunOptions): Promise<HookRunResult> {
   const baseUrl = options.url ?? options.env.ORCHESTRATOR_URL ?? token.base_url;
   if (!baseUrl) throw new Error('no server URL (set ORCHESTRATOR_URL or --url)');
 
-  const http = new HttpTransport({
-    baseUrl,
-    accessToken,
-    fetch: options.fetch,
-    retry: { retries: 0 },
-    timeoutMs: options.timeoutMs ?? HOOK_TIMEOUT_MS,
-  });
-  try {
-    if ('denied' in mapped) {
-      // The server denies a tool it cannot map, and audits and emits that denial like any other:
-      // deciding here would let an agent call unmapped tools without a trace.
-      const { body } = await http.call<unknown>('POST', HOOK_ROUTE, {
-        body: hook,
-        headers: { 'x-phase-token': token.phase_token },
-        retryable: false,
-      });
-      return hookAnswer(body);
-    }
-    const { body } = await http.call<unknown>('POST', '/api/v1/tools/authorize', {
-      body: {
-        task_id: token.task_id,
-        phase_token: token.phase_token,
-        tool_name: mapped.tool,
-        args: mapped.args,
-      },
-      retryable: false,
+  const post = { baseUrl, accessToken, timeoutMs: options.timeoutMs ?? HOOK_TIMEOUT_MS };
+  if ('denied' in mapped) {
+    // The server denies a tool it cannot map, and audits and emits that denial like any other:
+    // deciding here would let an agent call unmapped tools without a trace.
+    const body = await postJson({
+      ...post,
+      path: HOOK_ROUTE,
+      body: hook,
+      headers: { 'x-phase-token': token.phase_token },
     });
-    const decision = toolDecision(body);
-    return answer(decision.allowed, decisionReason(decision));
-  } catch (error) {
-    if (error instanceof OrchestratorError)
-      throw new Error(`${error.code}: ${error.message}`, { cause: error });
-    throw error;
+    return hookAnswer(body);
   }
+  const body = await postJson({
+    ...post,
+    path: '/api/v1/tools/authorize',
+    body: {
+      task_id: token.task_id,
+      phase_token: token.phase_token,
+      tool_name: mapped.tool,
+      args: mapped.args,
+    },
+  });
+  const decision = toolDecision(body);
+  return answer(decision.allowed, decisionReason(decision));
 }
 
 /** The server's `/tools/authorize` answer, checked: anything but a boolean `allowed` is a failure. */
