@@ -26,7 +26,8 @@ export class ToolRequestDto {
 
 export class ToolDecisionDto {
   @ApiProperty() allowed!: boolean;
-  @ApiProperty({ example: "tool 'write_files' is forbidden in phase PLAN" }) reason!: string;
+  @ApiProperty({ example: "tool 'write_files' is not allowed in phase PLAN: its forbidden_tools name it" })
+  reason!: string;
   @ApiProperty() phase!: string;
   @ApiProperty({ description: 'The canonical name (`grep` for `search_files`, `glob` for `list_files`)' })
   tool!: string;

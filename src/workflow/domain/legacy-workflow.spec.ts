@@ -65,7 +65,7 @@ describe('test/fixtures/workflows/legacy_workflow.yaml', () => {
     ).toBe(false);
     expect(
       decideTool(policy, { ...input, phase: 'PLAN', tool: 'bash', args: {}, mode: 'strict' }).reason,
-    ).toBe("tool 'bash' is forbidden in phase PLAN");
+    ).toBe("tool 'bash' is not allowed in phase PLAN: its forbidden_tools name it");
   });
 
   it('enforces artifacts (schema file from schemas_dir and by path), gates and approvals', () => {

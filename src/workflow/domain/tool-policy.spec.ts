@@ -45,14 +45,14 @@ describe('decideTool', () => {
   it('lets forbidden beat allowed, naming phase and rule', () => {
     expect(decide('git_commit')).toMatchObject({
       allowed: false,
-      reason: "tool 'git_commit' is forbidden in phase TDD",
+      reason: "tool 'git_commit' is not allowed in phase TDD: its forbidden_tools name it",
       rule: 'phases.TDD.forbidden_tools',
     });
     expect(
       decideTool(policy, { phase: 'IMPL', tool: 'write_files', args: { path: 'a' }, workspaceRoot: ROOT }),
     ).toMatchObject({
       allowed: false,
-      reason: "tool 'write_files' is forbidden in phase IMPL",
+      reason: "tool 'write_files' is not allowed in phase IMPL: its forbidden_tools name it",
     });
   });
 

@@ -183,7 +183,8 @@ function evaluate(phase: PhaseRules, input: ToolDecisionInput): Verdict {
   const { tool } = input;
   if (phase.forbidden(tool)) {
     return {
-      reason: `tool '${tool}' is forbidden in phase ${phase.id}`,
+      // "not allowed in phase" is also what the earlier orchestrator said (its SDK's tests match it).
+      reason: `tool '${tool}' is not allowed in phase ${phase.id}: its forbidden_tools name it`,
       rule: `phases.${phase.id}.forbidden_tools`,
     };
   }

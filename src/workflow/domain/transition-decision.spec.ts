@@ -258,11 +258,13 @@ describe('decideTransition', () => {
     expect(attempt('PLAN', 'DONE')).toThrow(
       expect.objectContaining({
         code: 'no_such_transition',
-        message: "no such transition: workflow 't' has no transition PLAN → DONE",
+        message: "No transition defined from PLAN to DONE: workflow 't' has no transition PLAN → DONE",
         details: { from: 'PLAN', to: 'DONE', allowed_targets: ['BUILD'] },
       }),
     );
-    expect(attempt('PLAN', 'SHIP')).toThrow("no such transition: phase 'SHIP' not defined in workflow 't'");
+    expect(attempt('PLAN', 'SHIP')).toThrow(
+      "No transition defined from PLAN to SHIP: phase 'SHIP' not defined in workflow 't'",
+    );
   });
 
   it('is pure: the same input gives the same decision, and the workflow stays frozen', () => {

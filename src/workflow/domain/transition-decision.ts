@@ -58,7 +58,8 @@ export function decideTransition(workflow: Workflow, input: TransitionInput): Tr
       ? `phase ${unknown.map((p) => `'${p}'`).join(' and ')} not defined in workflow '${workflow.name}'`
       : `workflow '${workflow.name}' has no transition ${from} → ${to}`;
     const targets = workflow.transitions.filter((t) => t.from === from).map((t) => t.to);
-    throw new InvalidInputError('no_such_transition', `no such transition: ${why}`, {
+    // Worded as the earlier orchestrator did ("No transition defined"), which its clients match.
+    throw new InvalidInputError('no_such_transition', `No transition defined from ${from} to ${to}: ${why}`, {
       from,
       to,
       allowed_targets: targets,
