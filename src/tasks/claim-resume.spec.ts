@@ -1,24 +1,11 @@
-import { Registry } from 'prom-client';
-import { type AccessClaims } from '../auth/domain/token-claims.js';
-import { AuditTrail } from '../audit/audit-trail.js';
-import { MemoryAuditStore } from '../audit/memory-audit.store.js';
-import { ManualClock } from '../common/domain/clock.js';
-import { SequentialIds } from '../common/domain/ids.js';
-import { AppConfig } from '../config/app-config.js';
-import { OrchestratorConfig } from '../config/config.schema.js';
-import { EventBus } from '../events/event-bus.js';
-import { MemoryEventSequence } from '../events/sequence/memory-event-sequence.js';
-import { MemoryStateRepository } from '../state/memory-state.repository.js';
-import { AuditOutbox } from '../state/outbox/audit-outbox.js';
-import { type MutateOptions, type TaskMutation } from '../state/state.repository.js';
-import { loadWorkflowText } from '../workflow/domain/workflow.loader.js';
-import { type WorkflowRegistry } from '../workflow/workflow.registry.js';
-import { AgentTasksService } from './agent-tasks.service.js';
+import { type MemoryAuditStore } from '../audit/memory-audit.store.js';
+import { type ManualClock } from '../common/domain/clock.js';
+import { type AppConfig } from '../config/app-config.js';
+import { type AgentTasksService } from './agent-tasks.service.js';
 import { type Task } from './domain/task.model.js';
-import { OperatorTasksService } from './operator-tasks.service.js';
+import { type OperatorTasksService } from './operator-tasks.service.js';
 import { type PhaseTokenService } from './phase-token.service.js';
-import { TaskMetrics } from './task-metrics.js';
-import { TaskWorkflows } from './workflow-of-task.js';
+import { claimsOf, inMemoryTasks, type InterleavingStore } from './testing/in-memory-tasks.js';
 
 const WORKFLOW = `name: plain
 version: "1"
@@ -30,28 +17,7 @@ transitions:
   - { from: PLAN, to: BUILD }
 `;
 
-/** Runs `interleave` once, right before the next `mutateTask` (another request in between). */
-class InterleavingStore extends MemoryStateRepository {
-  interleave: (() => Promise<unknown>) | null = null;
-
-  override async mutateTask(id: string, mutation: TaskMutation, options?: MutateOptions): Promise<Task> {
-    const between = this.interleave;
-    this.interleave = null;
-    if (between) await between();
-    return super.mutateTask(id, mutation, options);
-  }
-}
-
-const claims = (sub: string, role: AccessClaims['role']): AccessClaims => ({
-  typ: 'access',
-  iss: 'test',
-  sub,
-  role,
-  iat: 0,
-  exp: 0,
-  jti: sub,
-  orig_iat: 0,
-});
+const claims = claimsOf;
 
 /** The token names the version it was issued for, so staleness is visible in the answers. */
 const phaseTokens = {
@@ -71,39 +37,7 @@ describe('claim resumes the held task (issue 15)', () => {
     (await audit.query({ task_id: taskId })).entries.map((e) => e.action).reverse();
 
   beforeEach(() => {
-    clock = new ManualClock();
-    config = new AppConfig(new OrchestratorConfig(), {}, null, process.cwd());
-    const wf = loadWorkflowText(WORKFLOW, 'plain.yaml');
-    const registry = { get: () => wf, getDefault: () => wf, has: () => true } as unknown as WorkflowRegistry;
-    const workflows = new TaskWorkflows(registry);
-    state = new InterleavingStore();
-    audit = new MemoryAuditStore({ clock });
-    const trail = new AuditTrail(audit, clock);
-    const events = new EventBus(config, clock, new MemoryEventSequence(clock));
-    const outbox = new AuditOutbox(state, audit);
-    const metrics = new TaskMetrics(new Registry(), state);
-    agents = new AgentTasksService(
-      state,
-      workflows,
-      phaseTokens,
-      events,
-      trail,
-      metrics,
-      config,
-      clock,
-      outbox,
-    );
-    operators = new OperatorTasksService(
-      state,
-      registry,
-      workflows,
-      events,
-      config,
-      clock,
-      new SequentialIds('task'),
-      outbox,
-      trail,
-    );
+    ({ clock, state, agents, operators, audit, config } = inMemoryTasks(WORKFLOW, phaseTokens));
   });
 
   it('answers with the held task, a token for a new version and a renewed lease, audited once', async () => {

@@ -1,24 +1,10 @@
-import { Registry } from 'prom-client';
 import { type AccessClaims, type PhaseClaims } from '../auth/domain/token-claims.js';
-import { AuditTrail } from '../audit/audit-trail.js';
-import { MemoryAuditStore } from '../audit/memory-audit.store.js';
-import { ManualClock } from '../common/domain/clock.js';
-import { SequentialIds } from '../common/domain/ids.js';
-import { AppConfig } from '../config/app-config.js';
-import { OrchestratorConfig } from '../config/config.schema.js';
-import { EventBus } from '../events/event-bus.js';
-import { MemoryEventSequence } from '../events/sequence/memory-event-sequence.js';
-import { MemoryStateRepository } from '../state/memory-state.repository.js';
-import { AuditOutbox } from '../state/outbox/audit-outbox.js';
-import { type MutateOptions, type TaskMutation } from '../state/state.repository.js';
-import { loadWorkflowText } from '../workflow/domain/workflow.loader.js';
-import { type WorkflowRegistry } from '../workflow/workflow.registry.js';
-import { AgentTasksService } from './agent-tasks.service.js';
+import { type MemoryAuditStore } from '../audit/memory-audit.store.js';
+import { type AgentTasksService } from './agent-tasks.service.js';
 import { type Task } from './domain/task.model.js';
-import { OperatorTasksService } from './operator-tasks.service.js';
+import { type OperatorTasksService } from './operator-tasks.service.js';
 import { type PhaseTokenService } from './phase-token.service.js';
-import { TaskMetrics } from './task-metrics.js';
-import { TaskWorkflows } from './workflow-of-task.js';
+import { claimsOf, inMemoryTasks, type InterleavingStore } from './testing/in-memory-tasks.js';
 
 const WORKFLOW = `name: gated
 version: "1"
@@ -33,31 +19,7 @@ transitions:
   - { from: PLAN, to: BUILD, gate: plan_ok }
 `;
 
-/**
- * A store that runs `interleave` once, right before the next `mutateTask`: what another request
- * does after a use case read the task and before its write reaches the store.
- */
-class InterleavingStore extends MemoryStateRepository {
-  interleave: (() => Promise<unknown>) | null = null;
-
-  override async mutateTask(id: string, mutation: TaskMutation, options?: MutateOptions): Promise<Task> {
-    const between = this.interleave;
-    this.interleave = null;
-    if (between) await between();
-    return super.mutateTask(id, mutation, options);
-  }
-}
-
-const claims = (sub: string, role: AccessClaims['role']): AccessClaims => ({
-  typ: 'access',
-  iss: 'test',
-  sub,
-  role,
-  iat: 0,
-  exp: 0,
-  jti: sub,
-  orig_iat: 0,
-});
+const claims = claimsOf;
 
 /** Phase tokens are not what this spec is about: any token is the holder's current one. */
 const phaseTokens = {
@@ -87,39 +49,7 @@ describe('a gate decision racing a transition (decided in one atomic step)', () 
   const plan = { plan: { title: 'the plan' } };
 
   beforeEach(() => {
-    const clock = new ManualClock();
-    const config = new AppConfig(new OrchestratorConfig(), {}, null, process.cwd());
-    const wf = loadWorkflowText(WORKFLOW, 'gated.yaml');
-    const registry = { get: () => wf, getDefault: () => wf, has: () => true } as unknown as WorkflowRegistry;
-    const workflows = new TaskWorkflows(registry);
-    state = new InterleavingStore();
-    audit = new MemoryAuditStore({ clock });
-    const trail = new AuditTrail(audit, clock);
-    const events = new EventBus(config, clock, new MemoryEventSequence(clock));
-    const metrics = new TaskMetrics(new Registry(), state);
-    const outbox = new AuditOutbox(state, audit);
-    agents = new AgentTasksService(
-      state,
-      workflows,
-      phaseTokens,
-      events,
-      trail,
-      metrics,
-      config,
-      clock,
-      outbox,
-    );
-    operators = new OperatorTasksService(
-      state,
-      registry,
-      workflows,
-      events,
-      config,
-      clock,
-      new SequentialIds('task'),
-      outbox,
-      trail,
-    );
+    ({ state, agents, operators, audit } = inMemoryTasks(WORKFLOW, phaseTokens));
   });
 
   async function heldTaskAwaitingApproval(): Promise<string> {
