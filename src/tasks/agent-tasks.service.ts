@@ -350,10 +350,16 @@ export class AgentTasksService {
     return leaseView(next);
   }
 
-  /** The task, held by the caller; a phase token, when given, must be current. */
+  /**
+   * The task, held by the caller; a phase token, when given, must be current. Without one, a task
+   * the agent never held answers exactly as an id that does not exist: its status (`not_holder`,
+   * `task_terminal`…) would otherwise tell any agent which task ids exist.
+   */
   private async heldTask(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<Task> {
-    if (phaseToken === undefined) return this.getTask(taskId);
-    return this.taskForToken(agent, taskId, phaseToken);
+    if (phaseToken !== undefined) return this.taskForToken(agent, taskId, phaseToken);
+    const task = await this.state.getTask(taskId);
+    if (!task || !machine.everHeldBy(task, agent.sub)) throw unknownTask(taskId);
+    return task;
   }
 
   /**
@@ -375,7 +381,7 @@ export class AgentTasksService {
 
   async getTask(id: string): Promise<Task> {
     const task = await this.state.getTask(id);
-    if (!task) throw new NotFoundError('task_not_found', `no task with id '${id}'`);
+    if (!task) throw unknownTask(id);
     return task;
   }
 
@@ -505,4 +511,8 @@ function leaseView(task: Task): LeaseResponseDto {
     attempts: task.attempts,
     max_attempts: task.max_attempts,
   };
+}
+
+function unknownTask(id: string): NotFoundError {
+  return new NotFoundError('task_not_found', `no task with id '${id}'`);
 }

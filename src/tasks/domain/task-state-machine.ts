@@ -417,6 +417,11 @@ function assertHolder(task: Task, agentId: string): void {
   }
 }
 
+/** Does `agentId` hold the task now, or did it ever claim it (its history says so)? */
+export function everHeldBy(task: Task, agentId: string): boolean {
+  return task.holder === agentId || task.history.some((h) => h.action === 'claimed' && h.actor === agentId);
+}
+
 /** Does `agentId` hold the task with a lease that has not run out (the sweeper may lag behind)? */
 export function holdsLiveLease(task: Task, agentId: string, now: number): boolean {
   const expiresAt = timeMs(task.lease_expires_at);
