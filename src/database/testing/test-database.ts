@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { openDatabasePool } from '../database-pool.js';
+import { readMigrations } from '../migration-files.js';
+import { Migrator } from '../migrator.js';
 
 /**
  * The PostgreSQL server tests use: this machine's (scripts/ensure-test-deps.sh starts it), or
@@ -35,4 +38,30 @@ async function admin(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** A fresh test database with every migration applied, and a pool on it (closed by `drop`). */
+export async function createMigratedTestDatabase(
+  schema = 'orchestrator',
+): Promise<TestDatabase & { pool: pg.Pool }> {
+  const db = await createTestDatabase();
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await new Migrator(client, schema, readMigrations()).migrate();
+  } finally {
+    await client.end();
+  }
+  const pool = openDatabasePool(
+    { url: db.url, source: 'test', schema, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 },
+    { applicationName: 'orchestrator-test', size: 8 },
+  );
+  return {
+    ...db,
+    pool,
+    drop: async () => {
+      await pool.end();
+      await db.drop();
+    },
+  };
 }
