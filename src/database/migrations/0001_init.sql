@@ -95,8 +95,10 @@ CREATE TABLE event_outbox (
 );
 CREATE TABLE audit_outbox (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  instance_id text NOT NULL,
-  entry       json NOT NULL                                   -- json, not jsonb: the text that gets hashed
+  change_id   text NOT NULL UNIQUE,                           -- OutboxEntry.change_id
+  stored_at   timestamptz NOT NULL,
+  instance_id text,
+  entry       json NOT NULL                                   -- the AuditEntryInput, as written
 );
 
 -- Append-only logs in their public order.
