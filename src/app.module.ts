@@ -5,6 +5,7 @@ import { type Logger as PinoLogger } from 'pino';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
+import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { AuditOutboxModule } from './state/outbox/audit-outbox.js';
 import { StateModule } from './state/state.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         StatusModule,
+        DatabaseModule,
         EventsModule,
         StateModule,
         AuditModule,

@@ -48,7 +48,7 @@ export class SecurityConfig {
   @IsInt() @Min(0) @Max(1000) auth_failure_audit_burst = 5;
 }
 
-export const STATE_BACKENDS = ['file', 'memory'] as const;
+export const STATE_BACKENDS = ['file', 'memory', 'postgres'] as const;
 export class StateConfig {
   @IsIn(STATE_BACKENDS) backend: (typeof STATE_BACKENDS)[number] = 'file';
   @IsString() @IsNotEmpty() state_file = '.orchestrator/state.json';

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { ManualClock } from '../common/domain/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { OrchestratorConfig } from '../config/config.schema.js';
+import { JsonlEventLog } from './log/jsonl-event-log.js';
+import { NoEventLog } from './log/event-log.js';
 import { EventBus } from './event-bus.js';
 import { FileEventSequence } from './sequence/file-event-sequence.js';
 
@@ -26,7 +28,8 @@ describe('EventBus across restarts', () => {
     values.event.max_history = maxHistory;
     const config = new AppConfig(values, {}, null, dir);
     const sequence = new FileEventSequence({ file: join(dir, 'event-sequence.json'), clock, blockSize: 10 });
-    const bus = new EventBus(config, clock, sequence);
+    const log = persist ? new JsonlEventLog(join(dir, 'events.jsonl'), () => undefined) : new NoEventLog();
+    const bus = new EventBus(config, clock, sequence, log);
     await bus.onModuleInit();
     return bus;
   }

@@ -1,5 +1,3 @@
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import {
   type BeforeApplicationShutdown,
   Injectable,
@@ -21,6 +19,7 @@ import {
   type OrchestratorEvent,
 } from './domain/event.model.js';
 import { EventSequence } from './sequence/event-sequence.js';
+import { EventLog } from './log/event-log.js';
 
 /** A page of events and the cursor to pass as `after` next time. */
 export interface EventPage {
@@ -31,8 +30,8 @@ export interface EventPage {
 /**
  * The typed event bus: numbers every change (ids from `EventSequence`, never repeated across
  * restarts), keeps the last `event.max_history` events for queries, streams them to
- * subscribers, and (with `event.enable_event_persistence`) appends them to a JSONL file
- * reloaded at start. It knows which cursors it can resume from: one older than what it kept, or
+ * subscribers, and hands them to the `EventLog` (a JSONL file with
+ * `event.enable_event_persistence`, the database with postgres), reloaded at start. It knows which cursors it can resume from: one older than what it kept, or
  * one it never issued, gets a resync instead of silence. Data is redacted before it is stored or sent.
  */
 @Injectable()
@@ -40,24 +39,20 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
   private readonly logger = new Logger(EventBus.name);
   private readonly history: EventHistory;
   private readonly live = new Subject<OrchestratorEvent>();
-  private readonly file: string | null;
   /** The newest id issued (by this run, or the highest an earlier run may have issued). */
   private head = 0;
-  private pendingLines: string[] = [];
-  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly sequence: EventSequence,
+    private readonly log: EventLog,
   ) {
-    const { max_history, enable_event_persistence, event_persistence_file } = config.values.event;
-    this.history = new EventHistory(max_history);
-    this.file = enable_event_persistence ? resolve(config.baseDir, event_persistence_file) : null;
+    this.history = new EventHistory(config.values.event.max_history);
   }
 
   async onModuleInit(): Promise<void> {
-    const kept = this.file ? await this.loadPersisted() : { events: [], lostThrough: 0 };
+    const kept = await this.log.load(this.config.values.event.max_history);
     const lastKept = kept.events.at(-1)?.id ?? 0;
     const previous = await this.sequence.open(lastKept);
     // Events an earlier run issued after the last one kept (not persisted, or cut off by a
@@ -65,39 +60,6 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
     this.history.markLostThrough(lastKept === previous ? kept.lostThrough : previous);
     for (const event of kept.events) this.history.add(event);
     this.head = previous;
-  }
-
-  /** Reads the persisted events; those before an unreadable line count as lost. */
-  private async loadPersisted(): Promise<{ events: OrchestratorEvent[]; lostThrough: number }> {
-    const file = this.file as string;
-    await mkdir(dirname(file), { recursive: true });
-    let text = '';
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
-    let skipped = 0;
-    let lostThrough = 0;
-    const kept: OrchestratorEvent[] = [];
-    for (const line of lines) {
-      try {
-        kept.push(JSON.parse(line) as OrchestratorEvent);
-      } catch {
-        skipped += 1;
-        lostThrough = kept.at(-1)?.id ?? lostThrough;
-      }
-    }
-    if (kept.length > 0) lostThrough = Math.max(lostThrough, kept[0].id - 1);
-    if (skipped > 0) this.logger.warn(`${file}: skipped ${skipped} unreadable event line(s)`);
-    // Keep the file near the history size so it cannot grow without bound.
-    const cap = this.config.values.event.max_history;
-    if (lines.length > 2 * cap || skipped > 0) {
-      const tail = kept.slice(-cap);
-      await writeFile(file, tail.map((e) => `${JSON.stringify(e)}\n`).join(''));
-    }
-    return { events: kept, lostThrough };
   }
 
   publish(type: EventType, input: EventInput = {}): OrchestratorEvent {
@@ -111,7 +73,7 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
     };
     this.head = event.id;
     this.history.add(event);
-    if (this.file) this.append(event);
+    this.log.append(event);
     this.live.next(event);
     return event;
   }
@@ -165,20 +127,6 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.writing;
-  }
-
-  /** Appends in order, batching lines published while a write is in flight. */
-  private append(event: OrchestratorEvent): void {
-    this.pendingLines.push(`${JSON.stringify(event)}\n`);
-    if (this.pendingLines.length > 1) return;
-    const file = this.file as string;
-    this.writing = this.writing.then(async () => {
-      const batch = this.pendingLines.join('');
-      this.pendingLines = [];
-      await appendFile(file, batch).catch((err: unknown) =>
-        this.logger.error(`cannot append events to ${file}: ${(err as Error).message}`),
-      );
-    });
+    await this.log.close();
   }
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { ConfigError } from '../config/config.error.js';
 import type { StateConfig } from '../config/config.schema.js';
 import { FileStateRepository } from './file/file-state.repository.js';
 import type { StateWarning } from './file/load-state.js';
@@ -23,6 +24,8 @@ export async function openStateRepository({
   onWarning,
 }: OpenStateOptions): Promise<StateRepository> {
   if (config.backend === 'memory') return new MemoryStateRepository();
+  if (config.backend === 'postgres')
+    throw new ConfigError('state.backend=postgres: the postgres state store is not wired in yet');
   const repo = await FileStateRepository.open({ stateFile: resolve(baseDir, config.state_file), onWarning });
   if (config.auto_save) repo.startAutoCheckpoint(config.checkpoint_interval * 1000);
   return repo;

@@ -112,6 +112,8 @@ CREATE TABLE events (
 );
 CREATE INDEX events_task ON events (task_id, seq);
 CREATE INDEX events_type ON events (type, seq);
+-- Event ids are handed out in blocks (EventSequence): no id is ever used twice, across restarts and instances.
+CREATE TABLE event_id_blocks (name text PRIMARY KEY, issued_through bigint NOT NULL);
 
 CREATE TABLE audit_entries (
   seq         bigint PRIMARY KEY,

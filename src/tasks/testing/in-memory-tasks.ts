@@ -6,6 +6,7 @@ import { ManualClock } from '../../common/domain/clock.js';
 import { SequentialIds } from '../../common/domain/ids.js';
 import { AppConfig } from '../../config/app-config.js';
 import { OrchestratorConfig } from '../../config/config.schema.js';
+import { NoEventLog } from '../../events/log/event-log.js';
 import { EventBus } from '../../events/event-bus.js';
 import { MemoryEventSequence } from '../../events/sequence/memory-event-sequence.js';
 import { MemoryStateRepository } from '../../state/memory-state.repository.js';
@@ -66,7 +67,7 @@ export function inMemoryTasks(workflowYaml: string, phaseTokens: PhaseTokenServi
   const state = new InterleavingStore();
   const audit = new MemoryAuditStore({ clock });
   const trail = new AuditTrail(audit, clock);
-  const events = new EventBus(config, clock, new MemoryEventSequence(clock));
+  const events = new EventBus(config, clock, new MemoryEventSequence(clock), new NoEventLog());
   const metrics = new TaskMetrics(new Registry(), state);
   const outbox = new AuditOutbox(state, audit);
   const agents = new AgentTasksService(

@@ -1,0 +1,36 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { InstanceInfo } from '../status/instance.js';
+import { openDatabase } from './open-database.js';
+import { type SharedDatabase } from './shared-database.js';
+
+/** The database of `state.backend: postgres`, or none for the file and memory backends. */
+export class BackendDatabase {
+  constructor(readonly shared: SharedDatabase | null) {}
+
+  /** The shared database; only called by postgres adapters, which exist only with it. */
+  required(): SharedDatabase {
+    if (!this.shared) throw new Error('state.backend is not postgres: no database is open');
+    return this.shared;
+  }
+}
+
+/** Opens (and migrates) the database at start-up when `state.backend` is postgres. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: BackendDatabase,
+      inject: [AppConfig, InstanceInfo],
+      useFactory: async (config: AppConfig, instance: InstanceInfo) => {
+        if (config.values.state.backend !== 'postgres') return new BackendDatabase(null);
+        const logger = new Logger('Database');
+        const opened = await openDatabase(config, `orchestrator ${instance.id}`);
+        for (const name of opened.applied) logger.log(`applied migration ${name}`);
+        return new BackendDatabase(opened.database);
+      },
+    },
+  ],
+  exports: [BackendDatabase],
+})
+export class DatabaseModule {}
