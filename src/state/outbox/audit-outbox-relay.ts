@@ -19,6 +19,21 @@ const SKEW_MS = 5_000;
  * - An entry appended in this process is never appended again, even if its acknowledgement
  *   failed to be written (it is retried by the next pass).
  */
+/**
+ * An audit log that reads the state store's outbox itself, in one transaction per batch (the
+ * postgres backend: outbox and log are tables of one database, so an entry moves exactly once
+ * even with several instances sealing at the same time).
+ */
+export interface StateOutboxSealer {
+  /** Moves every entry in the state store's outbox into the log; returns how many. */
+  sealStateOutbox(): Promise<number>;
+}
+
+function sealerOf(audit: AuditStore): StateOutboxSealer | null {
+  const candidate = audit as Partial<StateOutboxSealer>;
+  return typeof candidate.sealStateOutbox === 'function' ? (audit as unknown as StateOutboxSealer) : null;
+}
+
 export class AuditOutboxRelay {
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
@@ -48,6 +63,8 @@ export class AuditOutboxRelay {
 
   /** Start-up: appends what a crash left in the outbox; returns how many entries were appended. */
   async recover(): Promise<number> {
+    const sealer = sealerOf(this.audit);
+    if (sealer) return sealer.sealStateOutbox().catch((error: unknown) => Promise.reject(unwritten(error)));
     const pending = await this.state.pendingAudit();
     if (pending.length === 0) return 0;
     const logged = await this.alreadyLogged(pending);
@@ -57,6 +74,8 @@ export class AuditOutboxRelay {
 
   /** One pass over the outbox; returns how many entries it appended. */
   private async runPass(recovered: boolean): Promise<number> {
+    const sealer = sealerOf(this.audit);
+    if (sealer) return sealer.sealStateOutbox().catch((error: unknown) => Promise.reject(unwritten(error)));
     const pending = await this.state.pendingAudit();
     const fresh = pending.filter((item) => !this.delivered.has(item.change_id));
     // Called in order without awaiting each: the log chains them in this order and writes
