@@ -199,17 +199,20 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
   });
 
   describe('claimNextEligible', () => {
-    it('passes over tasks the request finds unclaimable and leaves them queued', async () => {
+    it('passes over tasks pinned to a workflow version not loaded and leaves them queued', async () => {
       const pinnedAway = await add({ priority: 9, workflow: { name: 'agent', version: 'retired' } });
       const next = await add({ priority: 1 });
-      const claimable = (task: Task) => task.workflow.version !== 'retired';
-      const request = { capabilities: [], leaseMs: LEASE, now: clock.now(), claimable };
+      const loadedWorkflows = [
+        { name: 'agent', version: '1' },
+        { name: 'other', version: 'retired' },
+      ];
+      const request = { capabilities: [], leaseMs: LEASE, now: clock.now(), loadedWorkflows };
       expect((await repo.claimNextEligible({ ...request, agentId: 'a1' }))?.id).toBe(next.id);
       expect(await repo.claimNextEligible({ ...request, agentId: 'a2' })).toBeNull();
       expect((await repo.getTask(pinnedAway.id))!.status).toBe('queued');
-      expect((await repo.claimNextEligible({ ...request, agentId: 'a3', claimable: undefined }))?.id).toBe(
-        pinnedAway.id,
-      );
+      expect(
+        (await repo.claimNextEligible({ ...request, agentId: 'a3', loadedWorkflows: undefined }))?.id,
+      ).toBe(pinnedAway.id);
     });
 
     it('hands out by priority, then age, honouring capabilities, dependencies and backoff', async () => {
