@@ -6,7 +6,9 @@ import { SequentialIds } from '../common/domain/ids.js';
 import { createTask, type NewTaskInput } from '../tasks/domain/task-factory.js';
 import { complete, fail, heartbeat, release, transition } from '../tasks/domain/task-state-machine.js';
 import type { Task } from '../tasks/domain/task.model.js';
+import { createMigratedTestDatabase } from '../database/testing/test-database.js';
 import { FileStateRepository } from './file/file-state.repository.js';
+import { PostgresStateRepository } from './postgres/postgres-state.repository.js';
 import { MemoryStateRepository } from './memory-state.repository.js';
 import type { StateRepository } from './state.repository.js';
 import { rejectionCodeOf } from '../../test/support/domain-errors.js';
@@ -38,6 +40,20 @@ const adapters: [string, () => Promise<Harness>][] = [
         cleanup: async () => {
           await repo.close();
           await rm(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const db = await createMigratedTestDatabase();
+      const repo = new PostgresStateRepository({ pool: db.pool });
+      return {
+        repo,
+        cleanup: async () => {
+          await repo.close();
+          await db.drop();
         },
       };
     },
@@ -335,7 +351,7 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
           repo.mutateTask(task.id, (t) => transition(t, { agentId: 'intruder', toPhase: 'X' }, clock)),
         ),
       ).toBe('not_holder');
-      expect(await repo.getTask(task.id)).toBe(before);
+      expect(await repo.getTask(task.id)).toEqual(before);
       expect(await rejectionCodeOf(repo.mutateTask(task.id, (t) => ({ ...t, id: 'other' })))).toBe(
         'invalid_mutation',
       );
