@@ -143,16 +143,21 @@ export class PostgresStateRepository extends StateRepository {
   async mutateTask(id: string, mutation: TaskMutation, options: MutateOptions = {}): Promise<Task> {
     this.assertOpen();
     for (let attempt = 1; ; attempt++) {
+      // The last attempt locks the row it reads, so it cannot lose the swap: a hot row (many
+      // writers at once) costs waiting, never a spurious failure.
+      const lock = attempt >= MAX_CAS_ATTEMPTS;
       try {
-        return await withTransaction(this.pool, (client) => this.mutateOnce(client, id, mutation, options));
+        return await withTransaction(this.pool, (client) =>
+          this.mutateOnce(client, id, mutation, options, lock),
+        );
       } catch (error) {
-        if (!(error instanceof RevisionMoved) || attempt >= MAX_CAS_ATTEMPTS) throw error;
+        if (!(error instanceof RevisionMoved) || lock) throw error;
       }
     }
   }
 
   /**
-   * Reads without a lock, decides in Node, and writes only if the row is still at the revision
+   * Reads (without a lock unless `lock`), decides in Node, and writes only if the row is still at the revision
    * read. Losing the swap means another change committed: the caller runs this again, and a stale
    * token version then shows as `stale_token_version`.
    */
@@ -161,8 +166,12 @@ export class PostgresStateRepository extends StateRepository {
     id: string,
     mutation: TaskMutation,
     options: MutateOptions,
+    lock: boolean,
   ): Promise<Task> {
-    const read = await client.query<TaskRow>(`SELECT ${TASK_ROW} FROM tasks WHERE id = $1`, [id]);
+    const read = await client.query<TaskRow>(
+      `SELECT ${TASK_ROW} FROM tasks WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
     const row = read.rows[0];
     if (!row) throw new NotFoundError('task_not_found', `No task with id ${id}`);
     const current = taskOf(row);
