@@ -5,7 +5,7 @@
 -- domain stays the source of truth and a read gives back exactly what was written. The other
 -- columns are copies of its fields that queries filter and sort on, written with it.
 CREATE TABLE tasks (
-  id               text PRIMARY KEY,
+  id               text COLLATE "C" PRIMARY KEY,                -- byte order: claim order ties break as in Node
   created_seq      bigint GENERATED ALWAYS AS IDENTITY UNIQUE,   -- creation order, for list cursors
   workflow_name    text NOT NULL,
   workflow_version text NOT NULL,
@@ -34,8 +34,8 @@ CREATE INDEX tasks_workflow_open ON tasks (workflow_name, workflow_version) WHER
 
 -- Edges, kept as rows so a completion finds its dependants by index (deps_pending upkeep).
 CREATE TABLE task_dependencies (
-  task_id    text NOT NULL REFERENCES tasks (id),
-  depends_on text NOT NULL REFERENCES tasks (id),
+  task_id    text COLLATE "C" NOT NULL REFERENCES tasks (id),
+  depends_on text COLLATE "C" NOT NULL REFERENCES tasks (id),
   PRIMARY KEY (task_id, depends_on)
 );
 CREATE INDEX task_dependencies_rev ON task_dependencies (depends_on, task_id);
