@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEntryInput } from '../audit/domain/audit-entry.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain/domain-error.js';
+import { ConflictError, NotFoundError } from '../common/domain/domain-error.js';
 import { validateDependencies } from '../tasks/domain/dependency-graph.js';
 import { claim, expireLease } from '../tasks/domain/task-state-machine.js';
-import type { Task } from '../tasks/domain/task.model.js';
+import type { Task, WorkflowRef } from '../tasks/domain/task.model.js';
+import { assertSameIdentity, staleTokenVersion } from './task-mutation-rules.js';
 import { StateIndex } from './index/state-index.js';
 import type { OutboxEntry, StateOp } from './index/state-op.js';
 import { listTasks } from './list-tasks.js';
@@ -80,11 +81,11 @@ export abstract class IndexedStateRepository extends StateRepository {
 
   async claimNextEligible(request: ClaimRequest): Promise<Task | null> {
     this.assertOpen();
-    const { claimable } = request;
+    const loaded = request.loadedWorkflows && new Set(request.loadedWorkflows.map(workflowKey));
     const id = this.index.ready.next(
       new Set(request.capabilities),
       request.now,
-      claimable && ((candidate) => claimable(this.index.getTask(candidate)!)),
+      loaded && ((candidate) => loaded.has(workflowKey(this.index.getTask(candidate)!.workflow))),
     );
     if (id === null) return null;
     const claimed = claim(this.index.getTask(id)!, request, { now: () => request.now });
@@ -103,14 +104,7 @@ export abstract class IndexedStateRepository extends StateRepository {
       options.expectedTokenVersion !== undefined &&
       options.expectedTokenVersion !== current.token_version
     ) {
-      throw new ConflictError(
-        'stale_token_version',
-        `Task ${id} has changed (token version ${current.token_version})`,
-        {
-          task_id: id,
-          token_version: current.token_version,
-        },
-      );
+      throw staleTokenVersion(id, current.token_version);
     }
     const next = mutation(current);
     const ops: StateOp[] = [];
@@ -234,16 +228,6 @@ export abstract class IndexedStateRepository extends StateRepository {
   }
 }
 
-function assertSameIdentity(current: Task, next: Task): void {
-  const same =
-    next.id === current.id &&
-    next.created_at === current.created_at &&
-    next.dependencies.length === current.dependencies.length &&
-    next.dependencies.every((dep, i) => dep === current.dependencies[i]);
-  if (!same) {
-    throw new InvalidInputError(
-      'invalid_mutation',
-      `A mutation may not change the id, creation or dependencies of ${current.id}`,
-    );
-  }
+function workflowKey(ref: WorkflowRef): string {
+  return `${ref.name}\u0000${ref.version}`;
 }

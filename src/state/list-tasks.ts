@@ -13,12 +13,7 @@ const MAX_PAGE = 1000;
  * agent filters are not indexed; they scan only the candidates of the status filter.
  */
 export function listTasks(index: StateIndex, query: TaskListQuery): TaskPage {
-  const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
-  // A page holds the matches while fewer than `limit` were taken: ceil for fractions, none for NaN.
-  const take = Number.isNaN(limit) ? 0 : Math.ceil(limit);
-  const fromCursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
-  const offset = fromCursor === null ? Math.max(query.offset ?? 0, 0) : 0;
-  const skip = Number.isNaN(offset) ? 0 : Math.ceil(offset);
+  const { take, fromCursor, skip } = pageWindow(query);
   const candidates = index.positions(query.status);
   const residual = residualFilter(query);
 
@@ -51,6 +46,17 @@ export function listTasks(index: StateIndex, query: TaskListQuery): TaskPage {
     else nextPosition ??= position;
   }
   return { tasks, total, next_cursor: nextPosition === null ? null : encodeCursor(nextPosition) };
+}
+
+/** The page a query asks for, normalised the same way by every adapter. */
+export function pageWindow(query: TaskListQuery): { take: number; fromCursor: number | null; skip: number } {
+  const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+  // A page holds the matches while fewer than `limit` were taken: ceil for fractions, none for NaN.
+  const take = Number.isNaN(limit) ? 0 : Math.ceil(limit);
+  const fromCursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
+  const offset = fromCursor === null ? Math.max(query.offset ?? 0, 0) : 0;
+  const skip = Number.isNaN(offset) ? 0 : Math.ceil(offset);
+  return { take, fromCursor, skip };
 }
 
 /** The filters the position sets do not answer, or null when there are none. */

@@ -6,7 +6,9 @@ import { SequentialIds } from '../common/domain/ids.js';
 import { createTask, type NewTaskInput } from '../tasks/domain/task-factory.js';
 import { complete, fail, heartbeat, release, transition } from '../tasks/domain/task-state-machine.js';
 import type { Task } from '../tasks/domain/task.model.js';
+import { createMigratedTestDatabase } from '../database/testing/test-database.js';
 import { FileStateRepository } from './file/file-state.repository.js';
+import { PostgresStateRepository } from './postgres/postgres-state.repository.js';
 import { MemoryStateRepository } from './memory-state.repository.js';
 import type { StateRepository } from './state.repository.js';
 import { rejectionCodeOf } from '../../test/support/domain-errors.js';
@@ -38,6 +40,20 @@ const adapters: [string, () => Promise<Harness>][] = [
         cleanup: async () => {
           await repo.close();
           await rm(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const db = await createMigratedTestDatabase();
+      const repo = new PostgresStateRepository({ pool: db.pool });
+      return {
+        repo,
+        cleanup: async () => {
+          await repo.close();
+          await db.drop();
         },
       };
     },
@@ -199,17 +215,20 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
   });
 
   describe('claimNextEligible', () => {
-    it('passes over tasks the request finds unclaimable and leaves them queued', async () => {
+    it('passes over tasks pinned to a workflow version not loaded and leaves them queued', async () => {
       const pinnedAway = await add({ priority: 9, workflow: { name: 'agent', version: 'retired' } });
       const next = await add({ priority: 1 });
-      const claimable = (task: Task) => task.workflow.version !== 'retired';
-      const request = { capabilities: [], leaseMs: LEASE, now: clock.now(), claimable };
+      const loadedWorkflows = [
+        { name: 'agent', version: '1' },
+        { name: 'other', version: 'retired' },
+      ];
+      const request = { capabilities: [], leaseMs: LEASE, now: clock.now(), loadedWorkflows };
       expect((await repo.claimNextEligible({ ...request, agentId: 'a1' }))?.id).toBe(next.id);
       expect(await repo.claimNextEligible({ ...request, agentId: 'a2' })).toBeNull();
       expect((await repo.getTask(pinnedAway.id))!.status).toBe('queued');
-      expect((await repo.claimNextEligible({ ...request, agentId: 'a3', claimable: undefined }))?.id).toBe(
-        pinnedAway.id,
-      );
+      expect(
+        (await repo.claimNextEligible({ ...request, agentId: 'a3', loadedWorkflows: undefined }))?.id,
+      ).toBe(pinnedAway.id);
     });
 
     it('hands out by priority, then age, honouring capabilities, dependencies and backoff', async () => {
@@ -332,7 +351,7 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
           repo.mutateTask(task.id, (t) => transition(t, { agentId: 'intruder', toPhase: 'X' }, clock)),
         ),
       ).toBe('not_holder');
-      expect(await repo.getTask(task.id)).toBe(before);
+      expect(await repo.getTask(task.id)).toEqual(before);
       expect(await rejectionCodeOf(repo.mutateTask(task.id, (t) => ({ ...t, id: 'other' })))).toBe(
         'invalid_mutation',
       );

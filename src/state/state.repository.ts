@@ -1,5 +1,5 @@
 import type { AuditEntryInput } from '../audit/domain/audit-entry.js';
-import type { Task, TaskStatus } from '../tasks/domain/task.model.js';
+import type { Task, TaskStatus, WorkflowRef } from '../tasks/domain/task.model.js';
 import type { OutboxEntry } from './index/state-op.js';
 
 export type { OutboxEntry } from './index/state-op.js';
@@ -13,8 +13,11 @@ export interface ClaimRequest {
   readonly leaseMs: number;
   /** Epoch ms; eligibility (retry backoff) and the lease are computed from it. */
   readonly now: number;
-  /** Tasks this returns false for are passed over (e.g. their pinned workflow is not loaded). */
-  readonly claimable?: (task: Task) => boolean;
+  /**
+   * Only tasks pinned to one of these workflow versions are claimed; the others stay queued (their
+   * workflow is not loaded here). Undefined: any workflow. Data, not a predicate, so SQL can filter.
+   */
+  readonly loadedWorkflows?: readonly WorkflowRef[];
   /** The claim's audit entry, stored in the same atomic write as the claim. */
   readonly audit?: AuditOf<Task>;
 }
@@ -83,7 +86,7 @@ export type TaskMutation = (current: Task) => Task;
 
 export interface StateHealth {
   readonly status: 'up' | 'down';
-  readonly backend: 'memory' | 'file';
+  readonly backend: 'memory' | 'file' | 'postgres';
   readonly details: Readonly<Record<string, unknown>>;
 }
 

@@ -76,7 +76,7 @@ export class AgentTasksService {
       leaseMs: this.leaseMs,
       now: this.clock.now(),
       // A task pinned to a workflow version no longer loaded could not be worked on: leave it queued.
-      claimable: (candidate) => this.workflows.isLoaded(candidate),
+      loadedWorkflows: this.workflows.loaded(),
       audit: (claimed) =>
         this.outbox.entry({
           actor: agent.sub,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { WorkflowRegistry } from '../workflow/workflow.registry.js';
 import { type Workflow } from '../workflow/domain/workflow.runtime.js';
-import { type Task } from './domain/task.model.js';
+import { type Task, type WorkflowRef } from './domain/task.model.js';
 
 /** The workflow version a task was pinned to at creation, and facts about its phases. */
 @Injectable()
@@ -15,6 +15,11 @@ export class TaskWorkflows {
   /** False when the version the task is pinned to is no longer loaded (it cannot be worked on). */
   isLoaded(task: Task): boolean {
     return this.registry.has(task.workflow.name, task.workflow.version);
+  }
+
+  /** Every loaded workflow version: the tasks a claim here may hand out are pinned to one of them. */
+  loaded(): WorkflowRef[] {
+    return this.registry.list().map((w) => ({ name: w.name, version: w.version }));
   }
 
   allowedTools(workflow: Workflow, phase: string): readonly string[] {

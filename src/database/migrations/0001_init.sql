@@ -1,11 +1,12 @@
 -- The PostgreSQL backend's schema (docs/DEPLOYMENT.md, "PostgreSQL"). Runs with search_path set to
 -- database.schema. Forward only: never edit this file once released; add 0002_… instead.
 
+-- The task as the domain produced it lives in `doc` (history, artifacts, approvals included): the
+-- domain stays the source of truth and a read gives back exactly what was written. The other
+-- columns are copies of its fields that queries filter and sort on, written with it.
 CREATE TABLE tasks (
-  id               text PRIMARY KEY,
+  id               text COLLATE "C" PRIMARY KEY,                -- byte order: claim order ties break as in Node
   created_seq      bigint GENERATED ALWAYS AS IDENTITY UNIQUE,   -- creation order, for list cursors
-  title            text NOT NULL,
-  description      text NOT NULL DEFAULT '',
   workflow_name    text NOT NULL,
   workflow_version text NOT NULL,
   phase            text NOT NULL,
@@ -19,69 +20,31 @@ CREATE TABLE tasks (
   lease_expires_at timestamptz,
   retry_not_before timestamptz,
   token_version    int NOT NULL DEFAULT 0,                      -- phase tokens of older versions are stale
-  gate_revision    int NOT NULL DEFAULT 0,                      -- bumped by approvals: gate checks CAS on it
   revision         bigint NOT NULL DEFAULT 0,                   -- bumped by every write (compare-and-swap)
-  history_len      int NOT NULL DEFAULT 0,
   created_at       timestamptz NOT NULL,
-  updated_at       timestamptz NOT NULL,
-  completed_at     timestamptz,
-  failure_reason   text
+  doc              json NOT NULL                                -- the whole Task; json keeps its text as written
 ) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02);
 
 -- Only claimable rows, in claim order: claimed and terminal tasks leave the index.
 CREATE INDEX tasks_ready ON tasks (priority DESC, created_at, id) WHERE status = 'queued' AND deps_pending = 0;
--- Not on lease_expires_at, so a heartbeat stays a HOT update.
-CREATE INDEX tasks_claimed ON tasks (holder) WHERE status = 'claimed';
+CREATE INDEX tasks_claimed ON tasks (holder, created_seq) WHERE status = 'claimed';
+CREATE INDEX tasks_leases ON tasks (lease_expires_at) WHERE status = 'claimed';
 CREATE INDEX tasks_status ON tasks (status, created_seq);
 CREATE INDEX tasks_workflow_open ON tasks (workflow_name, workflow_version) WHERE status IN ('queued', 'claimed');
 
+-- Edges, kept as rows so a completion finds its dependants by index (deps_pending upkeep).
 CREATE TABLE task_dependencies (
-  task_id    text NOT NULL REFERENCES tasks (id),
-  depends_on text NOT NULL REFERENCES tasks (id),
+  task_id    text COLLATE "C" NOT NULL REFERENCES tasks (id),
+  depends_on text COLLATE "C" NOT NULL REFERENCES tasks (id),
   PRIMARY KEY (task_id, depends_on)
 );
 CREATE INDEX task_dependencies_rev ON task_dependencies (depends_on, task_id);
 
-CREATE TABLE task_history (
-  task_id     text NOT NULL REFERENCES tasks (id),
-  n           int NOT NULL,
-  at          timestamptz NOT NULL,
-  actor       text NOT NULL,
-  action      text NOT NULL,
-  from_phase  text,
-  to_phase    text NOT NULL,
-  from_status text,
-  to_status   text NOT NULL,
-  reason      text,
-  PRIMARY KEY (task_id, n)
-);
-
-CREATE TABLE task_artifacts (
-  task_id text NOT NULL REFERENCES tasks (id),
-  phase   text NOT NULL,
-  type    text NOT NULL,
-  body    jsonb NOT NULL,
-  at      timestamptz NOT NULL,
-  PRIMARY KEY (task_id, phase, type)
-);
-
-CREATE TABLE task_approvals (
-  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  task_id    text NOT NULL REFERENCES tasks (id),
-  gate_id    text NOT NULL,
-  phase      text NOT NULL,
-  decision   text NOT NULL CHECK (decision IN ('approved', 'rejected')),
-  by_subject text NOT NULL,
-  comment    text,
-  digest     text,
-  at         timestamptz NOT NULL
-);
-CREATE INDEX task_approvals_task ON task_approvals (task_id, phase, gate_id, id);
-
 CREATE TABLE revocations (jti text PRIMARY KEY, expires_at timestamptz NOT NULL);
 CREATE INDEX revocations_expiry ON revocations (expires_at);
 
-CREATE TABLE idempotency_keys (key text PRIMARY KEY, response jsonb NOT NULL, expires_at timestamptz NOT NULL);
+-- json, not jsonb: a replayed response is the stored text, keys in the order first sent.
+CREATE TABLE idempotency_keys (key text PRIMARY KEY, response json NOT NULL, expires_at timestamptz NOT NULL);
 CREATE INDEX idempotency_expiry ON idempotency_keys (expires_at);
 
 -- Outboxes: written in the request's own transaction, drained in order by the one sequencer.

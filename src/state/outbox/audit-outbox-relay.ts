@@ -77,6 +77,10 @@ export class AuditOutboxRelay {
     const sealer = sealerOf(this.audit);
     if (sealer) return sealer.sealStateOutbox().catch((error: unknown) => Promise.reject(unwritten(error)));
     const pending = await this.state.pendingAudit();
+    // An id is forgotten only once a read no longer shows it: a read that raced its (unawaited)
+    // acknowledgement may still return it, and it must not be appended twice.
+    const stillPending = new Set(pending.map((item) => item.change_id));
+    for (const id of this.delivered) if (!stillPending.has(id)) this.delivered.delete(id);
     const fresh = pending.filter((item) => !this.delivered.has(item.change_id));
     // Called in order without awaiting each: the log chains them in this order and writes
     // them with one fsync (its group commit).
@@ -94,10 +98,7 @@ export class AuditOutboxRelay {
     if (done.length > 0) {
       // Not awaited: the entries are in the log; a lost acknowledgement only makes the next
       // start-up look them up before appending.
-      void this.state
-        .acknowledgeAudit(done)
-        .then(() => done.forEach((id) => this.delivered.delete(id)))
-        .catch(() => undefined);
+      void this.state.acknowledgeAudit(done).catch(() => undefined);
     }
     if (failure !== null) throw unwritten(failure);
     return results.filter((r) => r.status === 'fulfilled').length;

@@ -62,7 +62,12 @@ export function inMemoryTasks(workflowYaml: string, phaseTokens: PhaseTokenServi
   const clock = new ManualClock();
   const config = new AppConfig(new OrchestratorConfig(), {}, null, process.cwd());
   const wf = loadWorkflowText(workflowYaml, 'spec.yaml');
-  const registry = { get: () => wf, getDefault: () => wf, has: () => true } as unknown as WorkflowRegistry;
+  const registry = {
+    get: () => wf,
+    getDefault: () => wf,
+    has: () => true,
+    list: () => [wf],
+  } as unknown as WorkflowRegistry;
   const workflows = new TaskWorkflows(registry);
   const state = new InterleavingStore();
   const audit = new MemoryAuditStore({ clock });

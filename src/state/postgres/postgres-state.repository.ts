@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { AuditEntryInput } from '../../audit/domain/audit-entry.js';
+import { ConflictError, NotFoundError } from '../../common/domain/domain-error.js';
+import { redactUrlCredentials } from '../../common/domain/url-credentials.js';
+import { queryPool, withTransaction } from '../../database/database-pool.js';
+import { claim, expireLease } from '../../tasks/domain/task-state-machine.js';
+import { TASK_STATUSES, type Task, type TaskStatus } from '../../tasks/domain/task.model.js';
+import type { OutboxEntry } from '../index/state-op.js';
+import { stateClosed } from '../state-errors.js';
+import {
+  StateRepository,
+  type ClaimRequest,
+  type CreateOptions,
+  type IdempotencyRecord,
+  type LeaseExpiryRequest,
+  type MutateOptions,
+  type StateHealth,
+  type StatusCounts,
+  type TaskListQuery,
+  type TaskMutation,
+  type TaskPage,
+} from '../state.repository.js';
+import { assertSameIdentity, staleTokenVersion } from '../task-mutation-rules.js';
+import { insertOutbox, readOutbox, type OutboxSource } from './audit-outbox-rows.js';
+import { lockNextEligible } from './claim-query.js';
+import * as keys from './key-records.js';
+import { LEASE_EXPIRY_BATCH, lockExpiredLeases } from './lease-expiry-query.js';
+import { checkDependencies, insertDependencies } from './task-dependencies.js';
+import { listTaskPage } from './task-list-query.js';
+import { TASK_ROW, insertTask, releaseDependants, taskOf, updateTask, type TaskRow } from './task-rows.js';
+
+export interface PostgresStateOptions {
+  /** The shared pool; its owner ends it (close() does not). */
+  readonly pool: pg.Pool;
+  /** Written into audit_outbox.instance_id. */
+  readonly instanceId?: string;
+  readonly changeId?: () => string;
+  /** Time of outbox rows (stored_at); every task time comes from the callers' clocks. */
+  readonly now?: () => number;
+}
+
+/** How often a mutation re-reads and reapplies after losing a compare-and-swap. */
+const MAX_CAS_ATTEMPTS = 5;
+
+/** Thrown inside a transaction to roll it back and run the mutation again on a fresh read. */
+class RevisionMoved extends Error {}
+
+/**
+ * The state port on PostgreSQL, shared by every instance. A task row holds the frozen Task as
+ * the domain produced it (`doc`) plus copies of the fields SQL filters on; every change runs the
+ * same pure domain functions as the memory/file adapters and writes doc and columns together.
+ * Each mutation is one transaction, with its audit outbox row and idempotency record in it.
+ * Claims and lease sweeps lock with SKIP LOCKED; other mutations compare-and-swap on `revision`.
+ */
+export class PostgresStateRepository extends StateRepository {
+  private readonly pool: pg.Pool;
+  private readonly outbox: OutboxSource;
+  private closed = false;
+
+  constructor(options: PostgresStateOptions) {
+    super();
+    this.pool = options.pool;
+    this.outbox = {
+      changeId: options.changeId ?? randomUUID,
+      now: options.now ?? Date.now,
+      instanceId: options.instanceId ?? null,
+    };
+  }
+
+  async createTask(task: Task, options: CreateOptions = {}): Promise<Task> {
+    this.assertOpen();
+    return withTransaction(this.pool, async (client) => {
+      const exists = await client.query('SELECT 1 FROM tasks WHERE id = $1', [task.id]);
+      if (exists.rowCount) throw taskExists(task.id);
+      const depsPending = await checkDependencies(client, task);
+      // A concurrent create of the same id commits first: the insert finds it.
+      if (!(await insertTask(client, task, depsPending))) throw taskExists(task.id);
+      await insertDependencies(client, task);
+      if (options.audit) await insertOutbox(client, this.outbox, [options.audit(task)]);
+      return taskOf({ doc: task });
+    });
+  }
+
+  async getTask(id: string): Promise<Task | null> {
+    this.assertOpen();
+    const result = await queryPool<TaskRow>(this.pool, `SELECT ${TASK_ROW} FROM tasks WHERE id = $1`, [id]);
+    return result.rows[0] ? taskOf(result.rows[0]) : null;
+  }
+
+  async getTasks(ids: readonly string[]): Promise<Task[]> {
+    this.assertOpen();
+    if (ids.length === 0) return [];
+    const result = await queryPool<{ doc: Task }>(
+      this.pool,
+      'SELECT doc FROM tasks WHERE id = ANY($1::text[])',
+      [[...ids]],
+    );
+    const byId = new Map(result.rows.map((r) => [r.doc.id, taskOf(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async listTasks(query: TaskListQuery): Promise<TaskPage> {
+    this.assertOpen();
+    return listTaskPage(this.pool, query);
+  }
+
+  async countByStatus(): Promise<StatusCounts> {
+    this.assertOpen();
+    const result = await queryPool<{ status: TaskStatus; n: string }>(
+      this.pool,
+      'SELECT status, count(*) AS n FROM tasks GROUP BY status',
+    );
+    const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+    for (const row of result.rows) counts[row.status] = Number(row.n);
+    return counts;
+  }
+
+  async tasksHeldBy(agentId: string): Promise<Task[]> {
+    this.assertOpen();
+    const result = await queryPool<{ doc: Task }>(
+      this.pool,
+      "SELECT doc FROM tasks WHERE status = 'claimed' AND holder = $1 ORDER BY created_seq",
+      [agentId],
+    );
+    return result.rows.map(taskOf);
+  }
+
+  async claimNextEligible(request: ClaimRequest): Promise<Task | null> {
+    this.assertOpen();
+    return withTransaction(this.pool, async (client) => {
+      const row = await lockNextEligible(client, request);
+      if (row === null) return null;
+      // The domain's claim, as the other adapters apply it: the doc is the same.
+      const claimed = claim(taskOf(row), request, { now: () => request.now });
+      // The row is locked: nothing moved it since the read.
+      await updateTask(client, claimed, row.revision);
+      if (request.audit) await insertOutbox(client, this.outbox, [request.audit(claimed)]);
+      return taskOf({ doc: claimed });
+    });
+  }
+
+  async mutateTask(id: string, mutation: TaskMutation, options: MutateOptions = {}): Promise<Task> {
+    this.assertOpen();
+    for (let attempt = 1; ; attempt++) {
+      // The last attempt locks the row it reads, so it cannot lose the swap: a hot row (many
+      // writers at once) costs waiting, never a spurious failure.
+      const lock = attempt >= MAX_CAS_ATTEMPTS;
+      try {
+        return await withTransaction(this.pool, (client) =>
+          this.mutateOnce(client, id, mutation, options, lock),
+        );
+      } catch (error) {
+        if (!(error instanceof RevisionMoved) || lock) throw error;
+      }
+    }
+  }
+
+  /**
+   * Reads (without a lock unless `lock`), decides in Node, and writes only if the row is still at the revision
+   * read. Losing the swap means another change committed: the caller runs this again, and a stale
+   * token version then shows as `stale_token_version`.
+   */
+  private async mutateOnce(
+    client: pg.PoolClient,
+    id: string,
+    mutation: TaskMutation,
+    options: MutateOptions,
+    lock: boolean,
+  ): Promise<Task> {
+    const read = await client.query<TaskRow>(
+      `SELECT ${TASK_ROW} FROM tasks WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    const row = read.rows[0];
+    if (!row) throw new NotFoundError('task_not_found', `No task with id ${id}`);
+    const current = taskOf(row);
+    if (
+      options.expectedTokenVersion !== undefined &&
+      options.expectedTokenVersion !== current.token_version
+    ) {
+      throw staleTokenVersion(id, current.token_version);
+    }
+    const next = mutation(current);
+    if (next !== current) {
+      assertSameIdentity(current, next);
+      if (!(await updateTask(client, next, row.revision))) throw new RevisionMoved();
+      if (next.status === 'completed' && current.status !== 'completed') await releaseDependants(client, id);
+    }
+    if (options.remember) {
+      const { key, expiresAt, response } = options.remember;
+      await keys.putRemembered(client, { key, expires_at: expiresAt, response: response(next) });
+    }
+    if (options.audit) await insertOutbox(client, this.outbox, [options.audit(next)]);
+    return next === current ? next : taskOf({ doc: next });
+  }
+
+  async expireLeases({ now, retryBackoffMs, audit }: LeaseExpiryRequest): Promise<Task[]> {
+    this.assertOpen();
+    const clock = { now: () => now };
+    const expired: Task[] = [];
+    for (;;) {
+      const batch = await withTransaction(this.pool, async (client) => {
+        const rows = await lockExpiredLeases(client, now);
+        const changed = rows.map((row) => expireLease(taskOf(row), { retryBackoffMs }, clock));
+        for (let i = 0; i < rows.length; i++) await updateTask(client, changed[i]!, rows[i]!.revision);
+        if (audit) await insertOutbox(client, this.outbox, changed.map(audit));
+        return { changed, full: rows.length === LEASE_EXPIRY_BATCH };
+      });
+      expired.push(...batch.changed.map((doc) => taskOf({ doc })));
+      if (!batch.full) return expired;
+    }
+  }
+
+  async nextLeaseExpiry(): Promise<number | null> {
+    this.assertOpen();
+    const result = await queryPool<{ at: Date | null }>(
+      this.pool,
+      "SELECT min(lease_expires_at) AS at FROM tasks WHERE status = 'claimed'",
+    );
+    return result.rows[0]?.at?.getTime() ?? null;
+  }
+
+  async addRevocation(jti: string, expiresAt: number, audit?: AuditEntryInput): Promise<void> {
+    this.assertOpen();
+    await keys.addRevocation(this.pool, this.outbox, jti, expiresAt, audit);
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    this.assertOpen();
+    return keys.isRevoked(this.pool, jti);
+  }
+
+  async pruneRevocations(now: number): Promise<number> {
+    this.assertOpen();
+    return keys.pruneExpired(this.pool, 'revocations', 'jti', now);
+  }
+
+  async putIdempotencyRecord(record: IdempotencyRecord, now: number): Promise<IdempotencyRecord> {
+    this.assertOpen();
+    return keys.putIdempotencyRecord(this.pool, record, now);
+  }
+
+  async getIdempotencyRecord(key: string, now: number): Promise<IdempotencyRecord | null> {
+    this.assertOpen();
+    return keys.getIdempotencyRecord(this.pool, key, now);
+  }
+
+  async pruneIdempotencyRecords(now: number): Promise<number> {
+    this.assertOpen();
+    return keys.pruneExpired(this.pool, 'idempotency_keys', 'key', now);
+  }
+
+  async pendingAudit(): Promise<readonly OutboxEntry[]> {
+    this.assertOpen();
+    // Only committed rows are visible: an entry never reaches the log without its change.
+    return readOutbox(this.pool);
+  }
+
+  async acknowledgeAudit(changeIds: readonly string[]): Promise<void> {
+    this.assertOpen();
+    if (changeIds.length === 0) return;
+    await queryPool(this.pool, 'DELETE FROM audit_outbox WHERE change_id = ANY($1::text[])', [
+      [...changeIds],
+    ]);
+  }
+
+  /** Nothing to compact: every commit is durable in the WAL and vacuum reclaims dead rows. */
+  async checkpoint(): Promise<void> {
+    this.assertOpen();
+  }
+
+  /** Refuses later calls; does not end the pool, which its owner shares and ends. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  async health(): Promise<StateHealth> {
+    if (this.closed) return { status: 'down', backend: 'postgres', details: { closed: true } };
+    const started = Date.now();
+    try {
+      await queryPool(this.pool, 'SELECT 1');
+      return { status: 'up', backend: 'postgres', details: { ping_ms: Date.now() - started } };
+    } catch (error) {
+      return {
+        status: 'down',
+        backend: 'postgres',
+        details: { error: redactUrlCredentials(error instanceof Error ? error.message : String(error)) },
+      };
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw stateClosed();
+  }
+}
+
+function taskExists(id: string): ConflictError {
+  return new ConflictError('task_exists', `A task with id ${id} already exists`, { task_id: id });
+}

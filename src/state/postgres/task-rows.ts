@@ -1,0 +1,77 @@
+import type pg from 'pg';
+import type { Task } from '../../tasks/domain/task.model.js';
+import { deepFreeze } from '../index/deep-freeze.js';
+
+/** What the adapter reads of a task row: the stored Task and the revision it was read at. */
+export interface TaskRow {
+  readonly revision: string;
+  readonly doc: Task;
+}
+
+export const TASK_ROW = 'revision, doc';
+
+/** The stored Task of a row, frozen like every adapter's snapshots. */
+export function taskOf(row: { readonly doc: Task }): Task {
+  return deepFreeze(row.doc);
+}
+
+/**
+ * Parameters $2…$14 of the queried columns, copied from the task (the doc is the truth; these
+ * only serve filters and ordering). Times go in as the domain's ISO text.
+ */
+function queriedColumns(task: Task): unknown[] {
+  return [
+    task.workflow.name,
+    task.workflow.version,
+    task.phase,
+    task.status,
+    task.holder,
+    task.capabilities,
+    task.priority,
+    task.attempts,
+    task.max_attempts,
+    task.lease_expires_at,
+    task.retry_not_before,
+    task.token_version,
+    JSON.stringify(task),
+  ];
+}
+
+/** Inserts a new task; false when the id is taken. */
+export async function insertTask(client: pg.PoolClient, task: Task, depsPending: number): Promise<boolean> {
+  const result = await client.query(
+    `INSERT INTO tasks (id, workflow_name, workflow_version, phase, status, holder, capabilities, priority,
+       attempts, max_attempts, lease_expires_at, retry_not_before, token_version, doc, deps_pending, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     ON CONFLICT (id) DO NOTHING`,
+    [task.id, ...queriedColumns(task), depsPending, task.created_at],
+  );
+  return result.rowCount === 1;
+}
+
+/** Compare-and-swap: writes `task` only if the row is still at `revision`; false otherwise. */
+export async function updateTask(client: pg.PoolClient, task: Task, revision: string): Promise<boolean> {
+  const result = await client.query(
+    `UPDATE tasks SET workflow_name = $2, workflow_version = $3, phase = $4, status = $5, holder = $6,
+       capabilities = $7, priority = $8, attempts = $9, max_attempts = $10, lease_expires_at = $11,
+       retry_not_before = $12, token_version = $13, doc = $14, revision = revision + 1
+     WHERE id = $1 AND revision = $15`,
+    [task.id, ...queriedColumns(task), revision],
+  );
+  return result.rowCount === 1;
+}
+
+/**
+ * A task just completed: its dependants have one dependency fewer to wait for. Locks them in id
+ * order, so two completions sharing dependants cannot deadlock. `revision` is not bumped: the
+ * dependants' docs do not change, and a concurrent CAS on them writes other columns only.
+ */
+export async function releaseDependants(client: pg.PoolClient, completedId: string): Promise<void> {
+  await client.query(
+    `WITH d AS (
+       SELECT t.id FROM tasks t JOIN task_dependencies td ON td.task_id = t.id
+       WHERE td.depends_on = $1 ORDER BY t.id FOR UPDATE OF t)
+     UPDATE tasks SET deps_pending = deps_pending - 1 FROM d WHERE tasks.id = d.id`,
+    [completedId],
+  );
+}
