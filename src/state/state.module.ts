@@ -7,6 +7,8 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { BackendDatabase } from '../database/database.module.js';
+import { InstanceInfo } from '../status/instance.js';
 import { HealthRegistry } from '../health/health-registry.js';
 import { openStateRepository } from './open-state-repository.js';
 import { StateRepository } from './state.repository.js';
@@ -17,6 +19,7 @@ export class StateLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly state: StateRepository,
     private readonly registry: HealthRegistry,
+    private readonly database: BackendDatabase,
   ) {}
 
   onModuleInit(): void {
@@ -25,21 +28,26 @@ export class StateLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.state.close();
+    await this.database.shared?.release();
   }
 }
 
-/** Provides `StateRepository` (memory or file, per `state.backend`) to the whole app. */
+/** Provides `StateRepository` (memory, file or postgres, per `state.backend`) to the whole app. */
 @Global()
 @Module({
   providers: [
     {
       provide: StateRepository,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => {
+      inject: [AppConfig, BackendDatabase, InstanceInfo],
+      useFactory: (config: AppConfig, database: BackendDatabase, instance: InstanceInfo) => {
         const logger = new Logger('StateStore');
+        // Its share of the pool is given back by StateLifecycle once the store is closed.
+        database.shared?.use();
         return openStateRepository({
           config: config.values.state,
           baseDir: config.baseDir,
+          database: database.shared,
+          instanceId: instance.id,
           onWarning: (warning) => logger.warn(`${warning.code}: ${warning.message}`),
         });
       },

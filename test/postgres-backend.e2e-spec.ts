@@ -1,0 +1,141 @@
+import { createTestDatabase, type TestDatabase } from '../src/database/testing/test-database.js';
+import { handInAndApprove } from './support/approval.js';
+import { api } from './support/api.js';
+import { disposeServer, runCli, startServer, tempDir, type ServerProcess } from './support/server-process.js';
+import { accessToken } from './support/tokens.js';
+import { planArtifacts } from './fixtures/artifacts.js';
+
+interface Claimed {
+  task: { id: string };
+  phase_token: string;
+}
+
+const POSTGRES = 'state:\n  backend: postgres\n';
+
+/** The real server on `state.backend: postgres`, against a fresh database on this machine. */
+describe('state.backend: postgres', () => {
+  let db: TestDatabase;
+  let server: ServerProcess | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await disposeServer(server);
+    await db.drop();
+  });
+
+  const start = (dir?: string) =>
+    startServer({ dir, configYaml: POSTGRES, env: { ORCHESTRATOR_DATABASE_URL: db.url } });
+
+  it('migrates at start, hands each task out once, and keeps tasks, audit and events across a SIGKILL', async () => {
+    const dir = tempDir();
+    server = await start(dir);
+    expect(JSON.stringify(server.logs)).toContain('applied migration 0001');
+    let http = api(server.url);
+    const operator = accessToken('operator', 'pg-op');
+    const ids = new Set<string>();
+    for (let i = 0; i < 10; i++)
+      ids.add((await http.post<{ id: string }>('/api/v1/tasks', operator, { title: `pg ${i}` })).body.id);
+    const claims = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        http.post<Claimed>('/api/v1/tasks/claim', accessToken('agent', `pg-agent-${i}`), {}),
+      ),
+    );
+    const won = claims.filter((r) => r.status === 200);
+    expect(claims.filter((r) => r.status === 204)).toHaveLength(20);
+    expect(new Set(won.map((r) => r.body.task.id))).toEqual(ids);
+
+    // One transition, replayed with its key: applied once.
+    const first = won[0]!;
+    const agent = accessToken(
+      'agent',
+      (await http.get<{ holder: string }>(`/api/v1/tasks/${first.body.task.id}`, operator)).body.holder,
+    );
+    await handInAndApprove(http, agent, operator, {
+      task_id: first.body.task.id,
+      phase_token: first.body.phase_token,
+      artifacts: planArtifacts,
+    });
+    const move = {
+      task_id: first.body.task.id,
+      current_phase: 'PLAN',
+      target_phase: 'TDD',
+      phase_token: first.body.phase_token,
+      artifacts: planArtifacts,
+    };
+    const headers = { 'idempotency-key': 'pg-move-1' };
+    const moves = await Promise.all(
+      [1, 2].map(() => http.post('/api/v1/tasks/transition', agent, move, headers)),
+    );
+    for (const res of moves) expect(res.body).toMatchObject({ allowed: true, phase: 'TDD' });
+    const stale = await http.post('/api/v1/tasks/transition', agent, { ...move, target_phase: 'IMPL' });
+    expect(stale.status).toBe(403);
+
+    const before = await http.get<{ events: { id: number }[]; last_id: number }>(
+      '/api/v1/events?limit=1000',
+      operator,
+    );
+    const cursor = before.body.events[4]!.id;
+    await server.stop('SIGKILL');
+    server = await start(dir);
+    http = api(server.url);
+
+    const task = await http.get<{ phase: string; history: { action: string }[] }>(
+      `/api/v1/tasks/${first.body.task.id}`,
+      operator,
+    );
+    expect(task.body.phase).toBe('TDD');
+    expect(task.body.history.filter((h) => h.action === 'transitioned')).toHaveLength(1);
+    const verify = await http.get<{ valid: boolean; entries_checked?: number }>(
+      '/api/v1/audit/verify',
+      operator,
+    );
+    expect(verify.status).toBe(200);
+    expect(verify.body.valid).toBe(true);
+    const claimsAudited = await http.get<{ entries: unknown[] }>(
+      '/api/v1/audit/query?action=task.claim&limit=100',
+      operator,
+    );
+    expect(claimsAudited.body.entries).toHaveLength(10);
+    // A client that saw the fifth event before the crash resumes exactly after it.
+    const resumed = await http.get<{ events: { id: number }[] }>(
+      `/api/v1/events?after=${cursor}&limit=1000`,
+      operator,
+    );
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.events.map((e) => e.id)).toEqual(
+      before.body.events.filter((e) => e.id > cursor).map((e) => e.id),
+    );
+    // New ids never repeat one handed out before the crash.
+    await http.post('/api/v1/tasks', operator, { title: 'after the crash' });
+    const after = await http.get<{ events: { id: number }[] }>(
+      `/api/v1/events?after=${before.body.last_id}`,
+      operator,
+    );
+    expect(after.body.events.length).toBeGreaterThan(0);
+    expect(Math.min(...after.body.events.map((e) => e.id))).toBeGreaterThan(before.body.last_id);
+    await server.stop('SIGTERM');
+    server = undefined;
+  });
+
+  it('an unreachable database stops start-up with exit 2 and one line naming database.url, password hidden', async () => {
+    const dir = tempDir();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${dir}/orchestrator.yaml`, POSTGRES);
+    const result = await runCli(['serve'], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        ORCHESTRATOR_SERVER_PORT: '0',
+        ORCHESTRATOR_JWT_SECRET: 'e2e-secret-0123456789abcdef0123456789abcdef',
+        ORCHESTRATOR_DATABASE_URL: 'postgres://orch:hunter2-secret@127.0.0.1:1/nowhere',
+      },
+    });
+    expect(result.code).toBe(2);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain('database.url=postgres://orch:[redacted]@127.0.0.1:1/nowhere');
+    expect(output).toContain('ORCHESTRATOR_DATABASE_URL');
+    expect(output).not.toContain('hunter2-secret');
+  });
+});
