@@ -79,6 +79,17 @@ describe('PostgresAuditStore', () => {
     await store.close();
   });
 
+  it('refuses a malformed outbox entry as invalid_audit_entry and keeps it in the outbox', async () => {
+    await db.pool.query(
+      `INSERT INTO audit_outbox (change_id, stored_at, entry) VALUES ('bad', now(), '{"actor":"a","action":"Bad Name"}')`,
+    );
+    const store = new PostgresAuditStore(db.pool);
+    await expect(store.sealStateOutbox()).rejects.toMatchObject({ code: 'invalid_audit_entry' });
+    expect((await db.pool.query('SELECT change_id FROM audit_outbox')).rows).toEqual([{ change_id: 'bad' }]);
+    expect((await store.recent()).length).toBe(0);
+    await store.close();
+  });
+
   it('two stores on two pools sealing at once seal each row once', async () => {
     await outbox(300);
     const a = new PostgresAuditStore(db.pool);

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { systemClock, type Clock } from '../../common/domain/clock.js';
+import { DomainError } from '../../common/domain/domain-error.js';
 import { asUnavailable, withTransaction } from '../../database/database-pool.js';
 import { stampedAuditEntry } from '../../state/outbox/stamped-audit-entry.js';
 import { deepFreeze } from '../../state/index/deep-freeze.js';
@@ -204,6 +205,9 @@ export class PostgresAuditStore extends AuditStore {
         return { count: rows.length, more };
       });
     } catch (error) {
+      // A malformed outbox entry is the state writer's bug, not an outage: say so. Its batch
+      // rolled back, so the row stays in the outbox (and blocks sealing) until it is fixed.
+      if (error instanceof DomainError && error.code === 'invalid_audit_entry') throw error;
       throw auditWriteFailed(TARGET, error);
     }
   }
