@@ -100,6 +100,10 @@ describe('PostgresAuditStore', () => {
       `SELECT count(*) AS n, count(DISTINCT entry->'details'->>'change_id') AS ids FROM audit_entries`,
     );
     expect(rows[0]).toEqual({ n: '300', ids: '300' });
+    const order = await db.pool.query<{ id: string }>(
+      `SELECT entry->'details'->>'change_id' AS id FROM audit_entries ORDER BY seq`,
+    );
+    expect(order.rows.map((r) => r.id)).toEqual(Array.from({ length: 300 }, (_, i) => `c${i}`));
     expect(await a.verify()).toMatchObject({ valid: true, entries: 300 });
     await Promise.all([a.close(), b.close()]);
   });
