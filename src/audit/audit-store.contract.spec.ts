@@ -5,8 +5,10 @@ import { ManualClock } from '../common/domain/clock.js';
 import { DomainError } from '../common/domain/domain-error.js';
 import { AuditStore } from './audit.store.js';
 import { GENESIS_HASH, type AuditEntryInput } from './domain/audit-entry.js';
+import { createMigratedTestDatabase } from '../database/testing/test-database.js';
 import { JsonlAuditStore } from './file/jsonl-audit.store.js';
 import { MemoryAuditStore } from './memory-audit.store.js';
+import { PostgresAuditStore } from './postgres/postgres-audit.store.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudC0wMDEifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 
@@ -32,6 +34,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+// One database for the postgres adapter, emptied for each test.
+let database: Awaited<ReturnType<typeof createMigratedTestDatabase>> | null = null;
+afterAll(() => database?.drop());
+
 let n = 0;
 const adapters: Adapter[] = [
   { name: 'memory', open: async (clock) => new MemoryAuditStore({ clock }) },
@@ -46,6 +52,14 @@ const adapters: Adapter[] = [
         retainFiles: 100,
         fsync: false,
       }),
+  },
+  {
+    name: 'postgres',
+    open: async (clock) => {
+      database ??= await createMigratedTestDatabase();
+      await database.pool.query('TRUNCATE audit_entries, chain_heads, audit_outbox');
+      return new PostgresAuditStore(database.pool, { clock });
+    },
   },
 ];
 

@@ -5,7 +5,7 @@ import { type AuditVerifyReport } from './domain/audit-verify.js';
 
 export interface AuditHealth {
   readonly status: 'up' | 'down';
-  readonly backend: 'memory' | 'file';
+  readonly backend: 'memory' | 'file' | 'postgres';
   readonly details: Readonly<Record<string, unknown>>;
 }
 

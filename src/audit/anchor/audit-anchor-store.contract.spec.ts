@@ -6,6 +6,8 @@ import { DomainError } from '../../common/domain/domain-error.js';
 import { signCheckpoint, keyIdOf } from '../domain/checkpoint.js';
 import { type AuditAnchor, type AuditAnchorStore } from './audit-anchor.store.js';
 import { FileAuditAnchorStore } from './file-audit-anchor.store.js';
+import { createMigratedTestDatabase } from '../../database/testing/test-database.js';
+import { PostgresAuditAnchorStore } from '../postgres/postgres-audit-anchor.store.js';
 import { MemoryAuditAnchorStore } from './memory-audit-anchor.store.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -32,26 +34,38 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+// One database for the postgres adapter, emptied for each store opened.
+let database: Awaited<ReturnType<typeof createMigratedTestDatabase>> | null = null;
+afterAll(() => database?.drop());
+
 let n = 0;
-const adapters: Array<{ name: string; open(): AuditAnchorStore }> = [
-  { name: 'memory', open: () => new MemoryAuditAnchorStore() },
-  { name: 'file', open: () => new FileAuditAnchorStore(join(dir, `anchor-${++n}.json`)) },
+const adapters: Array<{ name: string; open(): Promise<AuditAnchorStore> }> = [
+  { name: 'memory', open: async () => new MemoryAuditAnchorStore() },
+  { name: 'file', open: async () => new FileAuditAnchorStore(join(dir, `anchor-${++n}.json`)) },
+  {
+    name: 'postgres',
+    open: async () => {
+      database ??= await createMigratedTestDatabase();
+      await database.pool.query('TRUNCATE audit_anchors');
+      return new PostgresAuditAnchorStore(database.pool);
+    },
+  },
 ];
 
 describe.each(adapters)('AuditAnchorStore contract: $name', (adapter) => {
   it('reads null before any anchor was written', async () => {
-    await expect(adapter.open().read()).resolves.toBeNull();
+    await expect((await adapter.open()).read()).resolves.toBeNull();
   });
 
   it('returns the last anchor written, whole', async () => {
-    const store = adapter.open();
+    const store = await adapter.open();
     await store.write(anchorAt(10));
     await store.write(anchorAt(20));
     await expect(store.read()).resolves.toEqual(anchorAt(20));
   });
 
   it('gives a copy: changing what was read or written does not change what is stored', async () => {
-    const store = adapter.open();
+    const store = await adapter.open();
     const anchor = anchorAt(5) as { seq: number };
     await store.write(anchor as AuditAnchor);
     anchor.seq = 99;

@@ -78,6 +78,9 @@ CREATE INDEX events_type ON events (type, seq);
 -- Event ids are handed out in blocks (EventSequence): no id is ever used twice, across restarts and instances.
 CREATE TABLE event_id_blocks (name text PRIMARY KEY, issued_through bigint NOT NULL);
 
+-- The audit hash chain (src/audit/postgres). `entry` is the written line, kept verbatim (json, not
+-- jsonb), so verify recomputes exactly the text that was hashed; the other columns are copies of its
+-- fields for filtering. Append-only: rows are never updated (retention is not implemented here).
 CREATE TABLE audit_entries (
   seq         bigint PRIMARY KEY,
   ts          timestamptz NOT NULL,
@@ -90,17 +93,26 @@ CREATE TABLE audit_entries (
   phase       text,
   tool        text,
   request_id  text,
-  instance_id text NOT NULL,
+  instance_id text,                                            -- the writing process, when known
   entry       json NOT NULL,
   prev_hash   text NOT NULL,
   hash        text NOT NULL
 );
 CREATE INDEX audit_task ON audit_entries (task_id, seq);
 CREATE INDEX audit_action ON audit_entries (action, seq);
+CREATE INDEX audit_tool ON audit_entries (tool, seq);
 CREATE INDEX audit_ts ON audit_entries USING brin (ts);
 
+-- The last sealed entry of each chain ('audit'); its row lock serializes every writer.
 CREATE TABLE chain_heads (name text PRIMARY KEY, seq bigint NOT NULL, hash text NOT NULL);
-CREATE TABLE audit_anchors (seq bigint PRIMARY KEY, hash text NOT NULL, signature text, at timestamptz NOT NULL);
+-- Every anchor written (the newest is the anchor); kept apart from audit_entries.
+CREATE TABLE audit_anchors (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  seq        bigint NOT NULL,
+  hash       text NOT NULL,
+  checkpoint json NOT NULL,                                    -- the SignedCheckpoint
+  written_at timestamptz NOT NULL DEFAULT now()
+);
 
 -- Coordination between instances.
 CREATE UNLOGGED TABLE instances (

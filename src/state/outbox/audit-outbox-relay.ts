@@ -1,7 +1,7 @@
 import { DomainError, UnavailableError } from '../../common/domain/domain-error.js';
 import type { AuditStore } from '../../audit/audit.store.js';
-import type { AuditEntryInput } from '../../audit/domain/audit-entry.js';
 import type { OutboxEntry, StateRepository } from '../state.repository.js';
+import { stampedAuditEntry } from './stamped-audit-entry.js';
 
 /** Clock skew allowed between the store's `stored_at` and the audit entry's time. */
 const SKEW_MS = 5_000;
@@ -85,7 +85,7 @@ export class AuditOutboxRelay {
     // Called in order without awaiting each: the log chains them in this order and writes
     // them with one fsync (its group commit).
     const results = await Promise.allSettled(
-      fresh.map((item) => this.audit.append(stamped(item, recovered))),
+      fresh.map((item) => this.audit.append(stampedAuditEntry(item, recovered))),
     );
     const done = pending.filter((item) => this.delivered.has(item.change_id)).map((i) => i.change_id);
     let failure: unknown = null;
@@ -135,20 +135,4 @@ function changeIdOf(details: unknown): string | null {
   if (details === null || typeof details !== 'object' || Array.isArray(details)) return null;
   const id = (details as Record<string, unknown>)['change_id'];
   return typeof id === 'string' ? id : null;
-}
-
-/** The entry as appended: with its change id, and (after a crash) marked recovered. */
-function stamped(item: OutboxEntry, recovered: boolean): AuditEntryInput {
-  const mark: Record<string, unknown> = { change_id: item.change_id };
-  if (recovered) mark['recovered'] = { stored_at: item.stored_at };
-  const details = item.entry.details;
-  return {
-    ...item.entry,
-    details:
-      details !== null && typeof details === 'object' && !Array.isArray(details)
-        ? { ...(details as Record<string, unknown>), ...mark }
-        : details === undefined || details === null
-          ? mark
-          : { value: details, ...mark },
-  };
 }
