@@ -27,7 +27,7 @@ describe('state.backend: postgres', () => {
   const start = (dir?: string) =>
     startServer({ dir, configYaml: POSTGRES, env: { ORCHESTRATOR_DATABASE_URL: db.url } });
 
-  it('migrates at start, hands each task out once, and keeps tasks, audit and events across a SIGKILL', async () => {
+  it('migrates at start, hands each task out once, resumes events across a restart, and keeps tasks and audit across a SIGKILL', async () => {
     const dir = tempDir();
     server = await start(dir);
     expect(JSON.stringify(server.logs)).toContain('applied migration 0001');
@@ -76,28 +76,10 @@ describe('state.backend: postgres', () => {
       operator,
     );
     const cursor = before.body.events[4]!.id;
-    await server.stop('SIGKILL');
+    // A clean restart: a client that saw the fifth event resumes exactly after it.
+    await server.stop('SIGTERM');
     server = await start(dir);
     http = api(server.url);
-
-    const task = await http.get<{ phase: string; history: { action: string }[] }>(
-      `/api/v1/tasks/${first.body.task.id}`,
-      operator,
-    );
-    expect(task.body.phase).toBe('TDD');
-    expect(task.body.history.filter((h) => h.action === 'transitioned')).toHaveLength(1);
-    const verify = await http.get<{ valid: boolean; entries_checked?: number }>(
-      '/api/v1/audit/verify',
-      operator,
-    );
-    expect(verify.status).toBe(200);
-    expect(verify.body.valid).toBe(true);
-    const claimsAudited = await http.get<{ entries: unknown[] }>(
-      '/api/v1/audit/query?action=task.claim&limit=100',
-      operator,
-    );
-    expect(claimsAudited.body.entries).toHaveLength(10);
-    // A client that saw the fifth event before the crash resumes exactly after it.
     const resumed = await http.get<{ events: { id: number }[] }>(
       `/api/v1/events?after=${cursor}&limit=1000`,
       operator,
@@ -106,14 +88,42 @@ describe('state.backend: postgres', () => {
     expect(resumed.body.events.map((e) => e.id)).toEqual(
       before.body.events.filter((e) => e.id > cursor).map((e) => e.id),
     );
-    // New ids never repeat one handed out before the crash.
-    await http.post('/api/v1/tasks', operator, { title: 'after the crash' });
-    const after = await http.get<{ events: { id: number }[] }>(
-      `/api/v1/events?after=${before.body.last_id}`,
+
+    // A crash: every acknowledged change and its audit entry are there; ids never repeat.
+    await server.stop('SIGKILL');
+    server = await start(dir);
+    http = api(server.url);
+    const task = await http.get<{ phase: string; history: { action: string }[] }>(
+      `/api/v1/tasks/${first.body.task.id}`,
       operator,
     );
-    expect(after.body.events.length).toBeGreaterThan(0);
-    expect(Math.min(...after.body.events.map((e) => e.id))).toBeGreaterThan(before.body.last_id);
+    expect(task.body.phase).toBe('TDD');
+    expect(task.body.history.filter((h) => h.action === 'transitioned')).toHaveLength(1);
+    const verify = await http.get<{ valid: boolean }>('/api/v1/audit/verify', operator);
+    expect(verify.status).toBe(200);
+    expect(verify.body.valid).toBe(true);
+    const claimsAudited = await http.get<{ entries: unknown[] }>(
+      '/api/v1/audit/query?action=task.claim&limit=100',
+      operator,
+    );
+    expect(claimsAudited.body.entries).toHaveLength(10);
+    const transitions = await http.get<{ entries: unknown[] }>(
+      `/api/v1/audit/query?action=task.transition&task_id=${first.body.task.id}&limit=100`,
+      operator,
+    );
+    expect(transitions.body.entries.length).toBeGreaterThanOrEqual(1);
+    await http.post('/api/v1/tasks', operator, { title: 'after the crash' });
+    const head = await http.get<{ events: { id: number }[]; last_id: number }>(
+      '/api/v1/events?limit=1000',
+      operator,
+    );
+    expect(Math.max(...head.body.events.map((e) => e.id))).toBeGreaterThan(before.body.last_id);
+    expect(new Set(head.body.events.map((e) => e.id)).size).toBe(head.body.events.length);
+    // Events published just before a crash may not have been stored: a cursor from before it is
+    // told to re-sync, never answered with silence.
+    const beforeCrash = await http.get<{ code: string }>(`/api/v1/events?after=${cursor}`, operator);
+    expect(beforeCrash.status).toBe(409);
+    expect(beforeCrash.body.code).toBe('events_resync_required');
     await server.stop('SIGTERM');
     server = undefined;
   });

@@ -12,6 +12,8 @@ import { AppConfig } from '../config/app-config.js';
 import { SigningSecret } from '../config/signing-secret.js';
 import { HealthRegistry } from '../health/health-registry.js';
 import { StateRepository } from '../state/state.repository.js';
+import { BackendDatabase } from '../database/database.module.js';
+import { InstanceInfo } from '../status/instance.js';
 import { AuditController } from './audit.controller.js';
 import { AuditMetrics } from './audit-metrics.js';
 import { AuditStore } from './audit.store.js';
@@ -26,6 +28,7 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly store: AuditStore,
     private readonly registry: HealthRegistry,
+    private readonly database: BackendDatabase,
   ) {}
 
   onModuleInit(): void {
@@ -34,6 +37,7 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
+    await this.database.shared?.release();
   }
 }
 
@@ -46,10 +50,20 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
       provide: AuditStore,
       // The state store opens first: a start it refuses (damaged state) must not cut the log's
       // first checkpoint off from its anchor by exiting while the anchor is being written.
-      inject: [AppConfig, SigningSecret, Clock, AuditMetrics, StateRepository],
-      useFactory: (config: AppConfig, secret: SigningSecret, clock: Clock, metrics: AuditMetrics) => {
+      inject: [AppConfig, SigningSecret, Clock, AuditMetrics, StateRepository, BackendDatabase, InstanceInfo],
+      useFactory: (
+        config: AppConfig,
+        secret: SigningSecret,
+        clock: Clock,
+        metrics: AuditMetrics,
+        _state: StateRepository,
+        database: BackendDatabase,
+        instance: InstanceInfo,
+      ) => {
         const logger = new Logger('AuditLog');
-        const file = config.values.state.backend !== 'memory';
+        const backend = config.values.state.backend;
+        // Signed checkpoints are written by the file store (the postgres chain is anchored by its head row).
+        const file = backend === 'file';
         const keys = file ? resolveAuditSigner(config) : null;
         for (const notice of keys?.notices ?? []) logger.log(notice);
         for (const warning of keys?.warnings ?? []) logger.warn(warning);
@@ -58,7 +72,10 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
         return openAuditStore({
           config: config.values.audit,
           baseDir: config.baseDir,
-          backend: config.values.state.backend === 'memory' ? 'memory' : 'file',
+          backend,
+          // Its share of the pool is given back by AuditLifecycle once the log is closed.
+          pool: database.shared?.use(),
+          instanceId: instance.id,
           clock,
           // Belt and braces: the literal secrets are scrubbed from entries whatever key holds them.
           secrets: [secret.reveal(), ...secret.revealPrevious()],

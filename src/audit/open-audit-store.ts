@@ -1,4 +1,5 @@
 import { type KeyObject } from 'node:crypto';
+import type pg from 'pg';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Clock } from '../common/domain/clock.js';
@@ -16,8 +17,12 @@ export interface OpenAuditOptions {
   readonly config: AuditConfig;
   /** Relative `audit_file` paths are resolved against this directory (`AppConfig.baseDir`). */
   readonly baseDir: string;
-  /** `memory` for tests and the memory state backend; default `file`. */
-  readonly backend?: 'file' | 'memory';
+  /** `memory` for tests and the memory state backend; `postgres` with `pool`; default `file`. */
+  readonly backend?: 'file' | 'memory' | 'postgres';
+  /** The shared database pool (`postgres`). */
+  readonly pool?: pg.Pool;
+  /** This process, recorded on the entries it writes (`postgres`). */
+  readonly instanceId?: string;
   readonly clock?: Clock;
   /** Literal secrets (the signing secrets) to scrub from every entry. */
   readonly secrets?: readonly string[];
@@ -45,6 +50,15 @@ export interface OpenAuditOptions {
 export async function openAuditStore(options: OpenAuditOptions): Promise<AuditStore> {
   const redaction = { ...options.redaction, ...(options.secrets ? { secrets: options.secrets } : {}) };
   if (options.backend === 'memory') return new MemoryAuditStore({ clock: options.clock, redaction });
+  if (options.backend === 'postgres') {
+    if (!options.pool) throw new Error('the postgres audit store needs the database pool');
+    const { PostgresAuditStore } = await import('./postgres/postgres-audit.store.js');
+    return new PostgresAuditStore(options.pool, {
+      clock: options.clock,
+      redaction,
+      instanceId: options.instanceId,
+    });
+  }
   const { config } = options;
   const auditFile = resolve(options.baseDir, config.audit_file);
   // The lock file lives in the directory: create it first (a failure surfaces at the lock).
