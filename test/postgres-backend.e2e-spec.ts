@@ -1,7 +1,16 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../src/database/testing/test-database.js';
 import { handInAndApprove } from './support/approval.js';
 import { api } from './support/api.js';
-import { disposeServer, runCli, startServer, tempDir, type ServerProcess } from './support/server-process.js';
+import {
+  baseEnv,
+  disposeServer,
+  runCli,
+  startServer,
+  tempDir,
+  type ServerProcess,
+} from './support/server-process.js';
 import { accessToken } from './support/tokens.js';
 import { planArtifacts } from './fixtures/artifacts.js';
 
@@ -130,17 +139,10 @@ describe('state.backend: postgres', () => {
 
   it('an unreachable database stops start-up with exit 2 and one line naming database.url, password hidden', async () => {
     const dir = tempDir();
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(`${dir}/orchestrator.yaml`, POSTGRES);
+    writeFileSync(join(dir, 'orchestrator.yaml'), POSTGRES);
     const result = await runCli(['serve'], {
       cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        ORCHESTRATOR_SERVER_PORT: '0',
-        ORCHESTRATOR_JWT_SECRET: 'e2e-secret-0123456789abcdef0123456789abcdef',
-        ORCHESTRATOR_DATABASE_URL: 'postgres://orch:hunter2-secret@127.0.0.1:1/nowhere',
-      },
+      env: baseEnv({ ORCHESTRATOR_DATABASE_URL: 'postgres://orch:hunter2-secret@127.0.0.1:1/nowhere' }),
     });
     expect(result.code).toBe(2);
     const output = result.stdout + result.stderr;

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config.js';
 import { OrchestratorConfig } from '../config/config.schema.js';
+import { BackendDatabase } from '../database/database.module.js';
+import { InstanceInfo } from '../status/instance.js';
 import { HealthRegistry } from '../health/health-registry.js';
 import { FileStateRepository } from './file/file-state.repository.js';
 import { MemoryStateRepository } from './memory-state.repository.js';
@@ -22,8 +24,13 @@ async function moduleFor(config: AppConfig) {
   @Global()
   @Module({
     imports: [TerminusModule.forRoot({ logger: false })],
-    providers: [{ provide: AppConfig, useValue: config }, HealthRegistry],
-    exports: [AppConfig, HealthRegistry, TerminusModule],
+    providers: [
+      { provide: AppConfig, useValue: config },
+      HealthRegistry,
+      { provide: BackendDatabase, useValue: new BackendDatabase(null) },
+      { provide: InstanceInfo, useValue: new InstanceInfo() },
+    ],
+    exports: [AppConfig, HealthRegistry, TerminusModule, BackendDatabase, InstanceInfo],
   })
   class Deps {}
   const moduleRef = await Test.createTestingModule({ imports: [Deps, StateModule] }).compile();

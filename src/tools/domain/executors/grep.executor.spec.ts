@@ -118,7 +118,7 @@ describe('grep', () => {
     ws.file(`names/${'a'.repeat(60)}`, 'TODO\n');
     let error: unknown;
     const gap = await longestLoopGap(async () => {
-      error = await failure(ws.registry.execute('grep', { pattern: 'TODO', glob: `${'*a'.repeat(6)}*b` }));
+      error = await failure(ws.registry.execute('grep', { pattern: 'TODO', glob: `${'*a'.repeat(9)}*b` }));
     });
     expect(error).toMatchObject({ code: 'tool_failed', message: /glob took longer than 300 ms/ });
     expect(gap).toBeLessThan(200);
