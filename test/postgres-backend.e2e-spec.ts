@@ -133,6 +133,11 @@ describe('state.backend: postgres', () => {
     const beforeCrash = await http.get<{ code: string }>(`/api/v1/events?after=${cursor}`, operator);
     expect(beforeCrash.status).toBe(409);
     expect(beforeCrash.body.code).toBe('events_resync_required');
+    const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/orchestrator_db_pool_connections\{state="idle"\} \d+/);
+    expect(metrics).toMatch(/orchestrator_db_pool_waiting \d+/);
+    expect(metrics).toMatch(/orchestrator_db_query_seconds_count\{[^}]*outcome="ok"[^}]*\} [1-9]/);
+    expect(metrics).not.toContain(db.url);
     await server.stop('SIGTERM');
     server = undefined;
   });

@@ -27,6 +27,31 @@ export function openDatabasePool(target: DatabaseTarget, options: DatabasePoolOp
   return pool;
 }
 
+/** Told how long each statement or transaction on a pool took, for the query latency metric. */
+export type QueryObserver = (seconds: number, kind: 'query' | 'transaction', ok: boolean) => void;
+const observers = new WeakMap<pg.Pool, QueryObserver>();
+
+/** Reports every `queryPool` statement and `withTransaction` transaction on `pool` to `observer`. */
+export function observeQueries(pool: pg.Pool, observer: QueryObserver): void {
+  observers.set(pool, observer);
+}
+
+function timed<T>(pool: pg.Pool, kind: 'query' | 'transaction', work: () => Promise<T>): Promise<T> {
+  const observer = observers.get(pool);
+  if (!observer) return work();
+  const started = performance.now();
+  return work().then(
+    (result) => {
+      observer((performance.now() - started) / 1000, kind, true);
+      return result;
+    },
+    (error: unknown) => {
+      observer((performance.now() - started) / 1000, kind, false);
+      throw error;
+    },
+  );
+}
+
 /**
  * Runs `work` in one transaction on one pooled client: COMMIT when it resolves, ROLLBACK when
  * it throws. A lost connection becomes 503 `state_unavailable` (nothing was acknowledged).
@@ -52,16 +77,18 @@ export async function withTransaction<T>(
 }
 
 /** One statement on any pooled connection; a lost connection becomes `state_unavailable`. */
-export async function queryPool<R extends pg.QueryResultRow>(
+export function queryPool<R extends pg.QueryResultRow>(
   pool: pg.Pool,
   text: string,
   values?: readonly unknown[],
 ): Promise<pg.QueryResult<R>> {
-  try {
-    return await pool.query<R>(text, values as unknown[]);
-  } catch (error) {
-    throw asUnavailable(error);
-  }
+  return timed(pool, 'query', async () => {
+    try {
+      return await pool.query<R>(text, values as unknown[]);
+    } catch (error) {
+      throw asUnavailable(error);
+    }
+  });
 }
 
 async function connectPooled(pool: pg.Pool): Promise<pg.PoolClient> {

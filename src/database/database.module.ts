@@ -1,6 +1,8 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { InstanceInfo } from '../status/instance.js';
+import { Registry } from 'prom-client';
+import { registerDatabaseMetrics } from './database-metrics.js';
 import { openDatabase } from './open-database.js';
 import { type SharedDatabase } from './shared-database.js';
 
@@ -21,12 +23,13 @@ export class BackendDatabase {
   providers: [
     {
       provide: BackendDatabase,
-      inject: [AppConfig, InstanceInfo],
-      useFactory: async (config: AppConfig, instance: InstanceInfo) => {
+      inject: [AppConfig, InstanceInfo, Registry],
+      useFactory: async (config: AppConfig, instance: InstanceInfo, registry: Registry) => {
         if (config.values.state.backend !== 'postgres') return new BackendDatabase(null);
         const logger = new Logger('Database');
         const opened = await openDatabase(config, `orchestrator ${instance.id}`);
         for (const name of opened.applied) logger.log(`applied migration ${name}`);
+        registerDatabaseMetrics(registry, opened.database.pool);
         return new BackendDatabase(opened.database);
       },
     },
