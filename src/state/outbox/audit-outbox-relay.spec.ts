@@ -2,50 +2,18 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryAuditStore } from '../../audit/memory-audit.store.js';
-import type { AuditEntry, AuditEntryInput } from '../../audit/domain/audit-entry.js';
 import { ManualClock } from '../../common/domain/clock.js';
-import { UnavailableError } from '../../common/domain/domain-error.js';
 import { SequentialIds } from '../../common/domain/ids.js';
-import { createTask } from '../../tasks/domain/task-factory.js';
-import type { Task } from '../../tasks/domain/task.model.js';
 import { rejectionCodeOf } from '../../../test/support/domain-errors.js';
 import { FileStateRepository } from '../file/file-state.repository.js';
 import { MemoryStateRepository } from '../memory-state.repository.js';
+import { created, FlakyAudit, taskMaker } from './testing/outbox-fixtures.js';
 import { AuditOutboxRelay } from './audit-outbox-relay.js';
 
 const clock = new ManualClock(Date.UTC(2026, 0, 1));
 const ids = new SequentialIds('task');
 
-function newTask(title: string): Task {
-  return createTask(
-    { title, workflow: { name: 'w', version: '1' }, initialPhase: 'PLAN', maxAttempts: 2, createdBy: 'op' },
-    { clock, ids },
-  );
-}
-
-const created = (task: Task): AuditEntryInput => ({
-  actor: 'op',
-  action: 'task.create',
-  decision: 'allowed',
-  success: true,
-  task_id: task.id,
-  details: { title: task.title },
-});
-
-/** An audit log whose next `failures` appends fail as a full disk would. */
-class FlakyAudit extends MemoryAuditStore {
-  failures = 0;
-  override async append(input: AuditEntryInput): Promise<AuditEntry> {
-    if (this.failures > 0) {
-      this.failures--;
-      throw new UnavailableError(
-        'audit_write_failed',
-        'Could not write the audit log (ENOSPC). The entry was not recorded.',
-      );
-    }
-    return super.append(input);
-  }
-}
+const newTask = taskMaker(clock, ids);
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 

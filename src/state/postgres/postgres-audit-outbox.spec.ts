@@ -1,45 +1,17 @@
 import type pg from 'pg';
 import { MemoryAuditStore } from '../../audit/memory-audit.store.js';
-import type { AuditEntry, AuditEntryInput } from '../../audit/domain/audit-entry.js';
 import { ManualClock } from '../../common/domain/clock.js';
-import { UnavailableError } from '../../common/domain/domain-error.js';
 import { SequentialIds } from '../../common/domain/ids.js';
 import { createMigratedTestDatabase, type TestDatabase } from '../../database/testing/test-database.js';
-import { createTask } from '../../tasks/domain/task-factory.js';
-import type { Task } from '../../tasks/domain/task.model.js';
 import { rejectionCodeOf } from '../../../test/support/domain-errors.js';
+import { created, FlakyAudit, taskMaker } from '../outbox/testing/outbox-fixtures.js';
 import { AuditOutboxRelay } from '../outbox/audit-outbox-relay.js';
 import { PostgresStateRepository } from './postgres-state.repository.js';
 
 const clock = new ManualClock(Date.UTC(2026, 0, 1));
 const ids = new SequentialIds('task');
 
-function newTask(title: string): Task {
-  return createTask(
-    { title, workflow: { name: 'w', version: '1' }, initialPhase: 'PLAN', maxAttempts: 2, createdBy: 'op' },
-    { clock, ids },
-  );
-}
-
-const created = (task: Task): AuditEntryInput => ({
-  actor: 'op',
-  action: 'task.create',
-  decision: 'allowed',
-  success: true,
-  task_id: task.id,
-  details: { title: task.title },
-});
-
-class FlakyAudit extends MemoryAuditStore {
-  failures = 0;
-  override async append(input: AuditEntryInput): Promise<AuditEntry> {
-    if (this.failures > 0) {
-      this.failures--;
-      throw new UnavailableError('audit_write_failed', 'Could not write the audit log (ENOSPC).');
-    }
-    return super.append(input);
-  }
-}
+const newTask = taskMaker(clock, ids);
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
