@@ -26,7 +26,16 @@ describe('postgres lost mid-run', () => {
   const until = async (check: () => Promise<boolean>, ms: number) => {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
-      if (await check()) return true;
+      try {
+        if (await check()) return true;
+      } catch (error) {
+        // Say why the server stopped answering (it crashed once on a lost connection).
+        await new Promise((r) => setTimeout(r, 300));
+        throw new Error(
+          `${String(error)}; server exit code ${server?.child.exitCode}, stderr: ${server?.stderr().slice(-2000)}`,
+          { cause: error },
+        );
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     return false;

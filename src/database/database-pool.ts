@@ -62,6 +62,10 @@ export async function withTransaction<T>(
 ): Promise<T> {
   const client = await connectPooled(pool);
   let broken = false;
+  // The pool only listens while a client is idle; a connection lost between our statements
+  // would otherwise be an unhandled 'error' event and end the process.
+  const onLost = () => (broken = true);
+  client.on('error', onLost);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -72,6 +76,7 @@ export async function withTransaction<T>(
     if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
     throw asUnavailable(error);
   } finally {
+    client.removeListener('error', onLost);
     client.release(broken);
   }
 }
