@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { quote } from 'shell-quote';
+import { shellDoubleQuote } from './shell-double-quote.js';
 
 /**
  * This installation's lean hook entry (dist/hooks/cli/claude-code-hook.main.js): it runs before
@@ -24,21 +25,21 @@ export interface HookCommandOptions {
  * failures the hook cannot catch itself (Node or the file gone: exit 127 or 1) into a block.
  */
 export function claudeCodeHookCommand(options: HookCommandOptions): string {
-  // Double quotes so `$CLAUDE_PROJECT_DIR` expands; what could end or escape them is escaped.
-  const tokenFile = options.tokenFile.replace(/["\\`]/g, '\\$&');
-  return `${quote([options.node ?? process.execPath, options.entry ?? HOOK_ENTRY])} --token-file "${tokenFile}" || exit 2`;
+  const tokenFile = shellDoubleQuote(options.tokenFile);
+  return `${quote([options.node ?? process.execPath, options.entry ?? HOOK_ENTRY])} --token-file ${tokenFile} || exit 2`;
 }
 
-/** The `.claude/settings.json` fragment that wires the command hook for every tool. */
-export function claudeCodeSettings(options: HookCommandOptions): object {
+/** The `.claude/settings.json` fragment that wires `command` (a hook command) for every tool. */
+export function claudeCodeSettings(
+  options: HookCommandOptions,
+  command = claudeCodeHookCommand(options),
+): object {
   return {
     hooks: {
       PreToolUse: [
         {
           matcher: '*',
-          hooks: [
-            { type: 'command', command: claudeCodeHookCommand(options), timeout: CLAUDE_TIMEOUT_SECONDS },
-          ],
+          hooks: [{ type: 'command', command, timeout: CLAUDE_TIMEOUT_SECONDS }],
         },
       ],
     },
