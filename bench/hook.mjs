@@ -5,7 +5,8 @@
  * noise hits all alike:
  *
  *   node  `node -e ''`: Node's own start-up, the floor every Node hook pays (the baseline)
- *   hook  the command `orchestrator hook claude-code-settings` installs (the lean entry)
+ *   curl  the command `orchestrator hook claude-code-settings` installs by default (one curl process)
+ *   hook  the command `… claude-code-settings --hook node` installs (the lean Node entry)
  *   cli   `node dist/cli/main.js hook claude-code` (the whole CLI)
  *
  * Uses the built code (dist/). The first runs only warm the page cache.
@@ -53,6 +54,12 @@ async function heartbeat(url, accessToken, claim) {
  */
 export async function hookCost({ url, accessToken, claim, runs = 50 }) {
   const { claudeCodeHookCommand } = await import(new URL('hooks/cli/claude-code-settings.js', dist).href);
+  const { claudeCodeCurlHookCommand, findCurl } = await import(
+    new URL('hooks/cli/claude-code-curl-hook.js', dist).href
+  );
+  const { writeHookHeaderFile } = await import(new URL('sdk/hook-header-file.js', dist).href);
+  const curl = findCurl();
+  if (!curl) throw new Error('the hook bench needs curl on PATH');
   const dir = mkdtempSync(join(tmpdir(), 'orch-bench-hook-'));
   try {
     const tokenFile = join(dir, 'phase-token.json');
@@ -61,6 +68,7 @@ export async function hookCost({ url, accessToken, claim, runs = 50 }) {
       JSON.stringify({ task_id: claim.task.id, phase_token: claim.phase_token, base_url: url }),
       { mode: 0o600 },
     );
+    await writeHookHeaderFile(tokenFile, { accessToken, phaseToken: claim.phase_token });
     const stdin = JSON.stringify({
       hook_event_name: 'PreToolUse',
       cwd: dir,
@@ -69,11 +77,12 @@ export async function hookCost({ url, accessToken, claim, runs = 50 }) {
     });
     const commands = {
       node: `${quote([process.execPath, '-e', ''])}`,
+      curl: claudeCodeCurlHookCommand({ tokenFile, url, curl }),
       hook: claudeCodeHookCommand({ tokenFile }),
       cli: `${quote([process.execPath, CLI, 'hook', 'claude-code', '--token-file', tokenFile])} || exit 2`,
     };
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ORCHESTRATOR_TOKEN: accessToken };
-    const samples = { node: [], hook: [], cli: [] };
+    const samples = { node: [], curl: [], hook: [], cli: [] };
     const modes = Object.keys(commands);
     let beat = performance.now();
     for (let i = 0; i < runs + WARM_UP; i++) {
@@ -82,7 +91,8 @@ export async function hookCost({ url, accessToken, claim, runs = 50 }) {
         beat = performance.now();
       }
       // Rotate the order so no command always runs right after another.
-      for (const mode of [...modes.slice(i % 3), ...modes.slice(0, i % 3)]) {
+      const shift = i % modes.length;
+      for (const mode of [...modes.slice(shift), ...modes.slice(0, shift)]) {
         const started = performance.now();
         const run = spawnSync('/bin/sh', ['-c', commands[mode]], { input: stdin, env, encoding: 'utf8' });
         const elapsed = performance.now() - started;
@@ -93,13 +103,15 @@ export async function hookCost({ url, accessToken, claim, runs = 50 }) {
       }
     }
     const node = stats(samples.node);
+    const curlHook = stats(samples.curl);
     const hook = stats(samples.hook);
     const cli = stats(samples.cli);
     const ratio = (s, key) => round(s[key] / node[key]);
     return {
       runs,
-      command: commands.hook,
+      command: commands.curl,
       node,
+      curl: { ...curlHook, median_ratio: ratio(curlHook, 'median_ms'), p95_ratio: ratio(curlHook, 'p95_ms') },
       hook: { ...hook, median_ratio: ratio(hook, 'median_ms'), p95_ratio: ratio(hook, 'p95_ms') },
       cli: { ...cli, median_ratio: ratio(cli, 'median_ms'), p95_ratio: ratio(cli, 'p95_ms') },
     };

@@ -603,7 +603,12 @@ async function main() {
         [
           { command: "node -e '' (baseline)", ...h.node, ratio: '1x' },
           {
-            command: 'settings hook',
+            command: 'curl hook (settings default)',
+            ...h.curl,
+            ratio: `${h.curl.median_ratio}x (p95 ${h.curl.p95_ratio}x)`,
+          },
+          {
+            command: 'node hook (--hook node)',
             ...h.hook,
             ratio: `${h.hook.median_ratio}x (p95 ${h.hook.p95_ratio}x)`,
           },

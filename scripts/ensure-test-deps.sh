@@ -2,7 +2,8 @@
 # Debian tools the test suite calls: promtool (package prometheus) to lint the /metrics
 # exposition, python3 to receive systemd's NOTIFY_SOCKET datagram, systemd-notify (systemd)
 # to send it, nginx and openssl to check the nginx site with `nginx -t` and a test certificate,
-# bubblewrap (bwrap) for the command sandbox the tool tests run commands in. Installs what is
+# bubblewrap (bwrap) for the command sandbox the tool tests run commands in, curl for the curl
+# Claude Code hook. Installs what is
 # missing when it can (root with apt-get), else says what to install. The database tests need
 # PostgreSQL at 127.0.0.1:5432 (trust auth; or ORCHESTRATOR_TEST_DATABASE_URL): started here if it is down.
 set -euo pipefail
@@ -31,6 +32,7 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -eq 0 ]; then
   ensure_postgres
   exit 0

@@ -434,10 +434,13 @@ describe('orchestrator hook claude-code', () => {
     });
   });
 
-  it('prints settings that run this installation by absolute path, and they work', async () => {
-    const printed = await runCli(['hook', 'claude-code-settings', '--token-file', tokenFile], {
-      env: baseEnv(),
-    });
+  it('prints settings that run this installation by absolute path, and they work (--hook node)', async () => {
+    const printed = await runCli(
+      ['hook', 'claude-code-settings', '--hook', 'node', '--token-file', tokenFile],
+      {
+        env: baseEnv(),
+      },
+    );
     expect(printed.code).toBe(0);
     const settings = JSON.parse(printed.stdout) as {
       hooks: { PreToolUse: Array<{ hooks: Array<{ command: string; timeout: number }> }> };
@@ -502,8 +505,9 @@ describe('instructions that run the hook', () => {
     );
     expect(commands.length).toBeGreaterThan(0);
     for (const command of commands) {
+      // The Node hook, or curl: both by absolute path.
       expect(command).toMatch(
-        /^\/\S+\/node \/\S+\/dist\/hooks\/cli\/claude-code-hook\.main\.js --token-file /,
+        /^(?:\/\S+\/node \/\S+\/dist\/hooks\/cli\/claude-code-hook\.main\.js --token-file |\/\S+\/curl -q )/,
       );
       expect(command).toMatch(/ \|\| exit 2$/);
     }

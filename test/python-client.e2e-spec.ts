@@ -35,6 +35,9 @@ with AgentClient(os.environ["URL"], "py-agent", os.environ["TOKEN"], token_file=
     claim = c.claim_task(capabilities=[])
     print("claimed", claim["task"]["id"], claim["phase"], flush=True)
     print("token_file", json.load(open(token_file))["phase"], oct(stat.S_IMODE(os.stat(token_file).st_mode)), flush=True)
+    headers = open(token_file + ".headers").read()
+    print("headers", oct(stat.S_IMODE(os.stat(token_file + ".headers").st_mode)),
+          headers == "Authorization: Bearer %s\nX-Phase-Token: %s\nContent-Type: application/json\n" % (os.environ["TOKEN"], c.phase_token), flush=True)
     snap = c.get_state_snapshot()
     print("snapshot", snap["current_phase"], flush=True)
     print("authorize read", c.authorize_tool("read_files", {"path": "README.md"})["allowed"], flush=True)
@@ -53,7 +56,7 @@ with AgentClient(os.environ["URL"], "py-agent", os.environ["TOKEN"], token_file=
                 print("WAITING", [b["check"] for b in e.blockers], flush=True)
                 waited = True
             time.sleep(0.2)
-    print("phase", c.phase, json.load(open(token_file))["phase"], flush=True)
+    print("phase", c.phase, json.load(open(token_file))["phase"], c.phase_token in open(token_file + ".headers").read(), flush=True)
     old = c.phase_token
     try:
         c.request_transition("IMPL", {})
@@ -71,7 +74,7 @@ with AgentClient(os.environ["URL"], "py-agent", os.environ["TOKEN"], token_file=
     c.phase_token = current
     print("heartbeat", "lease_expires_at" in json.dumps(c.heartbeat()), flush=True)
     done = c.complete(art["COMPLETE"])
-    print("completed", done["task"]["status"], os.path.exists(token_file), flush=True)
+    print("completed", done["task"]["status"], os.path.exists(token_file), os.path.exists(token_file + ".headers"), flush=True)
     print("claim again", c.claim_task(), flush=True)
 
 try:
@@ -140,6 +143,7 @@ describe('clients/python/orchestrator_client.py against a live server', () => {
     expect(out.stdout.trim().split('\n')).toEqual([
       `claimed ${task.id} PLAN`,
       'token_file PLAN 0o600',
+      'headers 0o600 True',
       'snapshot PLAN',
       'authorize read True',
       'authorize write False',
@@ -147,14 +151,14 @@ describe('clients/python/orchestrator_client.py against a live server', () => {
         /^use_tool ToolForbiddenError (tool_forbidden|execution_disabled) 403$/,
       ) as unknown,
       "WAITING ['approval_required']",
-      'phase TDD TDD',
+      'phase TDD TDD True',
       'blocked transition_blocked True',
       'phase IMPL',
       'phase REVIEW',
       'phase COMPLETE',
       'stale StalePhaseTokenError stale_phase_token',
       'heartbeat True',
-      'completed completed False',
+      'completed completed False False',
       'claim again None',
       'auth AuthError invalid_token 401',
       'down OrchestratorUnavailableError network_error',

@@ -315,24 +315,23 @@ class AgentClient:
             self.phase_token = None
             self.allowed_tools = []
         if self.token_file:
-            try:
-                os.remove(self.token_file)
-            except FileNotFoundError:
-                pass
+            for path in (self.token_file, self.token_file + ".headers"):
+                try:
+                    os.remove(path)
+                except FileNotFoundError:
+                    pass
 
     def _save_token(self) -> None:
         """Writes {task_id, phase, phase_token, base_url} atomically with mode 0600 (missing directories 0700)."""
         if not self.token_file or self.task is None:
             return
         _make_private_dirs(os.path.dirname(os.path.abspath(self.token_file)))
-        temp = "%s.%d.tmp" % (self.token_file, os.getpid())
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump({"task_id": self.task_id, "phase": self.phase, "phase_token": self.phase_token,
-                       "base_url": self.base_url}, handle)
-            handle.write("\n")
-        os.chmod(temp, 0o600)
-        os.replace(temp, self.token_file)
+        # Headers first (for the curl hook, `curl -H @file`): a hook that sees the new token file
+        # finds the headers of the same phase.
+        _write_private(self.token_file + ".headers", _hook_header_lines(self.access_token, self.phase_token))
+        _write_private(self.token_file, json.dumps({"task_id": self.task_id, "phase": self.phase,
+                                                    "phase_token": self.phase_token,
+                                                    "base_url": self.base_url}) + "\n")
 
     def _start_heartbeat(self, lease_expires_at: Optional[str]) -> None:
         self.close()
@@ -441,6 +440,26 @@ def _make_private_dirs(directory: str) -> None:
         except FileExistsError:
             continue  # created meanwhile by another process
         os.chmod(path, 0o700)  # the mode given to mkdir is masked by the umask
+
+
+def _hook_header_lines(access_token: str, phase_token: str) -> str:
+    """The curl hook's header file: access token, phase token, JSON body."""
+    for value in (access_token, phase_token):
+        # A line break would let a token add headers of its own.
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise OrchestratorError("a token holds a control character", "invalid_token", 0)
+    return ("Authorization: Bearer %s\nX-Phase-Token: %s\nContent-Type: application/json\n"
+            % (access_token, phase_token))
+
+
+def _write_private(path: str, text: str) -> None:
+    """Writes `text` to `path` atomically with mode 0600."""
+    temp = "%s.%d.tmp" % (path, os.getpid())
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.chmod(temp, 0o600)
+    os.replace(temp, path)
 
 
 def _read_token_file(path: str) -> Optional[Dict[str, Any]]:

@@ -13,6 +13,7 @@ import {
   type ToolExecution,
   type TransitionResult,
 } from './sdk.types.js';
+import { removeHookHeaderFile, writeHookHeaderFile } from './hook-header-file.js';
 import { readTokenFile, removeTokenFile, writeTokenFile } from './token-file.js';
 
 export interface HeartbeatOptions {
@@ -29,6 +30,7 @@ export interface AgentClientOptions {
   /**
    * Where to share `{task_id, phase, phase_token, base_url}` (mode 0600, written atomically; a
    * missing directory is created 0700) with helpers like the hook; `resumeTask()` reads it.
+   * Beside it, `<tokenFile>.headers` holds the curl hook's headers (access and phase token, 0600).
    */
   tokenFile?: string;
   fetch?: typeof fetch;
@@ -307,7 +309,10 @@ export class AgentClient implements AsyncDisposable {
     this.stopHeartbeat();
     this.held = undefined;
     const file = this.options.tokenFile;
-    if (file) await this.queueFileWrite(() => removeTokenFile(file));
+    if (file)
+      await this.queueFileWrite(() =>
+        Promise.all([removeTokenFile(file), removeHookHeaderFile(file)]).then(() => undefined),
+      );
   }
 
   private async saveToken(): Promise<void> {
@@ -320,7 +325,11 @@ export class AgentClient implements AsyncDisposable {
       phase_token: held.phaseToken,
       base_url: this.http.baseUrl,
     };
-    await this.queueFileWrite(() => writeTokenFile(file, content));
+    const tokens = { accessToken: this.options.accessToken, phaseToken: held.phaseToken };
+    // Headers first: a hook that sees the new token file finds the headers of the same phase.
+    await this.queueFileWrite(() =>
+      writeHookHeaderFile(file, tokens).then(() => writeTokenFile(file, content)),
+    );
   }
 
   private queueFileWrite(write: () => Promise<void>): Promise<void> {

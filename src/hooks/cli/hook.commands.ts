@@ -1,5 +1,6 @@
-import { type Command, CommanderError } from 'commander';
+import { type Command, CommanderError, InvalidArgumentError } from 'commander';
 import { failClosed, runHookProcess } from './claude-code-hook.process.js';
+import { claudeCodeCurlHookCommand, findCurl } from './claude-code-curl-hook.js';
 import { claudeCodeSettings } from './claude-code-settings.js';
 
 /** Adds `orchestrator hook claude-code`, the PreToolUse command hook for Claude Code. */
@@ -26,14 +27,36 @@ export function registerHookCommands(program: Command): void {
   hook
     .command('claude-code-settings')
     .description(
-      'print the .claude/settings.json hook that runs this installation’s lean hook entry by absolute path (never a package lookup)',
+      'print the .claude/settings.json hook: curl posting to the server (default, a few ms per call) or this installation’s lean Node entry, by absolute path (never a package lookup)',
     )
     .option(
       '--token-file <path>',
-      'token file the hook reads',
+      'token file the hook reads (the curl hook reads <path>.headers, which the SDKs write beside it)',
       '$CLAUDE_PROJECT_DIR/.orchestrator/phase-token.json',
     )
-    .action((opts: { tokenFile: string }) => {
-      process.stdout.write(`${JSON.stringify(claudeCodeSettings({ tokenFile: opts.tokenFile }), null, 2)}\n`);
+    .option('--hook <kind>', 'curl or node (node: for --tool-map, or where there is no curl)', 'curl')
+    .option(
+      '--url <url>',
+      'orchestrator base URL the curl hook posts to',
+      process.env.ORCHESTRATOR_URL ?? DEFAULT_URL,
+    )
+    .action((opts: { tokenFile: string; hook: string; url: string }) => {
+      process.stdout.write(`${JSON.stringify(settingsFor(opts), null, 2)}\n`);
     });
+}
+
+const DEFAULT_URL = 'http://127.0.0.1:8000';
+
+function settingsFor(opts: { tokenFile: string; hook: string; url: string }): object {
+  if (opts.hook === 'node') return claudeCodeSettings({ tokenFile: opts.tokenFile });
+  if (opts.hook !== 'curl') throw new InvalidArgumentError(`--hook must be curl or node, not ${opts.hook}`);
+  const curl = findCurl();
+  if (!curl) throw new InvalidArgumentError('no curl on PATH: install curl, or use --hook node');
+  let command: string;
+  try {
+    command = claudeCodeCurlHookCommand({ tokenFile: opts.tokenFile, url: opts.url, curl });
+  } catch (error) {
+    throw new InvalidArgumentError(`--url: ${(error as Error).message}`);
+  }
+  return claudeCodeSettings({ tokenFile: opts.tokenFile }, command);
 }
