@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { type Command } from 'commander';
@@ -9,6 +10,11 @@ import { FileStateRepository } from '../file/file-state.repository.js';
 import { AuditOutboxRelay } from '../outbox/audit-outbox-relay.js';
 import { backupState, restoreState } from '../file/state-backup.js';
 import { repairState } from '../file/state-repair.js';
+import {
+  backupPostgresState,
+  isPostgresBackup,
+  restorePostgresState,
+} from '../postgres/postgres-state-backup.js';
 
 /** Refusals a user fixes (locked directory, missing file) exit 2 with one line, like start-up. */
 class StateCommandError extends Error {
@@ -24,9 +30,9 @@ async function refusing<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `orchestrator state backup FILE` and `state restore FILE` for the file store. */
+/** `orchestrator state backup FILE` and `state restore FILE` for the file and postgres stores. */
 export function registerStateCommands(program: Command): void {
-  const state = program.command('state').description('the file state store');
+  const state = program.command('state').description('the state store (file or postgres)');
   state
     .command('backup')
     .argument('<file>', 'where to write the backup (one JSON file; journal already applied)')
@@ -34,6 +40,13 @@ export function registerStateCommands(program: Command): void {
     .option('-c, --config <path>', 'config file')
     .action(async (file: string, opts: { config?: string }) => {
       const config = loadConfig({ configPath: opts.config });
+      if (config.values.state.backend === 'postgres') {
+        const pgReport = await refusing(() => backupPostgresState(config, file));
+        process.stdout.write(
+          `backed up ${pgReport.tasks} tasks (one consistent snapshot, ${pgReport.digest}) to ${pgReport.file}\n`,
+        );
+        return;
+      }
       const report = await refusing(() =>
         backupState(resolve(config.baseDir, config.values.state.state_file), file),
       );
@@ -50,6 +63,15 @@ export function registerStateCommands(program: Command): void {
     .option('-c, --config <path>', 'config file')
     .action(async (file: string, opts: { config?: string }) => {
       const config = loadConfig({ configPath: opts.config });
+      if (config.values.state.backend === 'postgres') {
+        const pgReport = await refusing(() => restorePostgresState(config, file, `cli:${userName()}`));
+        process.stdout.write(
+          `restored ${pgReport.tasks} tasks from ${resolve(file)}; the state.restore audit entry is in the ` +
+            `audit outbox and sealed into the chain when a server starts\n`,
+        );
+        return;
+      }
+      refuseForeignBackup(file);
       const stateFile = resolve(config.baseDir, config.values.state.state_file);
       const report = await refusing(() => restoreState(stateFile, file, undefined, `cli:${userName()}`));
       const kept = report.previous ? `; the replaced state is kept as ${report.previous.stateFile}` : '';
@@ -116,6 +138,21 @@ async function deliverStoredEntries(config: AppConfig, stateFile: string): Promi
   } finally {
     await state.close();
   }
+}
+
+/** A postgres backup has another format: say so rather than calling it damaged. */
+function refuseForeignBackup(file: string): void {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return; // restoreState names the missing file
+  }
+  if (isPostgresBackup(bytes))
+    throw new StateCommandError(
+      `${resolve(file)} is a postgres state backup (state.backend: postgres); the file store restores only ` +
+        'backups written by `state backup` on state.backend: file. Nothing was changed',
+    );
 }
 
 function userName(): string {
