@@ -114,7 +114,9 @@ describe('no request stalls the server', () => {
     // stopped at the 10 s budget like a regex. Either way the probes kept being answered.
     if (res.status === 200) expect(JSON.stringify(res.body)).not.toContain('names/aaa');
     else expect(res.body.code).toBe('tool_failed');
-    expect(latencies.length).toBeGreaterThan(20);
-    expect(p99(latencies)).toBeLessThan(P99_LIMIT_MS);
+    // How long the match takes depends on the machine, so the number of probes does too; a
+    // stall shows as one probe as long as the match, so every probe must stay under the limit.
+    expect(latencies.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...latencies)).toBeLessThan(P99_LIMIT_MS);
   });
 });
