@@ -98,7 +98,11 @@ describe('state.backend: postgres', () => {
       before.body.events.filter((e) => e.id > cursor).map((e) => e.id),
     );
 
-    // A crash: every acknowledged change and its audit entry are there; ids never repeat.
+    // A crash: every acknowledged change, its audit entry and its event are there; ids never repeat.
+    const beforeKill = await http.get<{ events: { id: number; type: string }[] }>(
+      '/api/v1/events?limit=1000',
+      operator,
+    );
     await server.stop('SIGKILL');
     server = await start(dir);
     http = api(server.url);
@@ -128,11 +132,20 @@ describe('state.backend: postgres', () => {
     );
     expect(Math.max(...head.body.events.map((e) => e.id))).toBeGreaterThan(before.body.last_id);
     expect(new Set(head.body.events.map((e) => e.id)).size).toBe(head.body.events.length);
-    // Events published just before a crash may not have been stored: a cursor from before it is
-    // told to re-sync, never answered with silence.
-    const beforeCrash = await http.get<{ code: string }>(`/api/v1/events?after=${cursor}`, operator);
-    expect(beforeCrash.status).toBe(409);
-    expect(beforeCrash.body.code).toBe('events_resync_required');
+    // A change's events are stored in its transaction and numbered by the database: a cursor from
+    // before the crash resumes with every event after it, none missed, none twice, and the
+    // creation made after the restart comes last.
+    const beforeCrash = await http.get<{ events: { id: number; type: string }[] }>(
+      `/api/v1/events?after=${cursor}&limit=1000`,
+      operator,
+    );
+    expect(beforeCrash.status).toBe(200);
+    const afterCursor = beforeKill.body.events.filter((e) => e.id > cursor);
+    expect(beforeCrash.body.events.slice(0, afterCursor.length)).toEqual(afterCursor);
+    const later = beforeCrash.body.events.slice(afterCursor.length);
+    expect(later.at(-1)?.type).toBe('task.created');
+    const all = beforeCrash.body.events.map((e) => e.id);
+    expect(all.every((id, i) => i === 0 || id === all[i - 1]! + 1)).toBe(true);
     const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/orchestrator_db_pool_connections\{state="idle"\} \d+/);
     expect(metrics).toMatch(/orchestrator_db_pool_waiting \d+/);

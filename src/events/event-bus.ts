@@ -13,13 +13,13 @@ import { AppConfig } from '../config/app-config.js';
 import { EventHistory } from './domain/event-history.js';
 import { resyncMessage, type StreamResync } from './domain/stream-resync.js';
 import {
+  type EventDraft,
   type EventInput,
   type EventQuery,
   type EventType,
   type OrchestratorEvent,
 } from './domain/event.model.js';
-import { EventSequence } from './sequence/event-sequence.js';
-import { EventLog } from './log/event-log.js';
+import { EventPipeline } from './pipeline/event-pipeline.js';
 
 /** A page of events and the cursor to pass as `after` next time. */
 export interface EventPage {
@@ -28,11 +28,12 @@ export interface EventPage {
 }
 
 /**
- * The typed event bus: numbers every change (ids from `EventSequence`, never repeated across
- * restarts), keeps the last `event.max_history` events for queries, streams them to
- * subscribers, and hands them to the `EventLog` (a JSONL file with
- * `event.enable_event_persistence`, the database with postgres), reloaded at start. It knows which cursors it can resume from: one older than what it kept, or
- * one it never issued, gets a resync instead of silence. Data is redacted before it is stored or sent.
+ * The typed event bus: keeps the last `event.max_history` events for queries, streams them to
+ * subscribers, and knows which cursors it can resume from (one older than what it kept, or one
+ * never issued, gets a resync instead of silence). Numbering and keeping events is the
+ * `EventPipeline`'s: ids never repeat across restarts; with postgres a change's events are
+ * stored in the change's transaction and numbered by the database. Data is redacted before it
+ * is stored or sent.
  */
 @Injectable()
 export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -45,37 +46,50 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly sequence: EventSequence,
-    private readonly log: EventLog,
+    private readonly pipeline: EventPipeline,
   ) {
     this.history = new EventHistory(config.values.event.max_history);
+    pipeline.connect((event) => this.emit(event));
   }
 
   async onModuleInit(): Promise<void> {
-    const kept = await this.log.load(this.config.values.event.max_history);
-    const lastKept = kept.events.at(-1)?.id ?? 0;
-    const previous = await this.sequence.open(lastKept);
-    // Events an earlier run issued after the last one kept (not persisted, or cut off by a
-    // crash) are gone: cursors before them cannot be resumed from.
-    this.history.markLostThrough(lastKept === previous ? kept.lostThrough : previous);
-    for (const event of kept.events) this.history.add(event);
-    this.head = previous;
+    const opened = await this.pipeline.open(this.config.values.event.max_history);
+    this.history.markLostThrough(opened.lostThrough);
+    for (const event of opened.events) this.history.add(event);
+    this.head = Math.max(this.head, opened.head);
   }
 
-  publish(type: EventType, input: EventInput = {}): OrchestratorEvent {
-    const event: OrchestratorEvent = {
-      id: this.sequence.next(),
+  /** An event of no stored change (a decision, a token minted): numbered and streamed as soon as it can be. */
+  publish(type: EventType, input: EventInput = {}): void {
+    this.pipeline.publish(this.draft(type, input));
+  }
+
+  /**
+   * The event as a change carries it (`events` of a state mutation): timed now, data redacted.
+   * A store that keeps events with its changes (postgres) writes it in the change's transaction.
+   */
+  draft(type: EventType, input: EventInput = {}): EventDraft {
+    return {
       type,
       at: new Date(this.clock.now()).toISOString(),
       ...(input.task_id !== undefined ? { task_id: input.task_id } : {}),
       ...(input.actor !== undefined ? { actor: input.actor } : {}),
       data: redactSecrets(input.data ?? {}) as Record<string, unknown>,
     };
-    this.head = event.id;
+  }
+
+  /**
+   * After a change was stored with `drafts` as its events: resolves once they are streamed (in
+   * this process they are numbered now; with postgres, once the database numbered them).
+   */
+  committed(drafts: readonly EventDraft[]): Promise<void> {
+    return this.pipeline.committed(drafts);
+  }
+
+  private emit(event: OrchestratorEvent): void {
+    if (event.id > this.head) this.head = event.id;
     this.history.add(event);
-    this.log.append(event);
     this.live.next(event);
-    return event;
   }
 
   list(query: EventQuery): OrchestratorEvent[] {
@@ -123,10 +137,10 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.live.complete();
-    await this.sequence.close();
+    await this.pipeline.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.log.close();
+    await this.pipeline.close();
   }
 }

@@ -1,13 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { EventBus } from './event-bus.js';
 import { EventsController } from './events.controller.js';
-import { eventSequenceProvider } from './sequence/event-sequence.provider.js';
-import { eventLogProvider } from './log/event-log.provider.js';
+import { eventPipelineProvider } from './pipeline/event-pipeline.provider.js';
 
 @Global()
 @Module({
   controllers: [EventsController],
-  providers: [eventSequenceProvider, eventLogProvider, EventBus],
+  providers: [eventPipelineProvider, EventBus],
   exports: [EventBus],
 })
 export class EventsModule {}

@@ -1,4 +1,5 @@
 import type { AuditEntryInput } from '../audit/domain/audit-entry.js';
+import type { EventDraft } from '../events/domain/event.model.js';
 import type { Task, TaskStatus, WorkflowRef } from '../tasks/domain/task.model.js';
 import type { OutboxEntry } from './index/state-op.js';
 
@@ -6,6 +7,13 @@ export type { OutboxEntry } from './index/state-op.js';
 
 /** The audit entry of a change, computed from its result; stored with the change (outbox). */
 export type AuditOf<T> = (result: T) => AuditEntryInput;
+
+/**
+ * The events of a change, computed from its result. An adapter that orders events in the
+ * database (postgres) stores them in the change's transaction; the others ignore them and the
+ * caller hands the same drafts to `EventBus.committed` after the write.
+ */
+export type EventsOf<T> = (result: T) => readonly EventDraft[];
 
 export interface ClaimRequest {
   readonly agentId: string;
@@ -20,6 +28,7 @@ export interface ClaimRequest {
   readonly loadedWorkflows?: readonly WorkflowRef[];
   /** The claim's audit entry, stored in the same atomic write as the claim. */
   readonly audit?: AuditOf<Task>;
+  readonly events?: EventsOf<Task>;
 }
 
 export interface LeaseExpiryRequest {
@@ -27,11 +36,13 @@ export interface LeaseExpiryRequest {
   readonly retryBackoffMs: number;
   /** Each expiry's audit entry, stored with it. */
   readonly audit?: AuditOf<Task>;
+  readonly events?: EventsOf<Task>;
 }
 
 export interface CreateOptions {
   /** The creation's audit entry, stored in the same atomic write as the task. */
   readonly audit?: AuditOf<Task>;
+  readonly events?: EventsOf<Task>;
 }
 
 export interface TaskListQuery {
@@ -79,6 +90,8 @@ export interface MutateOptions {
    * unchanged: the decision is still audited).
    */
   readonly audit?: AuditOf<Task>;
+  /** The change's events (see `EventsOf`); called with the result, changed or not. */
+  readonly events?: EventsOf<Task>;
 }
 
 /** A pure step from the current task to the next; may throw a DomainError to refuse. */
@@ -104,6 +117,8 @@ export interface StateHealth {
  *   time, in the same atomic write as the change; it stays in `pendingAudit()` (across
  *   checkpoints, restarts and backups) until `acknowledgeAudit` removes it, which the caller
  *   does once the audit log holds the entry. A crash between the two can only delay an entry.
+ * - Events: an adapter may store a mutation's `events` drafts in the same atomic write (postgres:
+ *   event_outbox, numbered by the event pipeline); the memory and file adapters ignore them.
  */
 export abstract class StateRepository {
   /** Stores a new task after checking its dependencies exist and form no cycle (atomically). */

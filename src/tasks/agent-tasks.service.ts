@@ -5,6 +5,7 @@ import { DomainError, ForbiddenError, NotFoundError } from '../common/domain/dom
 import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { type AuditEntryInput } from '../audit/domain/audit-entry.js';
+import { type EventDraft } from '../events/domain/event.model.js';
 import { EventBus } from '../events/event-bus.js';
 import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { StateRepository } from '../state/state.repository.js';
@@ -70,6 +71,17 @@ export class AgentTasksService {
     }
     const resumed = await this.resume(agent, request);
     if (resumed) return resumed;
+    const events = (claimed: Task) => [
+      this.events.draft('task.claimed', {
+        task_id: claimed.id,
+        actor: agent.sub,
+        data: {
+          phase: claimed.phase,
+          attempt: claimed.attempts,
+          resumed: claimed.history.some((h) => h.action === 'transitioned'),
+        },
+      }),
+    ];
     const task = await this.state.claimNextEligible({
       agentId: agent.sub,
       capabilities: request.capabilities ?? [],
@@ -88,19 +100,12 @@ export class AgentTasksService {
           phase: claimed.phase,
           details: { attempt: claimed.attempts, capabilities: request.capabilities ?? [] },
         }),
+      events,
     });
     this.metrics.claims.inc({ result: task ? 'claimed' : 'empty' });
     if (!task) return null;
     await this.outbox.deliver();
-    this.events.publish('task.claimed', {
-      task_id: task.id,
-      actor: agent.sub,
-      data: {
-        phase: task.phase,
-        attempt: task.attempts,
-        resumed: task.history.some((h) => h.action === 'transitioned'),
-      },
-    });
+    await this.events.committed(events(task));
     return this.claimAnswer(task, false);
   }
 
@@ -114,6 +119,13 @@ export class AgentTasksService {
       (t) => machine.holdsLiveLease(t, agent.sub, now) && this.workflows.isLoaded(t),
     );
     if (!held) return null;
+    const events = (next: Task) => [
+      this.events.draft('task.resumed', {
+        task_id: next.id,
+        actor: agent.sub,
+        data: { phase: next.phase, attempt: next.attempts, lease_expires_at: next.lease_expires_at },
+      }),
+    ];
     let task: Task;
     try {
       task = await this.state.mutateTask(
@@ -136,6 +148,7 @@ export class AgentTasksService {
                 lease_expires_at: next.lease_expires_at,
               },
             }),
+          events,
         },
       );
     } catch (err) {
@@ -145,11 +158,7 @@ export class AgentTasksService {
     }
     this.metrics.claims.inc({ result: 'resumed' });
     await this.outbox.deliver();
-    this.events.publish('task.resumed', {
-      task_id: task.id,
-      actor: agent.sub,
-      data: { phase: task.phase, attempt: task.attempts, lease_expires_at: task.lease_expires_at },
-    });
+    await this.events.committed(events(task));
     return this.claimAnswer(task, true);
   }
 
@@ -217,6 +226,7 @@ export class AgentTasksService {
         // Every decision is stored with its entry: a blocked one may hand artifacts in.
         audit: () =>
           this.outbox.entry(transitionEntry(task, agent, outcome!.decision, submitted, outcome!.requested)),
+        events: () => this.decisionEvents(task, agent, outcome!.decision),
         ...(key
           ? {
               remember: {
@@ -241,13 +251,9 @@ export class AgentTasksService {
     }
     const { decision, body } = outcome!;
     await this.outbox.deliver();
-    this.observeDecision(task, agent, decision);
+    this.observeDecision(decision);
+    await this.events.committed(this.decisionEvents(task, agent, decision));
     if (!decision.allowed) return { ...body, new_token: null };
-    this.events.publish('task.transitioned', {
-      task_id: task.id,
-      actor: agent.sub,
-      data: { from: decision.from, to: decision.to, gate: decision.gate ?? null, mode: decision.mode },
-    });
     return { ...body, new_token: this.phaseTokens.issue(moved, body.allowed_tools ?? []) };
   }
 
@@ -286,19 +292,22 @@ export class AgentTasksService {
       });
       return { completed: false, ...blockerView(decision.blockers), warnings: [...decision.warnings] };
     }
+    const events = (next: Task) => [
+      this.events.draft('task.completed', {
+        task_id: next.id,
+        actor: agent.sub,
+        data: { phase: next.phase, attempts: next.attempts },
+      }),
+    ];
     const done = await this.state.mutateTask(
       task.id,
       (current) =>
         machine.complete(current, { agentId: agent.sub, artifacts, fromPhase: task.phase }, this.clock),
-      { expectedTokenVersion: claims.ver, audit: () => this.outbox.entry(entry) },
+      { expectedTokenVersion: claims.ver, audit: () => this.outbox.entry(entry), events },
     );
     await this.outbox.deliver();
     this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'allowed' });
-    this.events.publish('task.completed', {
-      task_id: task.id,
-      actor: agent.sub,
-      data: { phase: done.phase, attempts: done.attempts },
-    });
+    await this.events.committed(events(done));
     return { completed: true, task: taskView(done), ...blockerView([]), warnings: [...decision.warnings] };
   }
 
@@ -313,18 +322,21 @@ export class AgentTasksService {
 
   async release(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {
     const task = await this.heldTask(agent, taskId, phaseToken);
+    const events = (moved: Task) => [
+      this.events.draft(moved.status === 'failed' ? 'task.failed' : 'task.released', {
+        task_id: moved.id,
+        actor: agent.sub,
+        data: { phase: moved.phase, attempts: moved.attempts, status: moved.status },
+      }),
+    ];
     const next = await this.state.mutateTask(
       task.id,
       (current) =>
         machine.release(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs }, this.clock),
-      { audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.release', moved, null)) },
+      { audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.release', moved, null)), events },
     );
     await this.outbox.deliver();
-    this.events.publish(next.status === 'failed' ? 'task.failed' : 'task.released', {
-      task_id: task.id,
-      actor: agent.sub,
-      data: { phase: next.phase, attempts: next.attempts, status: next.status },
-    });
+    await this.events.committed(events(next));
     return leaseView(next);
   }
 
@@ -335,18 +347,21 @@ export class AgentTasksService {
     phaseToken?: string,
   ): Promise<LeaseResponseDto> {
     const task = await this.heldTask(agent, taskId, phaseToken);
+    const events = (moved: Task) => [
+      this.events.draft('task.failed', {
+        task_id: moved.id,
+        actor: agent.sub,
+        data: { reason, attempts: moved.attempts, final: moved.status === 'failed', status: moved.status },
+      }),
+    ];
     const next = await this.state.mutateTask(
       task.id,
       (current) =>
         machine.fail(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs, reason }, this.clock),
-      { audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.fail', moved, reason)) },
+      { audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.fail', moved, reason)), events },
     );
     await this.outbox.deliver();
-    this.events.publish('task.failed', {
-      task_id: task.id,
-      actor: agent.sub,
-      data: { reason, attempts: next.attempts, final: next.status === 'failed', status: next.status },
-    });
+    await this.events.committed(events(next));
     return leaseView(next);
   }
 
@@ -414,8 +429,8 @@ export class AgentTasksService {
     };
   }
 
-  /** Metrics and gate events of one decision (its audit entry is stored with it, before). */
-  private observeDecision(task: Task, agent: AccessClaims, decision: TransitionDecision): void {
+  /** Metrics of one decision (its audit entry and events are stored with it, before). */
+  private observeDecision(decision: TransitionDecision): void {
     const result = decision.allowed ? 'allowed' : 'blocked';
     this.metrics.transitions.inc({ from: decision.from, to: decision.to, result });
     if (decision.gate) {
@@ -423,25 +438,44 @@ export class AgentTasksService {
         gate: decision.gate,
         result: decision.allowed ? 'passed' : 'blocked',
       });
-      this.events.publish(decision.allowed ? 'gate.passed' : 'gate.blocked', {
-        task_id: task.id,
-        actor: agent.sub,
-        data: {
-          gate: decision.gate,
-          from: decision.from,
-          to: decision.to,
-          blockers: decision.blockers,
-          warnings: decision.warnings,
-          ...(decision.digest ? { digest: decision.digest } : {}),
-        },
-      });
-    } else if (!decision.allowed) {
-      this.events.publish('gate.blocked', {
-        task_id: task.id,
-        actor: agent.sub,
-        data: { from: decision.from, to: decision.to, blockers: decision.blockers },
-      });
     }
+  }
+
+  /** The events of one transition decision: its gate's outcome, then the move when allowed. */
+  private decisionEvents(task: Task, agent: AccessClaims, decision: TransitionDecision): EventDraft[] {
+    const about = { task_id: task.id, actor: agent.sub };
+    const drafts: EventDraft[] = [];
+    if (decision.gate) {
+      drafts.push(
+        this.events.draft(decision.allowed ? 'gate.passed' : 'gate.blocked', {
+          ...about,
+          data: {
+            gate: decision.gate,
+            from: decision.from,
+            to: decision.to,
+            blockers: decision.blockers,
+            warnings: decision.warnings,
+            ...(decision.digest ? { digest: decision.digest } : {}),
+          },
+        }),
+      );
+    } else if (!decision.allowed) {
+      drafts.push(
+        this.events.draft('gate.blocked', {
+          ...about,
+          data: { from: decision.from, to: decision.to, blockers: decision.blockers },
+        }),
+      );
+    }
+    if (decision.allowed) {
+      drafts.push(
+        this.events.draft('task.transitioned', {
+          ...about,
+          data: { from: decision.from, to: decision.to, gate: decision.gate ?? null, mode: decision.mode },
+        }),
+      );
+    }
+    return drafts;
   }
 }
 

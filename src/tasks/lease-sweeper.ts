@@ -4,6 +4,7 @@ import { Clock } from '../common/domain/clock.js';
 import { EventBus } from '../events/event-bus.js';
 import { AuditOutbox } from '../state/outbox/audit-outbox.js';
 import { StateRepository } from '../state/state.repository.js';
+import { type Task } from './domain/task.model.js';
 import { TaskMetrics } from './task-metrics.js';
 
 const SWEEP_MS = 1000;
@@ -45,6 +46,18 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdo
   async sweep(): Promise<void> {
     const now = this.clock.now();
     try {
+      const events = (task: Task) => [
+        this.events.draft(task.status === 'failed' ? 'task.failed' : 'task.lease_expired', {
+          task_id: task.id,
+          actor: 'system',
+          data: {
+            phase: task.phase,
+            attempts: task.attempts,
+            status: task.status,
+            retry_not_before: task.retry_not_before,
+          },
+        }),
+      ];
       const expired = await this.state.expireLeases({
         now,
         retryBackoffMs: this.config.values.tasks.retry_backoff_seconds * 1000,
@@ -63,21 +76,11 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdo
               retry_not_before: task.retry_not_before,
             },
           }),
+        events,
       });
       if (expired.length > 0) await this.outbox.deliver();
-      for (const task of expired) {
-        this.metrics.leasesExpired.inc();
-        this.events.publish(task.status === 'failed' ? 'task.failed' : 'task.lease_expired', {
-          task_id: task.id,
-          actor: 'system',
-          data: {
-            phase: task.phase,
-            attempts: task.attempts,
-            status: task.status,
-            retry_not_before: task.retry_not_before,
-          },
-        });
-      }
+      this.metrics.leasesExpired.inc(expired.length);
+      if (expired.length > 0) await this.events.committed(expired.flatMap(events));
       if (++this.sweeps % PRUNE_EVERY_SWEEPS === 0) {
         await this.state.pruneRevocations(now);
         await this.state.pruneIdempotencyRecords(now);

@@ -58,6 +58,18 @@ export class OperatorTasksService {
       },
       { clock: this.clock, ids: this.ids },
     );
+    const events = (created: Task) => [
+      this.events.draft('task.created', {
+        task_id: created.id,
+        actor: operator.sub,
+        data: {
+          title: created.title,
+          workflow: created.workflow,
+          dependencies: created.dependencies,
+          priority: created.priority,
+        },
+      }),
+    ];
     const stored = await this.state.createTask(task, {
       audit: (stored) =>
         this.outbox.entry({
@@ -75,18 +87,10 @@ export class OperatorTasksService {
             priority: stored.priority,
           },
         }),
+      events,
     });
     await this.outbox.deliver();
-    this.events.publish('task.created', {
-      task_id: stored.id,
-      actor: operator.sub,
-      data: {
-        title: stored.title,
-        workflow: stored.workflow,
-        dependencies: stored.dependencies,
-        priority: stored.priority,
-      },
-    });
+    await this.events.committed(events(stored));
     return taskView(stored);
   }
 
@@ -108,6 +112,13 @@ export class OperatorTasksService {
   }
 
   async cancel(operator: AccessClaims, id: string, reason?: string): Promise<TaskDto> {
+    const events = (cancelled: Task) => [
+      this.events.draft('task.cancelled', {
+        task_id: id,
+        actor: operator.sub,
+        data: { reason: reason ?? null, phase: cancelled.phase },
+      }),
+    ];
     const task = await this.state.mutateTask(
       id,
       (current) => machine.cancel(current, { actor: operator.sub, reason }, this.clock),
@@ -123,14 +134,11 @@ export class OperatorTasksService {
             phase: next.phase,
             reason: reason ?? null,
           }),
+        events,
       },
     );
     await this.outbox.deliver();
-    this.events.publish('task.cancelled', {
-      task_id: id,
-      actor: operator.sub,
-      data: { reason: reason ?? null, phase: task.phase },
-    });
+    await this.events.committed(events(task));
     return taskView(task);
   }
 
@@ -163,6 +171,23 @@ export class OperatorTasksService {
     let task: Task | null = null;
     let refusal: DomainError | null = null;
     const action = decision === 'approved' ? 'task.approve' : 'task.reject';
+    const events = (result: Task) => {
+      const recorded = result.approvals.at(-1);
+      if (!recorded) throw new Error('gate decision recorded nothing');
+      return [
+        this.events.draft(decision === 'approved' ? 'gate.approved' : 'gate.rejected', {
+          task_id: id,
+          actor: operator.sub,
+          data: {
+            gate: gateId,
+            phase: recorded.phase,
+            comment: recorded.comment,
+            digest: recorded.digest ?? null,
+            artifacts: recorded.artifacts ?? [],
+          },
+        }),
+      ];
+    };
     try {
       if (!mayApprove(gate.spec.approvers, operator)) {
         throw new ForbiddenError(
@@ -199,6 +224,7 @@ export class OperatorTasksService {
               },
             });
           },
+          events,
         },
       );
     } catch (err) {
@@ -225,19 +251,8 @@ export class OperatorTasksService {
       throw refusal;
     }
     await this.outbox.deliver();
-    const recorded = task?.approvals.at(-1);
-    if (!task || !recorded) throw new Error('gate decision recorded nothing');
-    this.events.publish(decision === 'approved' ? 'gate.approved' : 'gate.rejected', {
-      task_id: id,
-      actor: operator.sub,
-      data: {
-        gate: gateId,
-        phase: recorded.phase,
-        comment: recorded.comment,
-        digest: recorded.digest ?? null,
-        artifacts: recorded.artifacts ?? [],
-      },
-    });
+    if (!task) throw new Error('gate decision recorded nothing');
+    await this.events.committed(events(task));
     return taskView(task);
   }
 }

@@ -35,6 +35,31 @@ export interface OrchestratorEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * An event before it has its id: built (redacted, timed) where the change is decided, and
+ * numbered where events are ordered — in this process, or by the database's sequencer after the
+ * transaction that stored it with its change committed.
+ */
+export interface EventDraft {
+  readonly type: EventType;
+  readonly at: string;
+  readonly task_id?: string;
+  readonly actor?: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** The draft as the event with `id`. */
+export function numberedEvent(draft: EventDraft, id: number): OrchestratorEvent {
+  return {
+    id,
+    type: draft.type,
+    at: draft.at,
+    ...(draft.task_id !== undefined ? { task_id: draft.task_id } : {}),
+    ...(draft.actor !== undefined ? { actor: draft.actor } : {}),
+    data: draft.data,
+  };
+}
+
 export interface EventInput {
   task_id?: string;
   actor?: string;

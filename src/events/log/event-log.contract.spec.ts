@@ -1,11 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMigratedTestDatabase } from '../../database/testing/test-database.js';
 import { type OrchestratorEvent } from '../domain/event.model.js';
 import { type EventLog } from './event-log.js';
 import { JsonlEventLog } from './jsonl-event-log.js';
-import { PostgresEventLog } from './postgres-event-log.js';
 
 /** Each `open` is a new run of the process on the same storage. */
 interface Harness {
@@ -21,16 +19,6 @@ const adapters: [string, () => Promise<Harness>][] = [
       return {
         open: () => new JsonlEventLog(join(dir, 'events.jsonl'), () => undefined),
         cleanup: () => rm(dir, { recursive: true, force: true }),
-      };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const db = await createMigratedTestDatabase();
-      return {
-        open: (keep) => new PostgresEventLog({ pool: db.pool, keep, warn: () => undefined }),
-        cleanup: () => db.drop(),
       };
     },
   ],

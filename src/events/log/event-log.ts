@@ -8,8 +8,8 @@ export interface PersistedEvents {
 }
 
 /**
- * Where published events outlive the process (`event.enable_event_persistence`, or always with
- * the postgres backend). Its own injection token; `null` adapter when nothing is kept.
+ * Where events numbered in this process outlive it (`event.enable_event_persistence`; with
+ * postgres the database keeps them, see `PostgresEventPipeline`). `NoEventLog` when nothing is kept.
  */
 export abstract class EventLog {
   /** The newest `keep` events, oldest first. */

@@ -5,8 +5,6 @@ import { ManualClock } from '../../common/domain/clock.js';
 import { type EventSequence } from './event-sequence.js';
 import { FileEventSequence } from './file-event-sequence.js';
 import { MemoryEventSequence } from './memory-event-sequence.js';
-import { PostgresEventSequence } from './postgres-event-sequence.js';
-import { createMigratedTestDatabase } from '../../database/testing/test-database.js';
 
 /** Makes the sequence of one run; each call is a restart of the same process's store. */
 interface Harness {
@@ -29,16 +27,6 @@ const adapters: [string, () => Promise<Harness>][] = [
       return {
         run: (clock) => new FileEventSequence({ file, clock, blockSize: 3 }),
         cleanup: () => rm(dir, { recursive: true, force: true }),
-      };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const db = await createMigratedTestDatabase();
-      return {
-        run: (clock) => new PostgresEventSequence({ pool: db.pool, clock, blockSize: 4 }),
-        cleanup: () => db.drop(),
       };
     },
   ],

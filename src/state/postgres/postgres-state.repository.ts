@@ -4,6 +4,7 @@ import type { AuditEntryInput } from '../../audit/domain/audit-entry.js';
 import { ConflictError, NotFoundError } from '../../common/domain/domain-error.js';
 import { redactUrlCredentials } from '../../common/domain/url-credentials.js';
 import { queryPool, withTransaction } from '../../database/database-pool.js';
+import { insertEventDrafts } from '../../events/pipeline/event-rows.js';
 import { claim, expireLease } from '../../tasks/domain/task-state-machine.js';
 import { TASK_STATUSES, type Task, type TaskStatus } from '../../tasks/domain/task.model.js';
 import type { OutboxEntry } from '../index/state-op.js';
@@ -50,7 +51,8 @@ class RevisionMoved extends Error {}
  * The state port on PostgreSQL, shared by every instance. A task row holds the frozen Task as
  * the domain produced it (`doc`) plus copies of the fields SQL filters on; every change runs the
  * same pure domain functions as the memory/file adapters and writes doc and columns together.
- * Each mutation is one transaction, with its audit outbox row and idempotency record in it.
+ * Each mutation is one transaction, with its audit outbox row, its events (event_outbox) and its
+ * idempotency record in it.
  * Claims and lease sweeps lock with SKIP LOCKED; other mutations compare-and-swap on `revision`.
  */
 export class PostgresStateRepository extends StateRepository {
@@ -78,6 +80,7 @@ export class PostgresStateRepository extends StateRepository {
       if (!(await insertTask(client, task, depsPending))) throw taskExists(task.id);
       await insertDependencies(client, task);
       if (options.audit) await insertOutbox(client, this.outbox, [options.audit(task)]);
+      if (options.events) await insertEventDrafts(client, options.events(task));
       return taskOf({ doc: task });
     });
   }
@@ -136,6 +139,7 @@ export class PostgresStateRepository extends StateRepository {
       // The row is locked: nothing moved it since the read.
       await updateTask(client, claimed, row.revision);
       if (request.audit) await insertOutbox(client, this.outbox, [request.audit(claimed)]);
+      if (request.events) await insertEventDrafts(client, request.events(claimed));
       return taskOf({ doc: claimed });
     });
   }
@@ -192,10 +196,11 @@ export class PostgresStateRepository extends StateRepository {
       await keys.putRemembered(client, { key, expires_at: expiresAt, response: response(next) });
     }
     if (options.audit) await insertOutbox(client, this.outbox, [options.audit(next)]);
+    if (options.events) await insertEventDrafts(client, options.events(next));
     return next === current ? next : taskOf({ doc: next });
   }
 
-  async expireLeases({ now, retryBackoffMs, audit }: LeaseExpiryRequest): Promise<Task[]> {
+  async expireLeases({ now, retryBackoffMs, audit, events }: LeaseExpiryRequest): Promise<Task[]> {
     this.assertOpen();
     const clock = { now: () => now };
     const expired: Task[] = [];
@@ -205,6 +210,7 @@ export class PostgresStateRepository extends StateRepository {
         const changed = rows.map((row) => expireLease(taskOf(row), { retryBackoffMs }, clock));
         for (let i = 0; i < rows.length; i++) await updateTask(client, changed[i]!, rows[i]!.revision);
         if (audit) await insertOutbox(client, this.outbox, changed.map(audit));
+        if (events) await insertEventDrafts(client, changed.flatMap(events));
         return { changed, full: rows.length === LEASE_EXPIRY_BATCH };
       });
       expired.push(...batch.changed.map((doc) => taskOf({ doc })));

@@ -8,6 +8,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { OrchestratorConfig } from '../../config/config.schema.js';
 import { NoEventLog } from '../../events/log/event-log.js';
 import { EventBus } from '../../events/event-bus.js';
+import { LocalEventPipeline } from '../../events/pipeline/local-event-pipeline.js';
 import { MemoryEventSequence } from '../../events/sequence/memory-event-sequence.js';
 import { MemoryStateRepository } from '../../state/memory-state.repository.js';
 import { AuditOutbox } from '../../state/outbox/audit-outbox.js';
@@ -72,7 +73,11 @@ export function inMemoryTasks(workflowYaml: string, phaseTokens: PhaseTokenServi
   const state = new InterleavingStore();
   const audit = new MemoryAuditStore({ clock });
   const trail = new AuditTrail(audit, clock);
-  const events = new EventBus(config, clock, new MemoryEventSequence(clock), new NoEventLog());
+  const events = new EventBus(
+    config,
+    clock,
+    new LocalEventPipeline(new MemoryEventSequence(clock), new NoEventLog()),
+  );
   const metrics = new TaskMetrics(new Registry(), state);
   const outbox = new AuditOutbox(state, audit);
   const agents = new AgentTasksService(

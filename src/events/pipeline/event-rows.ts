@@ -1,0 +1,117 @@
+import type pg from 'pg';
+import { queryPool } from '../../database/database-pool.js';
+import {
+  type EventDraft,
+  type EventType,
+  numberedEvent,
+  type OrchestratorEvent,
+} from '../domain/event.model.js';
+
+/** The head row of `event_id_blocks`: the last id handed out, locked by whoever numbers events. */
+export const EVENT_HEAD = 'events';
+
+/** Drafts taken from event_outbox per transaction. */
+export const EVENT_BATCH = 2000;
+
+interface StoredRow {
+  id: string;
+  type: string;
+  task_id: string | null;
+  actor: string | null;
+  at: Date;
+  data: Record<string, unknown>;
+}
+
+export interface NumberedBatch {
+  readonly events: OrchestratorEvent[];
+  /** More drafts were waiting in event_outbox than one batch takes. */
+  readonly more: boolean;
+}
+
+/**
+ * Numbers the oldest stored drafts (committed changes' events, in outbox order) and then
+ * `local` (events of no change, published after them) in the caller's transaction: ids follow
+ * the head gap-free, the events are inserted and the head moved. The head's row lock makes every
+ * other numberer, in any process, wait for this commit, so ids become visible in order.
+ */
+export async function numberEvents(
+  client: pg.PoolClient,
+  local: readonly EventDraft[],
+): Promise<NumberedBatch> {
+  const head = await client.query<{ issued_through: string }>(
+    'SELECT issued_through FROM event_id_blocks WHERE name = $1 FOR UPDATE',
+    [EVENT_HEAD],
+  );
+  if (!head.rows[0]) throw new Error('event_id_blocks has no events row: the event pipeline was not opened');
+  const taken = await client.query<StoredRow>(
+    `DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox ORDER BY id LIMIT ${EVENT_BATCH})
+     RETURNING id, type, task_id, actor, at, data`,
+  );
+  // DELETE … RETURNING has no order of its own.
+  taken.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  const drafts = [...taken.rows.map(draftOf), ...local];
+  const first = Number(head.rows[0].issued_through) + 1;
+  const events = drafts.map((draft, i) => numberedEvent(draft, first + i));
+  if (events.length > 0) {
+    await client.query(
+      `INSERT INTO events (seq, type, task_id, actor, at, data)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])`,
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.task_id ?? null),
+        events.map((e) => e.actor ?? null),
+        events.map((e) => e.at),
+        events.map((e) => JSON.stringify(e.data)),
+      ],
+    );
+    await client.query('UPDATE event_id_blocks SET issued_through = $2 WHERE name = $1', [
+      EVENT_HEAD,
+      events.at(-1)!.id,
+    ]);
+  }
+  return { events, more: taken.rows.length === EVENT_BATCH };
+}
+
+/** Stores a change's event drafts in the change's transaction; the sequencer numbers them after it commits. */
+export async function insertEventDrafts(client: pg.PoolClient, drafts: readonly EventDraft[]): Promise<void> {
+  if (drafts.length === 0) return;
+  await client.query(
+    `INSERT INTO event_outbox (type, task_id, actor, at, data)
+     SELECT type, task_id, actor, at, data
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
+            WITH ORDINALITY AS d(type, task_id, actor, at, data, n)
+      ORDER BY n`,
+    [
+      drafts.map((d) => d.type),
+      drafts.map((d) => d.task_id ?? null),
+      drafts.map((d) => d.actor ?? null),
+      drafts.map((d) => d.at),
+      drafts.map((d) => JSON.stringify(d.data)),
+    ],
+  );
+}
+
+function draftOf(row: StoredRow): EventDraft {
+  return {
+    type: row.type as EventType,
+    at: row.at.toISOString(),
+    ...(row.task_id !== null ? { task_id: row.task_id } : {}),
+    ...(row.actor !== null ? { actor: row.actor } : {}),
+    data: row.data,
+  };
+}
+
+interface EventRow extends Omit<StoredRow, 'id'> {
+  seq: string;
+}
+
+/** The newest `keep` events, oldest first. */
+export async function loadNewestEvents(pool: pg.Pool, keep: number): Promise<OrchestratorEvent[]> {
+  const { rows } = await queryPool<EventRow>(
+    pool,
+    'SELECT seq, type, task_id, actor, at, data FROM events ORDER BY seq DESC LIMIT $1',
+    [keep],
+  );
+  return rows.reverse().map((row) => numberedEvent(draftOf({ ...row, id: row.seq }), Number(row.seq)));
+}

@@ -1,0 +1,171 @@
+import type pg from 'pg';
+import { type Clock } from '../../common/domain/clock.js';
+import { redactUrlCredentials } from '../../common/domain/url-credentials.js';
+import { queryPool, withTransaction } from '../../database/database-pool.js';
+import { type EventDraft } from '../domain/event.model.js';
+import { clockFloor } from '../sequence/event-sequence.js';
+import { EVENT_BATCH, EVENT_HEAD, loadNewestEvents, numberEvents } from './event-rows.js';
+import { EventPipeline, type OpenedEvents } from './event-pipeline.js';
+
+export interface PostgresEventPipelineOptions {
+  readonly pool: pg.Pool;
+  readonly clock: Clock;
+  /** Events kept in the table (`event.max_history`); older ones are pruned as new ones arrive. */
+  readonly keep: number;
+  readonly warn: (message: string) => void;
+  /** Called by `close` (gives the pipeline's share of the pool back). */
+  readonly release?: () => Promise<void>;
+  /** Wait before numbering again after the database refused (ms). */
+  readonly retryMs?: number;
+}
+
+/** Events of no change held while the database is away; beyond this the oldest are dropped (logged). */
+export const MAX_UNNUMBERED = 10_000;
+
+/**
+ * Events ordered by the database (`state.backend: postgres`). A change's events are stored in
+ * the change's transaction (event_outbox, see `insertEventDrafts`), so a change is never without
+ * its event and an event never announces a change that rolled back. Numbering runs one
+ * transaction at a time per process, grouping every draft waiting (outbox rows first, then
+ * events of no change published here), under the head row's lock: one gap-free sequence for the
+ * whole database, off the request path's locks (no NOTIFY, no shared row in request
+ * transactions). This process emits the events it numbered, in id order, after their commit.
+ */
+export class PostgresEventPipeline extends EventPipeline {
+  private local: EventDraft[] = [];
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private sincePrune = 0;
+  private stopped = false;
+  private warnedDrop = false;
+
+  constructor(private readonly options: PostgresEventPipelineOptions) {
+    super();
+  }
+
+  async open(keep: number): Promise<OpenedEvents> {
+    const { pool, clock } = this.options;
+    // A database that never numbered an event starts above the clock: a cursor from another
+    // database (restored, recreated) is older than every id here and gets a resync.
+    await queryPool(
+      pool,
+      'INSERT INTO event_id_blocks (name, issued_through) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [EVENT_HEAD, clockFloor(clock.now())],
+    );
+    const head = await queryPool<{ issued_through: string }>(
+      pool,
+      'SELECT issued_through FROM event_id_blocks WHERE name = $1',
+      [EVENT_HEAD],
+    );
+    const issued = Number(head.rows[0]!.issued_through);
+    const events = await loadNewestEvents(pool, keep);
+    // Every id through the head is in the table unless pruned: the oldest kept marks what is gone.
+    const lostThrough = events.length > 0 ? events[0]!.id - 1 : issued;
+    // Drafts a crash left in the outbox (their changes committed) are numbered now.
+    void this.schedule();
+    return { events, lostThrough, head: issued };
+  }
+
+  publish(draft: EventDraft): void {
+    if (this.stopped) return;
+    this.local.push(draft);
+    if (this.local.length > MAX_UNNUMBERED) {
+      this.local.shift();
+      if (!this.warnedDrop) {
+        this.warnedDrop = true;
+        this.options.warn(`more than ${MAX_UNNUMBERED} events wait for the database: dropping the oldest`);
+      }
+    }
+    void this.schedule();
+  }
+
+  /** The drafts are already in event_outbox (the store wrote them with the change). */
+  committed(): Promise<void> {
+    return this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    await this.schedule();
+    if (this.local.length > 0) {
+      this.options.warn(
+        `${this.local.length} event(s) of no stored change could not be numbered before shutdown`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.running;
+    await this.options.release?.();
+  }
+
+  /**
+   * A numbering pass that starts after every commit made before this call: the pass in flight
+   * may have read the outbox before it, so callers share the next pass, queued behind it.
+   */
+  private schedule(): Promise<void> {
+    if (this.queued) return this.queued;
+    const previous = this.running ?? Promise.resolve();
+    const pass: Promise<void> = previous.then(async () => {
+      this.queued = null;
+      this.running = pass;
+      try {
+        await this.numberAll();
+      } finally {
+        if (this.running === pass) this.running = null;
+      }
+    });
+    this.queued = pass;
+    return pass;
+  }
+
+  /** Numbers batches until nothing waits; on a database error, tries again later (never throws). */
+  private async numberAll(): Promise<void> {
+    try {
+      while (await this.numberBatch());
+    } catch (error) {
+      this.options.warn(
+        `cannot number events in the database, retrying: ${redactUrlCredentials((error as Error).message)}`,
+      );
+      this.retryLater();
+    }
+  }
+
+  private async numberBatch(): Promise<boolean> {
+    const local = this.local.splice(0, EVENT_BATCH);
+    let batch;
+    try {
+      batch = await withTransaction(this.options.pool, (client) => numberEvents(client, local));
+    } catch (error) {
+      // Rolled back: they wait for the next pass, still first.
+      this.local.unshift(...local);
+      throw error;
+    }
+    for (const event of batch.events) this.emit(event);
+    this.sincePrune += batch.events.length;
+    if (this.sincePrune >= this.options.keep) await this.prune();
+    return batch.more || this.local.length > 0;
+  }
+
+  private retryLater(): void {
+    if (this.retry || this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.schedule();
+    }, this.options.retryMs ?? 1000);
+    this.retry.unref();
+  }
+
+  /** Keeps the newest `keep` events; a failed prune is tried again after the next `keep`. */
+  private async prune(): Promise<void> {
+    this.sincePrune = 0;
+    await queryPool(
+      this.options.pool,
+      'DELETE FROM events WHERE seq < (SELECT seq FROM events ORDER BY seq DESC OFFSET $1 LIMIT 1)',
+      [this.options.keep - 1],
+    ).catch((error: unknown) => this.options.warn(`cannot prune events: ${(error as Error).message}`));
+  }
+}
