@@ -3,28 +3,24 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AgentClient } from '../src/sdk/index.js';
+import type { AgentClient } from '../src/sdk/index.js';
 import { api } from './support/api.js';
 import {
-  baseEnv,
-  CLI,
-  disposeServer,
-  runCli,
-  type ServerProcess,
-  startServer,
-  tempDir,
-} from './support/server-process.js';
-import { accessToken } from './support/tokens.js';
+  claudeCodeSample as sample,
+  hookActors,
+  startClaimedTask,
+  type ClaimedTask,
+} from './support/claimed-task.js';
+import { baseEnv, CLI, runCli, type ServerProcess, tempDir } from './support/server-process.js';
 import { planArtifacts } from './fixtures/artifacts.js';
 
 const HERE = import.meta.dirname ?? new URL('.', import.meta.url).pathname;
-const FIXTURES = resolve(HERE, 'fixtures/claude-code');
 const REPO = resolve(HERE, '..');
 /** The lean entry `hook claude-code-settings` installs. */
 const HOOK_ENTRY = resolve(REPO, 'dist/hooks/cli/claude-code-hook.main.js');
 const RECORD_MODULES = resolve(HERE, 'support/record-modules.mjs');
-const operator = accessToken('operator', 'hook-op');
-const agentToken = accessToken('agent', 'hook-agent');
+const actors = hookActors('hook');
+const { operator, agentToken } = actors;
 
 interface HookRun {
   code: number | null;
@@ -37,10 +33,6 @@ interface HookRun {
       permissionDecisionReason: string;
     };
   };
-}
-
-function sample(name: string): string {
-  return readFileSync(join(FIXTURES, `${name}.json`), 'utf8');
 }
 
 interface RunOptions {
@@ -112,6 +104,7 @@ async function fakeServer(
 }
 
 describe('orchestrator hook claude-code', () => {
+  let claimed: ClaimedTask;
   let server: ServerProcess;
   let client: AgentClient;
   let env: Record<string, string>;
@@ -119,25 +112,15 @@ describe('orchestrator hook claude-code', () => {
   const tokenFile = join(dir, 'phase-token.json');
 
   beforeAll(async () => {
-    server = await startServer();
-    await api(server.url).post('/api/v1/tasks', operator, { title: 'hook task' });
-    client = new AgentClient({
-      baseUrl: server.url,
-      agentId: 'hook-agent',
-      accessToken: agentToken,
-      tokenFile,
-    });
-    expect(await client.claimTask()).not.toBeNull();
+    claimed = await startClaimedTask(actors, { title: 'hook task', tokenFile });
+    ({ server, client } = claimed);
     env = {
       ORCHESTRATOR_URL: server.url,
       ORCHESTRATOR_TOKEN: agentToken,
       ORCHESTRATOR_TOKEN_FILE: tokenFile,
     };
   });
-  afterAll(async () => {
-    await client?.close();
-    await disposeServer(server);
-  });
+  afterAll(() => claimed?.dispose());
 
   const expectDecision = async (name: string, decision: 'allow' | 'deny', phase: string) => {
     const run = await runHook(sample(name), env);

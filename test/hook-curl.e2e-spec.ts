@@ -1,26 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { claudeCodeCurlHookCommand, findCurl } from '../src/hooks/cli/claude-code-curl-hook.js';
-import { AgentClient } from '../src/sdk/index.js';
-import { api } from './support/api.js';
+import type { AgentClient } from '../src/sdk/index.js';
 import {
-  baseEnv,
-  disposeServer,
-  runCli,
-  startServer,
-  tempDir,
-  type ServerProcess,
-} from './support/server-process.js';
+  claudeCodeSample as sample,
+  hookActors,
+  startClaimedTask,
+  type ClaimedTask,
+} from './support/claimed-task.js';
+import { baseEnv, runCli, tempDir, type ServerProcess } from './support/server-process.js';
 import { accessToken } from './support/tokens.js';
 
-const FIXTURES = resolve(
-  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
-  'fixtures/claude-code',
-);
-const sample = (name: string) => readFileSync(join(FIXTURES, `${name}.json`), 'utf8');
-const operator = accessToken('operator', 'curl-hook-op');
-const agentToken = accessToken('agent', 'curl-hook-agent');
+const actors = hookActors('curl-hook');
+const { agentToken } = actors;
 const curl = findCurl();
 
 /** Runs a hook command as Claude Code does: `/bin/sh -c`, the hook JSON on stdin. */
@@ -43,6 +36,7 @@ function runHook(command: string, stdin: string, env: Record<string, string> = {
 }
 
 describe('the curl command hook (hook claude-code-settings --hook curl)', () => {
+  let claimed: ClaimedTask;
   let server: ServerProcess;
   let client: AgentClient;
   let dir: string;
@@ -51,23 +45,14 @@ describe('the curl command hook (hook claude-code-settings --hook curl)', () => 
 
   beforeAll(async () => {
     if (!curl) throw new Error('curl is not installed (scripts/ensure-test-deps.sh installs it)');
-    server = await startServer();
-    await api(server.url).post('/api/v1/tasks', operator, { title: 'curl hook' });
     dir = tempDir();
     tokenFile = join(dir, 'agent', 'phase-token.json');
-    client = new AgentClient({
-      baseUrl: server.url,
-      agentId: 'curl-hook-agent',
-      accessToken: agentToken,
-      heartbeat: false,
-      tokenFile,
-    });
-    await client.claimTask();
+    claimed = await startClaimedTask(actors, { title: 'curl hook', heartbeat: false, tokenFile });
+    ({ server, client } = claimed);
     command = claudeCodeCurlHookCommand({ tokenFile, url: server.url, curl });
   });
   afterAll(async () => {
-    await client?.close();
-    await disposeServer(server);
+    await claimed?.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
 

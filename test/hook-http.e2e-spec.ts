@@ -1,18 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { AgentClient } from '../src/sdk/index.js';
+import type { AgentClient } from '../src/sdk/index.js';
 import { api } from './support/api.js';
-import { disposeServer, runCli, baseEnv, type ServerProcess, startServer } from './support/server-process.js';
-import { accessToken } from './support/tokens.js';
+import { claudeCodeSample, hookActors, startClaimedTask, type ClaimedTask } from './support/claimed-task.js';
+import { runCli, baseEnv, type ServerProcess } from './support/server-process.js';
 
-const FIXTURES = resolve(
-  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
-  'fixtures/claude-code',
-);
-const operator = accessToken('operator', 'http-hook-op');
-const agentToken = accessToken('agent', 'http-hook-agent');
-const sample = (name: string) =>
-  JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Record<string, unknown>;
+const actors = hookActors('http-hook');
+const { operator, agentToken } = actors;
+const sample = (name: string) => JSON.parse(claudeCodeSample(name)) as Record<string, unknown>;
 const PATH = '/api/v1/hooks/claude-code/pre-tool-use';
 
 interface Out {
@@ -20,24 +13,15 @@ interface Out {
 }
 
 describe('POST /api/v1/hooks/claude-code/pre-tool-use', () => {
+  let claimed: ClaimedTask;
   let server: ServerProcess;
   let client: AgentClient;
 
   beforeAll(async () => {
-    server = await startServer();
-    await api(server.url).post('/api/v1/tasks', operator, { title: 'http hook' });
-    client = new AgentClient({
-      baseUrl: server.url,
-      agentId: 'http-hook-agent',
-      accessToken: agentToken,
-      heartbeat: false,
-    });
-    await client.claimTask();
+    claimed = await startClaimedTask(actors, { title: 'http hook', heartbeat: false });
+    ({ server, client } = claimed);
   });
-  afterAll(async () => {
-    await client?.close();
-    await disposeServer(server);
-  });
+  afterAll(() => claimed?.dispose());
 
   const ask = (body: unknown, phaseToken?: string) =>
     api(server.url).post<Out>(PATH, agentToken, body, phaseToken ? { 'x-phase-token': phaseToken } : {});

@@ -10,7 +10,9 @@ import {
   tempDir,
   type ServerProcess,
 } from './support/server-process.js';
+import { handInAndApprove } from './support/approval.js';
 import { accessToken } from './support/tokens.js';
+import { planArtifacts } from './fixtures/artifacts.js';
 
 const POSTGRES = 'state:\n  backend: postgres\n';
 
@@ -127,6 +129,103 @@ describe('state backup and restore on postgres', () => {
     });
     const verify = await http.get<{ valid: boolean }>('/api/v1/audit/verify', operator);
     expect(verify.body.valid).toBe(true);
+  });
+
+  it('brings revocations and idempotency keys back into a new database, the same after a second restore; a damaged file changes nothing', async () => {
+    const source = await createTestDatabase();
+    const target = await createTestDatabase();
+    const home = tempDir();
+    writeFileSync(join(home, 'orchestrator.yaml'), POSTGRES);
+    const on = (d: TestDatabase) => ({ cwd: home, env: baseEnv({ ORCHESTRATOR_DATABASE_URL: d.url }) });
+    const state = (d: TestDatabase, ...args: string[]) => runCli(['state', ...args], on(d));
+    /** The content digest `state backup` reports: equal digests, equal tasks, edges, revocations and keys. */
+    const digestOf = async (d: TestDatabase) => {
+      const file = join(home, `probe-${Date.now()}.json`);
+      const wrote = await state(d, 'backup', file);
+      expect(wrote.code).toBe(0);
+      return (JSON.parse(readFileSync(file, 'utf8')) as { digest: string }).digest;
+    };
+    try {
+      server = await startServer({ dir: home, env: { ORCHESTRATOR_DATABASE_URL: source.url } });
+      let http = api(server.url);
+      await http.post('/api/v1/tasks', operator, { title: 'moves with a key' });
+      const agent = accessToken('agent', 'pg-backup-agent');
+      const claimed = await http.post<{ task: { id: string }; phase_token: string }>(
+        '/api/v1/tasks/claim',
+        agent,
+        {},
+      );
+      expect(claimed.status).toBe(200);
+      const handIn = { task_id: claimed.body.task.id, phase_token: claimed.body.phase_token };
+      await handInAndApprove(http, agent, operator, { ...handIn, artifacts: planArtifacts });
+      const move = { ...handIn, current_phase: 'PLAN', target_phase: 'TDD', artifacts: planArtifacts };
+      const key = { 'idempotency-key': 'pg-backup-move-1' };
+      const answered = await http.post<Record<string, unknown>>('/api/v1/tasks/transition', agent, move, key);
+      expect(answered.body).toMatchObject({ allowed: true, phase: 'TDD' });
+      const revoked = accessToken('operator', 'pg-backup-revoked');
+      const admin = accessToken('admin', 'pg-backup-admin');
+      expect((await http.post('/api/v1/auth/revoke', admin, { token: revoked })).status).toBe(200);
+      expect((await http.get('/api/v1/tasks', revoked)).status).toBe(401);
+      await server.stop('SIGTERM');
+      server = undefined;
+
+      const backup = join(home, 'backup.json');
+      expect((await state(source, 'backup', backup)).code).toBe(0);
+      const backedUp = (JSON.parse(readFileSync(backup, 'utf8')) as { digest: string }).digest;
+      expect((await runCli(['db', 'migrate'], on(target))).code).toBe(0);
+      for (const round of [1, 2]) {
+        const restored = await state(target, 'restore', backup);
+        expect({ round, code: restored.code, stderr: restored.stderr }).toEqual({
+          round,
+          code: 0,
+          stderr: '',
+        });
+        expect(await digestOf(target)).toBe(backedUp);
+      }
+
+      // Damaged copies: refused with exit 2, and every table and the audit outbox as they were.
+      const text = readFileSync(backup, 'utf8');
+      const edited = text.replace('moves with a key', 'moves with a kez');
+      expect(edited).not.toBe(text);
+      const damaged = {
+        'digest-mismatch.json': [edited, /digest .* does not match its content/],
+        'truncated.json': [text.slice(0, Math.floor(text.length * 0.6)), /it is not valid JSON/],
+      } as const;
+      for (const [name, [body, why]] of Object.entries(damaged)) {
+        writeFileSync(join(home, name), body);
+        const refused = await state(target, 'restore', join(home, name));
+        expect({ name, code: refused.code }).toEqual({ name, code: 2 });
+        expect(refused.stderr).toMatch(why);
+        expect(await digestOf(target)).toBe(backedUp);
+      }
+
+      server = await startServer({ dir: home, env: { ORCHESTRATOR_DATABASE_URL: target.url } });
+      http = api(server.url);
+      const stillRevoked = await http.get<{ code: string }>('/api/v1/tasks', revoked);
+      expect(stillRevoked.status).toBe(401);
+      expect(stillRevoked.body.code).toBe('token_revoked');
+      // Answered from the restored key (a fresh token for the same version); without it the PLAN token is stale.
+      const replayed = await http.post<Record<string, unknown>>('/api/v1/tasks/transition', agent, move, key);
+      expect(replayed.status).toBe(answered.status);
+      expect({ ...replayed.body, new_token: null }).toEqual({ ...answered.body, new_token: null });
+      const task = await http.get<{ phase: string; history: { action: string }[] }>(
+        `/api/v1/tasks/${handIn.task_id}`,
+        operator,
+      );
+      expect(task.body.phase).toBe('TDD');
+      expect(task.body.history.filter((h) => h.action === 'transitioned')).toHaveLength(1);
+      const audit = await http.get<{ entries: unknown[] }>(
+        '/api/v1/audit/query?action=state.restore&limit=10',
+        operator,
+      );
+      expect(audit.body.entries).toHaveLength(2);
+    } finally {
+      await disposeServer(server);
+      server = undefined;
+      await source.drop();
+      await target.drop();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('refuses a backup of the other backend, either way, with a message naming the file and its backend', async () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { type Command } from 'commander';
@@ -10,11 +9,7 @@ import { FileStateRepository } from '../file/file-state.repository.js';
 import { AuditOutboxRelay } from '../outbox/audit-outbox-relay.js';
 import { backupState, restoreState } from '../file/state-backup.js';
 import { repairState } from '../file/state-repair.js';
-import {
-  backupPostgresState,
-  isPostgresBackup,
-  restorePostgresState,
-} from '../postgres/postgres-state-backup.js';
+import { backupPostgresState, restorePostgresState } from '../postgres/backup/postgres-state-backup.js';
 
 /** Refusals a user fixes (locked directory, missing file) exit 2 with one line, like start-up. */
 class StateCommandError extends Error {
@@ -71,7 +66,6 @@ export function registerStateCommands(program: Command): void {
         );
         return;
       }
-      refuseForeignBackup(file);
       const stateFile = resolve(config.baseDir, config.values.state.state_file);
       const report = await refusing(() => restoreState(stateFile, file, undefined, `cli:${userName()}`));
       const kept = report.previous ? `; the replaced state is kept as ${report.previous.stateFile}` : '';
@@ -138,21 +132,6 @@ async function deliverStoredEntries(config: AppConfig, stateFile: string): Promi
   } finally {
     await state.close();
   }
-}
-
-/** A postgres backup has another format: say so rather than calling it damaged. */
-function refuseForeignBackup(file: string): void {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch {
-    return; // restoreState names the missing file
-  }
-  if (isPostgresBackup(bytes))
-    throw new StateCommandError(
-      `${resolve(file)} is a postgres state backup (state.backend: postgres); the file store restores only ` +
-        'backups written by `state backup` on state.backend: file. Nothing was changed',
-    );
 }
 
 function userName(): string {

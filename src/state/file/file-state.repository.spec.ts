@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -689,6 +690,31 @@ describe('FileStateRepository', () => {
       expect(await reopened.isRevoked('jti-1')).toBe(true);
       const kept = JSON.parse(await readFile(`${stateFile}.pre-restore`, 'utf8'));
       expect(kept.tasks).toHaveLength(6);
+      const digest = `sha256:${createHash('sha256')
+        .update(await readFile(backupFile))
+        .digest('hex')}`;
+      expect((await reopened.pendingAudit()).map((o) => o.entry)).toContainEqual(
+        expect.objectContaining({
+          action: 'state.restore',
+          actor: 'unknown',
+          details: expect.objectContaining({ backup: backupFile, digest, tasks: 5 }) as unknown,
+        }),
+      );
+    });
+
+    it('refuses a postgres backup by name, changing nothing', async () => {
+      const pgBackup = join(dir, 'pg-backup.json');
+      await writeFile(
+        pgBackup,
+        '{"format":"orchestrator-postgres-state-backup","version":1,"backend":"postgres"}\n',
+      );
+      const error = await restoreState(stateFile, pgBackup).catch((e: unknown) => e);
+      expect((error as DomainError).code).toBe('state_damaged');
+      expect((error as Error).message).toBe(
+        `${pgBackup} is a postgres state backup (state.backend: postgres); the file store restores only ` +
+          'backups written by `state backup` on state.backend: file. Nothing was changed',
+      );
+      expect(await readdir(dir)).not.toContain('state.json');
     });
 
     it('refuses to restore while a live process holds the lock', async () => {

@@ -1,7 +1,9 @@
 import { dirname, resolve } from 'node:path';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DomainError, UnavailableError } from '../../common/domain/domain-error.js';
+import { backupKindOf } from '../backup-kind.js';
 import { applyToMaps } from '../index/state-op.js';
+import { restoreAuditEntry } from '../restore-audit-entry.js';
 import { stateWriteFailed } from '../state-errors.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, encodeLine } from './journal-format.js';
 import { loadStateFiles, refuseDamage, type StateWarning } from './load-state.js';
@@ -97,21 +99,11 @@ export async function restoreState(
       backup.maps.outbox.set(changeId, {
         change_id: changeId,
         stored_at: new Date().toISOString(),
-        entry: {
-          actor,
-          role: 'admin',
-          action: 'state.restore',
-          decision: 'allowed',
-          success: true,
-          reason: `restored the state from ${source} (orchestrator state restore)`,
-          details: {
-            backup: source,
-            digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
-            backup_snapshot_id: backup.snapshot_id,
-            tasks: backup.maps.tasks.size,
-            replaced_kept_as: hadState ? previous.stateFile : null,
-          },
-        },
+        entry: restoreAuditEntry(actor, source, bytes, {
+          backup_snapshot_id: backup.snapshot_id,
+          tasks: backup.maps.tasks.size,
+          replaced_kept_as: hadState ? previous.stateFile : null,
+        }),
       });
       await writeSnapshot(fs, target, {
         state_id: backup.state_id,
@@ -145,6 +137,13 @@ const BACKUP_REMEDY =
   'journal, and run `orchestrator state repair --accept-loss` (audited)';
 
 function parseBackup(bytes: Buffer, source: string): ReturnType<typeof parseSnapshot> {
+  // Another format: say so rather than calling it damaged.
+  if (backupKindOf(bytes) === 'postgres')
+    throw new UnavailableError(
+      'state_damaged',
+      `${source} is a postgres state backup (state.backend: postgres); the file store restores only ` +
+        'backups written by `state backup` on state.backend: file. Nothing was changed',
+    );
   try {
     return parseSnapshot(bytes, source);
   } catch (error) {

@@ -12,7 +12,7 @@ export interface OutboxSource {
 
 /** Stores `entries` in the audit outbox inside the caller's transaction, each with its own change id. */
 export async function insertOutbox(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   source: OutboxSource,
   entries: readonly AuditEntryInput[],
 ): Promise<void> {

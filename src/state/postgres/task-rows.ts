@@ -39,6 +39,24 @@ function queriedColumns(task: Task): unknown[] {
 
 /** Inserts a new task; false when the id is taken. */
 export async function insertTask(client: pg.PoolClient, task: Task, depsPending: number): Promise<boolean> {
+  return insertRow(client, task, depsPending);
+}
+
+/**
+ * Inserts `tasks` in this order (so `created_seq` follows it), each with the count
+ * `depsPending` gives; the ids already taken, in order (none on an empty table).
+ */
+export async function insertTasks(
+  client: pg.ClientBase,
+  tasks: readonly Task[],
+  depsPending: (task: Task) => number,
+): Promise<string[]> {
+  const taken: string[] = [];
+  for (const task of tasks) if (!(await insertRow(client, task, depsPending(task)))) taken.push(task.id);
+  return taken;
+}
+
+async function insertRow(client: pg.ClientBase, task: Task, depsPending: number): Promise<boolean> {
   const result = await client.query(
     `INSERT INTO tasks (id, workflow_name, workflow_version, phase, status, holder, capabilities, priority,
        attempts, max_attempts, lease_expires_at, retry_not_before, token_version, doc, deps_pending, created_at)
