@@ -77,7 +77,22 @@ export class AuthService {
       details: facts,
     };
     if (require_token_rotation) {
-      await this.state.addRevocation(current.jti, current.exp * 1000, this.outbox.entry(entry));
+      const rotated = await this.state.addRevocation(
+        current.jti,
+        current.exp * 1000,
+        this.outbox.entry(entry),
+      );
+      // Another refresh of this token won the race (or it was revoked meanwhile): one new token, not two.
+      if (!rotated) {
+        await this.audit.record({
+          ...entry,
+          decision: 'denied',
+          success: false,
+          reason: 'the token was refreshed or revoked meanwhile',
+          details: { old_jti: current.jti },
+        });
+        throw new UnauthorizedError('token_revoked', 'access token has been revoked');
+      }
       await this.outbox.deliver();
     } else {
       await this.audit.record(entry);
@@ -93,19 +108,18 @@ export class AuthService {
       throw new ForbiddenError('not_token_owner', 'only an admin may revoke another subject’s token');
     }
     const facts = { jti: claims.jti, subject: claims.sub };
-    await this.state.addRevocation(
-      claims.jti,
-      claims.exp * 1000,
-      this.outbox.entry({
-        actor: caller.sub,
-        role: caller.role,
-        action: 'token.revoke',
-        decision: 'allowed',
-        success: true,
-        details: facts,
-      }),
-    );
-    await this.outbox.deliver();
+    const entry = {
+      actor: caller.sub,
+      role: caller.role,
+      action: 'token.revoke',
+      decision: 'allowed',
+      success: true,
+      details: facts,
+    };
+    const revoked = await this.state.addRevocation(claims.jti, claims.exp * 1000, this.outbox.entry(entry));
+    // Revoked before: nothing was stored, but the request is still on the record.
+    if (revoked) await this.outbox.deliver();
+    else await this.audit.record({ ...entry, details: { ...facts, already_revoked: true } });
     this.events.publish('token.revoked', { actor: caller.sub, data: facts });
     return { revoked: true, jti: claims.jti };
   }

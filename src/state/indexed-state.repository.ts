@@ -140,12 +140,15 @@ export abstract class IndexedStateRepository extends StateRepository {
     return this.index.leases.earliest();
   }
 
-  async addRevocation(jti: string, expiresAt: number, audit?: AuditEntryInput): Promise<void> {
+  async addRevocation(jti: string, expiresAt: number, audit?: AuditEntryInput): Promise<boolean> {
     this.assertOpen();
+    // Checked and applied to the index in one synchronous step: a racing call sees it revoked.
+    if (this.index.isRevoked(jti)) return false;
     await this.commit([
       { op: 'put_revocation', jti, expires_at: expiresAt },
       ...this.outboxOps(audit && [audit]),
     ]);
+    return true;
   }
 
   async pendingAudit(): Promise<readonly OutboxEntry[]> {

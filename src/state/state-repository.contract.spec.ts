@@ -378,6 +378,17 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
   });
 
   describe('revocations and idempotency records', () => {
+    it('revokes a jti once: a repeated or racing revocation answers false and stores no audit entry', async () => {
+      const entry = (action: string) => ({ actor: 'op', action, decision: 'allowed', success: true });
+      const [a, b] = await Promise.all([
+        repo.addRevocation('jti-1', T0 + 1000, entry('token.refresh')),
+        repo.addRevocation('jti-1', T0 + 1000, entry('token.refresh')),
+      ]);
+      expect([a, b].sort()).toEqual([false, true]);
+      expect(await repo.addRevocation('jti-1', T0 + 1000, entry('token.revoke'))).toBe(false);
+      expect((await repo.pendingAudit()).map((p) => p.entry.action)).toEqual(['token.refresh']);
+    });
+
     it('revokes, answers and prunes after expiry', async () => {
       await repo.addRevocation('jti-1', T0 + 1000);
       await repo.addRevocation('jti-2', T0 + 5000);

@@ -155,7 +155,12 @@ export abstract class StateRepository {
   /** The earliest lease expiry among claimed tasks (epoch ms), to schedule the next sweep. */
   abstract nextLeaseExpiry(): Promise<number | null>;
 
-  abstract addRevocation(jti: string, expiresAt: number, audit?: AuditEntryInput): Promise<void>;
+  /**
+   * Revokes `jti` with its audit entry; true when this call revoked it. False when it was revoked
+   * already: then nothing is stored, the entry neither, so of two racing refreshes of one token
+   * only one can rotate it.
+   */
+  abstract addRevocation(jti: string, expiresAt: number, audit?: AuditEntryInput): Promise<boolean>;
 
   abstract isRevoked(jti: string): Promise<boolean>;
 

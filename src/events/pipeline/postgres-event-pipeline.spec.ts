@@ -75,7 +75,7 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
     const { pipeline, emitted, opened } = await start();
     await storeDrafts([draft(1), draft(2, 'task.claimed')]);
     pipeline.publish(draft(3, 'tool.authorized'));
-    await pipeline.committed([]);
+    await pipeline.committed();
     expect(emitted.map((e) => [e.id, e.type, e.data])).toEqual([
       [opened.head + 1, 'task.created', { n: 1 }],
       [opened.head + 2, 'task.claimed', { n: 2 }],
@@ -94,7 +94,7 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
         throw new Error('the change failed');
       }),
     ).rejects.toThrow('the change failed');
-    await pipeline.committed([]);
+    await pipeline.committed();
     expect(emitted).toEqual([]);
     expect(await idsIn()).toEqual([]);
   });
@@ -122,21 +122,21 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
         { events: () => [draft(2, 'task.cancelled')] },
       ),
     ).rejects.toThrow('refused');
-    await pipeline.committed([]);
+    await pipeline.committed();
     expect(emitted.map((e) => [e.type, e.task_id])).toEqual([['task.created', task.id]]);
   });
 
   it('drafts a crash left in the outbox are numbered when the next run opens; a restart resumes the sequence', async () => {
     const first = await start();
     await storeDrafts([draft(1)]);
-    await first.pipeline.committed([]);
+    await first.pipeline.committed();
     await first.pipeline.stop();
     await storeDrafts([draft(2)]); // committed while no pipeline ran
     const second = await start();
     expect(second.opened.head).toBe(first.emitted[0]!.id);
     expect(second.opened.events).toEqual(first.emitted);
     expect(second.opened.lostThrough).toBe(first.emitted[0]!.id - 1);
-    await second.pipeline.committed([]);
+    await second.pipeline.committed();
     expect(second.emitted.map((e) => [e.id, e.data])).toEqual([[first.emitted[0]!.id + 1, { n: 2 }]]);
   });
 
@@ -146,12 +146,12 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
     const writes: Promise<void>[] = [];
     for (let n = 0; n < 200; n++) {
       const pipeline = n % 2 ? a.pipeline : b.pipeline;
-      writes.push(storeDrafts([draft(n)]).then(() => pipeline.committed([])));
+      writes.push(storeDrafts([draft(n)]).then(() => pipeline.committed()));
       if (n % 3 === 0) pipeline.publish(draft(1000 + n, 'tool.authorized'));
     }
     await Promise.all(writes);
-    await a.pipeline.committed([]);
-    await b.pipeline.committed([]);
+    await a.pipeline.committed();
+    await b.pipeline.committed();
     const all = [...a.emitted, ...b.emitted].sort((x, y) => x.id - y.id);
     const ids = all.map((e) => e.id);
     expect(ids).toEqual(await idsIn());
@@ -165,7 +165,7 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
   it('keeps the newest `keep` events in the table', async () => {
     const { pipeline, emitted } = await start(5);
     for (let n = 0; n < 12; n++) pipeline.publish(draft(n));
-    await pipeline.committed([]);
+    await pipeline.committed();
     expect(emitted).toHaveLength(12);
     expect((await idsIn()).length).toBeLessThanOrEqual(10);
     expect((await idsIn()).at(-1)).toBe(emitted.at(-1)!.id);
@@ -184,7 +184,7 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
       await blocker.query('BEGIN');
       await blocker.query("SELECT 1 FROM event_id_blocks WHERE name = 'events' FOR UPDATE");
       blocked.pipeline.publish(draft(1, 'tool.denied'));
-      await blocked.pipeline.committed([]);
+      await blocked.pipeline.committed();
       expect(blocked.emitted).toEqual([]);
       expect(blocked.warnings.join('\n')).toMatch(/cannot number events in the database, retrying/);
       await blocker.query('ROLLBACK');

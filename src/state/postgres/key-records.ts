@@ -14,13 +14,16 @@ export async function addRevocation(
   jti: string,
   expiresAt: number,
   audit: AuditEntryInput | undefined,
-): Promise<void> {
-  await withTransaction(pool, async (client) => {
-    await client.query('INSERT INTO revocations (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
-      jti,
-      isoTime(expiresAt),
-    ]);
+): Promise<boolean> {
+  return withTransaction(pool, async (client) => {
+    // A racing insert of the same jti waits for this one's commit, then inserts nothing.
+    const inserted = await client.query(
+      'INSERT INTO revocations (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [jti, isoTime(expiresAt)],
+    );
+    if (!inserted.rowCount) return false;
     if (audit) await insertOutbox(client, source, [audit]);
+    return true;
   });
 }
 

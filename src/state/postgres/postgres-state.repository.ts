@@ -227,9 +227,9 @@ export class PostgresStateRepository extends StateRepository {
     return result.rows[0]?.at?.getTime() ?? null;
   }
 
-  async addRevocation(jti: string, expiresAt: number, audit?: AuditEntryInput): Promise<void> {
+  async addRevocation(jti: string, expiresAt: number, audit?: AuditEntryInput): Promise<boolean> {
     this.assertOpen();
-    await keys.addRevocation(this.pool, this.outbox, jti, expiresAt, audit);
+    return keys.addRevocation(this.pool, this.outbox, jti, expiresAt, audit);
   }
 
   async isRevoked(jti: string): Promise<boolean> {
