@@ -215,6 +215,7 @@ describe('Prometheus alert rules', () => {
       'orchestrator_tasks{status="claimed"}',
       'orchestrator_leases_expired_total',
       'orchestrator_transitions_total{result="blocked"}',
+      'orchestrator_db_sequencer_lag_seconds',
     ])
       expect(text).toContain(needle);
   });

@@ -152,6 +152,8 @@ describe('state.backend: postgres', () => {
     const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/orchestrator_db_pool_connections\{state="idle"\} \d+/);
     expect(metrics).toMatch(/orchestrator_db_pool_waiting \d+/);
+    expect(metrics).toMatch(/orchestrator_db_sequencer_lag_seconds\{log="events"\} \d/);
+    expect(metrics).toMatch(/orchestrator_db_sequencer_backlog\{log="audit"\} \d/);
     expect(metrics).toMatch(/orchestrator_db_query_seconds_count\{[^}]*outcome="ok"[^}]*\} [1-9]/);
     expect(metrics).not.toContain(db.url);
     await server.stop('SIGTERM');

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config.js';
 import { InstanceInfo } from '../status/instance.js';
 import { Registry } from 'prom-client';
 import { registerDatabaseMetrics } from './database-metrics.js';
+import { registerSequencerLagMetrics } from './sequencer-lag-metric.js';
 import { openDatabase } from './open-database.js';
 import { type SharedDatabase } from './shared-database.js';
 
@@ -30,6 +31,7 @@ export class BackendDatabase {
         const opened = await openDatabase(config, `orchestrator ${instance.id}`);
         for (const name of opened.applied) logger.log(`applied migration ${name}`);
         registerDatabaseMetrics(registry, opened.database.pool);
+        registerSequencerLagMetrics(registry, opened.database.pool);
         return new BackendDatabase(opened.database);
       },
     },
