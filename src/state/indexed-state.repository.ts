@@ -166,6 +166,12 @@ export abstract class IndexedStateRepository extends StateRepository {
     if (ops.length > 0) await this.commit(ops);
   }
 
+  /** One process owns this store: its own schedule is the only one. */
+  async claimMaintenance(): Promise<boolean> {
+    this.assertOpen();
+    return true;
+  }
+
   async isRevoked(jti: string): Promise<boolean> {
     return this.index.isRevoked(jti);
   }

@@ -389,6 +389,11 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
       expect((await repo.pendingAudit()).map((p) => p.entry.action)).toEqual(['token.refresh']);
     });
 
+    it('lets the first caller of a period run a maintenance job', async () => {
+      expect(await repo.claimMaintenance('prune', 60_000, T0)).toBe(true);
+      expect(await repo.claimMaintenance('prune', 60_000, T0 + 60_000)).toBe(true);
+    });
+
     it('revokes, answers and prunes after expiry', async () => {
       await repo.addRevocation('jti-1', T0 + 1000);
       await repo.addRevocation('jti-2', T0 + 5000);

@@ -178,6 +178,13 @@ export abstract class StateRepository {
 
   abstract pruneIdempotencyRecords(now: number): Promise<number>;
 
+  /**
+   * Whether the caller should run the maintenance job `name` now: true for at most one caller per
+   * `everyMs` among every process sharing the store (so replicas do not all prune at once). A
+   * store one process owns answers true.
+   */
+  abstract claimMaintenance(name: string, everyMs: number, now: number): Promise<boolean>;
+
   /** Audit entries of stored changes not yet acknowledged, oldest first. */
   abstract pendingAudit(): Promise<readonly OutboxEntry[]>;
 

@@ -81,7 +81,12 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdo
       if (expired.length > 0) await this.outbox.deliver();
       this.metrics.leasesExpired.inc(expired.length);
       if (expired.length > 0) await this.events.committed(expired.flatMap(events));
-      if (++this.sweeps % PRUNE_EVERY_SWEEPS === 0) {
+      // With several processes on one database, one of them prunes per period.
+      const pruneEvery = PRUNE_EVERY_SWEEPS * SWEEP_MS;
+      if (
+        ++this.sweeps % PRUNE_EVERY_SWEEPS === 0 &&
+        (await this.state.claimMaintenance('prune', pruneEvery, now))
+      ) {
         await this.state.pruneRevocations(now);
         await this.state.pruneIdempotencyRecords(now);
       }

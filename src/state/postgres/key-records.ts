@@ -101,3 +101,23 @@ export async function getIdempotencyRecord(
 function jsonText(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
+
+/**
+ * Takes the `maintenance` row of `name` if its last run is `everyMs` old: one UPDATE, so of any
+ * number of racing processes exactly one wins per period (pg-boss gates its maintenance alike).
+ */
+export async function claimMaintenance(
+  pool: pg.Pool,
+  name: string,
+  everyMs: number,
+  now: number,
+): Promise<boolean> {
+  const result = await queryPool(
+    pool,
+    `INSERT INTO maintenance AS m (name, last_run) VALUES ($1, $2)
+     ON CONFLICT (name) DO UPDATE SET last_run = EXCLUDED.last_run WHERE m.last_run <= $3
+     RETURNING 1`,
+    [name, isoTime(now), isoTime(now - everyMs)],
+  );
+  return (result.rowCount ?? 0) > 0;
+}

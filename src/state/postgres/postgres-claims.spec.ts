@@ -118,4 +118,14 @@ describe('PostgresStateRepository under concurrency', () => {
     expect((await repo.countByStatus()).queued).toBe(450);
     expect(await repo.nextLeaseExpiry()).toBeNull();
   });
+
+  it('gates maintenance: of racing processes one wins per period, and none before it is over', async () => {
+    const other = new PostgresStateRepository({ pool: db.pool });
+    const racers = Array.from({ length: 6 }, (_, i) => (i % 2 ? other : repo));
+    const won = await Promise.all(racers.map((r) => r.claimMaintenance('prune', 60_000, T0)));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect(await repo.claimMaintenance('prune', 60_000, T0 + 59_999)).toBe(false);
+    expect(await other.claimMaintenance('other-job', 60_000, T0 + 59_999)).toBe(true);
+    expect(await other.claimMaintenance('prune', 60_000, T0 + 60_000)).toBe(true);
+  });
 });

@@ -257,6 +257,11 @@ export class PostgresStateRepository extends StateRepository {
     return keys.pruneExpired(this.pool, 'idempotency_keys', 'key', now);
   }
 
+  async claimMaintenance(name: string, everyMs: number, now: number): Promise<boolean> {
+    this.assertOpen();
+    return keys.claimMaintenance(this.pool, name, everyMs, now);
+  }
+
   async pendingAudit(): Promise<readonly OutboxEntry[]> {
     this.assertOpen();
     // Only committed rows are visible: an entry never reaches the log without its change.
