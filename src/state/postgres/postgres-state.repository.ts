@@ -4,7 +4,6 @@ import type { AuditEntryInput } from '../../audit/domain/audit-entry.js';
 import { ConflictError, NotFoundError } from '../../common/domain/domain-error.js';
 import { redactUrlCredentials } from '../../common/domain/url-credentials.js';
 import { queryPool, withTransaction } from '../../database/database-pool.js';
-import { insertEventDrafts } from '../../events/pipeline/event-rows.js';
 import { claim, expireLease } from '../../tasks/domain/task-state-machine.js';
 import { TASK_STATUSES, type Task, type TaskStatus } from '../../tasks/domain/task.model.js';
 import type { OutboxEntry } from '../index/state-op.js';
@@ -23,7 +22,8 @@ import {
   type TaskPage,
 } from '../state.repository.js';
 import { assertSameIdentity, staleTokenVersion } from '../task-mutation-rules.js';
-import { insertOutbox, readOutbox, type OutboxSource } from './audit-outbox-rows.js';
+import { readOutbox, type OutboxSource } from './audit-outbox-rows.js';
+import { writeChange } from './change-write.js';
 import { lockNextEligible } from './claim-query.js';
 import * as keys from './key-records.js';
 import { LEASE_EXPIRY_BATCH, lockExpiredLeases } from './lease-expiry-query.js';
@@ -79,8 +79,10 @@ export class PostgresStateRepository extends StateRepository {
       // A concurrent create of the same id commits first: the insert finds it.
       if (!(await insertTask(client, task, depsPending))) throw taskExists(task.id);
       await insertDependencies(client, task);
-      if (options.audit) await insertOutbox(client, this.outbox, [options.audit(task)]);
-      if (options.events) await insertEventDrafts(client, options.events(task));
+      await writeChange(client, this.outbox, {
+        audit: options.audit ? [options.audit(task)] : [],
+        events: options.events?.(task) ?? [],
+      });
       return taskOf({ doc: task });
     });
   }
@@ -136,10 +138,12 @@ export class PostgresStateRepository extends StateRepository {
       if (row === null) return null;
       // The domain's claim, as the other adapters apply it: the doc is the same.
       const claimed = claim(taskOf(row), request, { now: () => request.now });
-      // The row is locked: nothing moved it since the read.
-      await updateTask(client, claimed, row.revision);
-      if (request.audit) await insertOutbox(client, this.outbox, [request.audit(claimed)]);
-      if (request.events) await insertEventDrafts(client, request.events(claimed));
+      // The row is locked: nothing moved it since the read, so the swap cannot miss.
+      await writeChange(client, this.outbox, {
+        task: { next: claimed, revision: row.revision },
+        audit: request.audit ? [request.audit(claimed)] : [],
+        events: request.events?.(claimed) ?? [],
+      });
       return taskOf({ doc: claimed });
     });
   }
@@ -186,17 +190,20 @@ export class PostgresStateRepository extends StateRepository {
       throw staleTokenVersion(id, current.token_version);
     }
     const next = mutation(current);
-    if (next !== current) {
-      assertSameIdentity(current, next);
-      if (!(await updateTask(client, next, row.revision))) throw new RevisionMoved();
-      if (next.status === 'completed' && current.status !== 'completed') await releaseDependants(client, id);
-    }
+    if (next !== current) assertSameIdentity(current, next);
+    // The row, its audit entry and its events in one statement (the entry even when the task is
+    // unchanged: the decision is still audited).
+    const written = await writeChange(client, this.outbox, {
+      ...(next !== current ? { task: { next, revision: row.revision } } : {}),
+      audit: options.audit ? [options.audit(next)] : [],
+      events: options.events?.(next) ?? [],
+    });
+    if (!written) throw new RevisionMoved();
+    if (next.status === 'completed' && current.status !== 'completed') await releaseDependants(client, id);
     if (options.remember) {
       const { key, expiresAt, response } = options.remember;
       await keys.putRemembered(client, { key, expires_at: expiresAt, response: response(next) });
     }
-    if (options.audit) await insertOutbox(client, this.outbox, [options.audit(next)]);
-    if (options.events) await insertEventDrafts(client, options.events(next));
     return next === current ? next : taskOf({ doc: next });
   }
 
@@ -209,8 +216,10 @@ export class PostgresStateRepository extends StateRepository {
         const rows = await lockExpiredLeases(client, now);
         const changed = rows.map((row) => expireLease(taskOf(row), { retryBackoffMs }, clock));
         for (let i = 0; i < rows.length; i++) await updateTask(client, changed[i]!, rows[i]!.revision);
-        if (audit) await insertOutbox(client, this.outbox, changed.map(audit));
-        if (events) await insertEventDrafts(client, changed.flatMap(events));
+        await writeChange(client, this.outbox, {
+          audit: audit ? changed.map(audit) : [],
+          events: events ? changed.flatMap(events) : [],
+        });
         return { changed, full: rows.length === LEASE_EXPIRY_BATCH };
       });
       expired.push(...batch.changed.map((doc) => taskOf({ doc })));

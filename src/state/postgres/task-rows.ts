@@ -19,7 +19,7 @@ export function taskOf(row: { readonly doc: Task }): Task {
  * Parameters $2…$14 of the queried columns, copied from the task (the doc is the truth; these
  * only serve filters and ordering). Times go in as the domain's ISO text.
  */
-function queriedColumns(task: Task): unknown[] {
+export function queriedColumns(task: Task): unknown[] {
   return [
     task.workflow.name,
     task.workflow.version,
@@ -67,13 +67,31 @@ async function insertRow(client: pg.ClientBase, task: Task, depsPending: number)
   return result.rowCount === 1;
 }
 
+/** The SET list of a task update, given the placeholders of `queriedColumns`' values in order. */
+export function taskUpdateSet(placeholders: readonly string[]): string {
+  const names = [
+    'workflow_name',
+    'workflow_version',
+    'phase',
+    'status',
+    'holder',
+    'capabilities',
+    'priority',
+    'attempts',
+    'max_attempts',
+    'lease_expires_at',
+    'retry_not_before',
+    'token_version',
+    'doc',
+  ];
+  return names.map((name, i) => `${name} = ${placeholders[i]}`).join(', ');
+}
+
 /** Compare-and-swap: writes `task` only if the row is still at `revision`; false otherwise. */
 export async function updateTask(client: pg.PoolClient, task: Task, revision: string): Promise<boolean> {
+  const columns = queriedColumns(task).map((_, i) => `$${i + 2}`);
   const result = await client.query(
-    `UPDATE tasks SET workflow_name = $2, workflow_version = $3, phase = $4, status = $5, holder = $6,
-       capabilities = $7, priority = $8, attempts = $9, max_attempts = $10, lease_expires_at = $11,
-       retry_not_before = $12, token_version = $13, doc = $14, revision = revision + 1
-     WHERE id = $1 AND revision = $15`,
+    `UPDATE tasks SET ${taskUpdateSet(columns)}, revision = revision + 1 WHERE id = $1 AND revision = $15`,
     [task.id, ...queriedColumns(task), revision],
   );
   return result.rowCount === 1;
