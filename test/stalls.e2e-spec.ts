@@ -100,8 +100,11 @@ describe('no request stalls the server', () => {
     expect(p99(latencies)).toBeLessThan(P99_LIMIT_MS);
   });
 
-  // Each wildcard more multiplies the time; matched on the main thread, 6 already take seconds.
+  // Each wildcard more multiplies the time; matched on the main thread, 6 already take seconds
+  // (2.95 s measured here), so a probe that waited for the match would take that long.
   const hostileGlob = `${'*a'.repeat(6)}*b`;
+  /** A stall of the glob match is seconds; a loaded CI host delays single probes by ~150 ms. */
+  const GLOB_STALL_LIMIT_MS = 500;
 
   it.each([
     ['the glob tool', 'glob', { pattern: `names/${hostileGlob}` }],
@@ -117,6 +120,6 @@ describe('no request stalls the server', () => {
     // How long the match takes depends on the machine, so the number of probes does too; a
     // stall shows as one probe as long as the match, so every probe must stay under the limit.
     expect(latencies.length).toBeGreaterThanOrEqual(3);
-    expect(Math.max(...latencies)).toBeLessThan(P99_LIMIT_MS);
+    expect(Math.max(...latencies)).toBeLessThan(GLOB_STALL_LIMIT_MS);
   });
 });
