@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../src/database/testing/test-database.js';
 import { handInAndApprove } from './support/approval.js';
 import { api } from './support/api.js';
@@ -20,6 +20,7 @@ interface Claimed {
 }
 
 const POSTGRES = 'state:\n  backend: postgres\n';
+const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 
 /** The real server on `state.backend: postgres`, against a fresh database on this machine. */
 describe('state.backend: postgres', () => {
@@ -180,6 +181,63 @@ describe('state.backend: postgres', () => {
     );
     const mine = audited.body.entries.filter((e) => e.details.old_jti === claimsOf(original).jti);
     expect(mine.filter((e) => e.decision === 'allowed')).toHaveLength(1);
+    await server.stop('SIGTERM');
+    server = undefined;
+  });
+
+  it('NUL characters an agent or operator sends are refused at the door; audit and events keep flowing', async () => {
+    server = await startServer({
+      configYaml: POSTGRES,
+      env: {
+        ORCHESTRATOR_DATABASE_URL: db.url,
+        ORCHESTRATOR_WORKFLOW_FILE: join(ROOT, 'test/fixtures/workflows/tools_workflow.yaml'),
+      },
+    });
+    const http = api(server.url);
+    const operator = accessToken('operator', 'pg-nul-op');
+    const agent = accessToken('agent', 'pg-nul-agent');
+    await http.post('/api/v1/tasks', operator, { title: 'plain' });
+    const claim = await http.post<{ task: { id: string }; phase_token: string }>(
+      '/api/v1/tasks/claim',
+      agent,
+      {},
+    );
+    expect(claim.status).toBe(200);
+    const authorize = (tool_name: string, args: Record<string, unknown>) =>
+      http.post<{ code: string }>('/api/v1/tools/authorize', agent, {
+        task_id: claim.body.task.id,
+        phase_token: claim.body.phase_token,
+        tool_name,
+        args,
+      });
+    // PostgreSQL's text and jsonb cannot hold U+0000: taken in, it failed the writes it was part of
+    // (a 500 for a task titled so; an audit or event batch failing for everyone after it).
+    const refused = [
+      await http.post<{ code: string }>('/api/v1/tasks', operator, { title: 'nul\u0000title' }),
+      await http.post<{ code: string }>('/api/v1/tasks/claim', agent, { capabilities: ['a\u0000b'] }),
+      await authorize('read_files', { paths: ['a\u0000b'] }),
+      await authorize('read\u0000files', {}),
+      await authorize('bash', { command: 'echo', 'k\u0000': 1 }),
+      await http.get<{ code: string }>('/api/v1/tasks/a%00b', operator),
+      await http.get<{ code: string }>('/api/v1/audit/query?task_id=%00', operator),
+    ];
+    for (const res of refused) expect([res.status, res.body.code]).toEqual([400, 'invalid_characters']);
+    const after = await http.post<{ id: string }>('/api/v1/tasks', operator, { title: 'after the NULs' });
+    expect(after.status).toBe(201);
+    const events = await http.get<{ events: { type: string; task_id?: string }[] }>(
+      '/api/v1/events?limit=1000',
+      operator,
+    );
+    expect(events.body.events.some((e) => e.type === 'task.created' && e.task_id === after.body.id)).toBe(
+      true,
+    );
+    const verify = await http.get<{ valid: boolean }>('/api/v1/audit/verify', operator);
+    expect(verify.body.valid).toBe(true);
+    const audited = await http.get<{ entries: unknown[] }>(
+      `/api/v1/audit/query?task_id=${after.body.id}`,
+      operator,
+    );
+    expect(audited.body.entries.length).toBeGreaterThan(0);
     await server.stop('SIGTERM');
     server = undefined;
   });

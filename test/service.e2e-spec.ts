@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { disposeServer, startServer, type ServerProcess } from './support/server-process.js';
+import { api } from './support/api.js';
 import { accessToken } from './support/tokens.js';
 
 interface OpenApiOperation {
@@ -137,6 +138,20 @@ describe('service endpoints of a running server', () => {
       headers: { authorization: `Bearer ${operator}` },
     }).then((r) => r.json() as Promise<{ tasks: unknown[] }>);
     expect(after.tasks).toHaveLength(before.tasks.length);
+  });
+
+  it('a NUL character in the body or the URL gets 400 invalid_characters, on the file backend too', async () => {
+    const operator = accessToken('operator', 'op');
+    const before = await api(server.url).get<{ total: number }>('/api/v1/tasks', operator);
+    const body = await api(server.url).post<{ code: string }>('/api/v1/tasks', operator, {
+      title: 'a\u0000b',
+    });
+    expect([body.status, body.body.code]).toEqual([400, 'invalid_characters']);
+    const url = await api(server.url).get<{ code: string }>('/api/v1/tasks?status=%00', operator);
+    expect([url.status, url.body.code]).toEqual([400, 'invalid_characters']);
+    expect((await api(server.url).get<{ total: number }>('/api/v1/tasks', operator)).body.total).toBe(
+      before.body.total,
+    );
   });
 
   it('a body nested deeper than 64 levels gets 400 json_too_deep, not a stack overflow', async () => {

@@ -13,6 +13,7 @@ import { AppModule, type AppModuleOptions } from '../app.module.js';
 import { InvalidInputError } from '../common/domain/domain-error.js';
 import { enforceRequestTimeout } from '../common/http/request-timeout.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../common/http/json-depth.js';
+import { containsNul, urlHasEncodedNul } from '../common/http/nul-characters.js';
 import { validationMessages } from '../common/http/validation-messages.js';
 import { requestIdFor } from '../common/http/request-id.js';
 import { toErrorBody } from '../common/http/error-body.js';
@@ -73,14 +74,25 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
             undefined,
           );
         }
+        if (containsNul(value)) return done(nulRefused('the JSON body'), undefined);
         done(null, value);
       }),
   );
   fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    done(urlHasEncodedNul(request.url) ? nulRefused('the URL') : undefined);
+  });
   // Nest routes Fastify's own errors (body parsing, limits) through AllExceptionsFilter too.
   observeRequests(fastify, app.get(HttpMetrics));
   enforceRequestTimeout(fastify, server.timeout * 1000);
   mountSwagger(app);
   await app.init();
   return app;
+}
+
+function nulRefused(where: string): InvalidInputError {
+  return new InvalidInputError(
+    'invalid_characters',
+    `${where} holds a NUL character (U+0000), which is never accepted`,
+  );
 }
