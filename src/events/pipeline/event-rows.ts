@@ -7,6 +7,17 @@ import {
   type OrchestratorEvent,
 } from '../domain/event.model.js';
 
+/**
+ * Event data as jsonb text. jsonb cannot hold U+0000: one in a draft would fail the whole batch
+ * it is numbered with, again at every retry, so it becomes U+FFFD (requests carrying one are
+ * refused at the door; this guards what the server itself puts in an event, e.g. an error text).
+ */
+export function jsonbText(data: Record<string, unknown>): string {
+  return JSON.stringify(data, (_key, value: unknown) =>
+    typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value,
+  );
+}
+
 /** The head row of `event_id_blocks`: the last id handed out, locked by whoever numbers events. */
 export const EVENT_HEAD = 'events';
 
@@ -62,7 +73,7 @@ export async function numberEvents(
         events.map((e) => e.task_id ?? null),
         events.map((e) => e.actor ?? null),
         events.map((e) => e.at),
-        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => jsonbText(e.data)),
       ],
     );
     await client.query('UPDATE event_id_blocks SET issued_through = $2 WHERE name = $1', [
@@ -87,7 +98,7 @@ export async function insertEventDrafts(client: pg.PoolClient, drafts: readonly 
       drafts.map((d) => d.task_id ?? null),
       drafts.map((d) => d.actor ?? null),
       drafts.map((d) => d.at),
-      drafts.map((d) => JSON.stringify(d.data)),
+      drafts.map((d) => jsonbText(d.data)),
     ],
   );
 }

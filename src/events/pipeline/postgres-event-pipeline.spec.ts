@@ -86,6 +86,23 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
     expect((await db.pool.query('SELECT count(*)::int AS n FROM event_outbox')).rows[0].n).toBe(0);
   });
 
+  it('a NUL in event data (jsonb cannot hold it) becomes U+FFFD instead of failing the batch', async () => {
+    const { pipeline, emitted } = await start();
+    await storeDrafts([{ ...draft(1), data: { reason: 'stored\u0000' } }]);
+    pipeline.publish({ ...draft(2), data: { reason: 'local\u0000', nested: ['x\u0000'] } });
+    pipeline.publish(draft(3));
+    await pipeline.committed();
+    expect(emitted.map((e) => e.task_id)).toEqual(['t1', 't2', 't3']);
+    const stored = await db.pool.query<{ data: Record<string, unknown> }>(
+      'SELECT data FROM events ORDER BY seq',
+    );
+    expect(stored.rows.map((r) => r.data)).toEqual([
+      { reason: 'stored\uFFFD' },
+      { reason: 'local\uFFFD', nested: ['x\uFFFD'] },
+      { n: 3 },
+    ]);
+  });
+
   it('a change that rolled back leaves no event', async () => {
     const { pipeline, emitted } = await start();
     await expect(

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { AuditEntryInput } from '../../audit/domain/audit-entry.js';
 import type { EventDraft } from '../../events/domain/event.model.js';
+import { jsonbText } from '../../events/pipeline/event-rows.js';
 import type { Task } from '../../tasks/domain/task.model.js';
 import type { OutboxSource } from './audit-outbox-rows.js';
 import { taskUpdateSet, queriedColumns } from './task-rows.js';
@@ -55,7 +56,7 @@ export async function writeChange(
              SELECT type, task_id, actor, at, data
                FROM unnest(${param(drafts.map((d) => d.type))}::text[], ${param(drafts.map((d) => d.task_id ?? null))}::text[],
                            ${param(drafts.map((d) => d.actor ?? null))}::text[], ${param(drafts.map((d) => d.at))}::timestamptz[],
-                           ${param(drafts.map((d) => JSON.stringify(d.data)))}::jsonb[])
+                           ${param(drafts.map((d) => jsonbText(d.data)))}::jsonb[])
                     WITH ORDINALITY AS d(type, task_id, actor, at, data, n)
              ${guard} ORDER BY n)`,
     );
