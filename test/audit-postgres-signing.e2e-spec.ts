@@ -91,6 +91,13 @@ describe('audit verify on state.backend: postgres against a database user', () =
       /\d+ signed checkpoint\(s\) verified, the last at seq \d+; 0 entries after it/,
     );
     expect(result.stdout).toContain(`the checkpoint anchored in ${anchorFile}`);
+    // Checkpoints signed by a key the verifier does not trust are refused.
+    const stranger = join(keys, 'stranger.pub');
+    writeFileSync(stranger, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const refused = await cli(['audit', 'verify', '--public-key', stranger, '--anchor', anchorFile]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('checkpoint_invalid');
+    expect(refused.stderr).toContain('not a trusted public key');
   });
 
   it('catches the last entries deleted, the head moved back and the anchors dropped, given the exported anchor', async () => {
