@@ -245,8 +245,8 @@ export class PostgresAuditStore extends AuditStore {
 
   /**
    * Chains `items` (and the checkpoints due among them) after the locked head in one transaction;
-   * `extra` runs first in it (taking outbox rows). `final`: end with a checkpoint if anything is
-   * unsigned. Nothing is written when there is nothing to write.
+   * `take` adds rows read under the lock (the outbox batch) after them. `final`: end with a
+   * checkpoint if anything is unsigned. Nothing is written when there is nothing to write.
    */
   private seal(
     items: readonly { fields: UnsealedEntry; ts: string }[],
