@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../src/database/testing/test-database.js';
@@ -26,8 +27,13 @@ const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathna
 describe('state.backend: postgres', () => {
   let db: TestDatabase;
   let server: ServerProcess | undefined;
+  // Every server on one database signs the audit chain with the same key (a generated one per
+  // state directory would be refused by the next server started elsewhere).
+  const keyFile = join(tempDir(), 'audit-signing-key.pem');
   beforeAll(async () => {
     db = await createTestDatabase();
+    const { privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   });
   afterAll(async () => {
     await disposeServer(server);
@@ -35,7 +41,11 @@ describe('state.backend: postgres', () => {
   });
 
   const start = (dir?: string) =>
-    startServer({ dir, configYaml: POSTGRES, env: { ORCHESTRATOR_DATABASE_URL: db.url } });
+    startServer({
+      dir,
+      configYaml: POSTGRES,
+      env: { ORCHESTRATOR_DATABASE_URL: db.url, ORCHESTRATOR_AUDIT_SIGNING_KEY_FILE: keyFile },
+    });
 
   it('migrates at start, hands each task out once, resumes events across a restart, and keeps tasks and audit across a SIGKILL', async () => {
     const dir = tempDir();

@@ -62,9 +62,9 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
       ) => {
         const logger = new Logger('AuditLog');
         const backend = config.values.state.backend;
-        // Signed checkpoints are written by the file store (the postgres chain is anchored by its head row).
-        const file = backend === 'file';
-        const keys = file ? resolveAuditSigner(config) : null;
+        // Both durable backends sign checkpoints; the key defaults to the state directory (see
+        // resolveAuditSigner), which on postgres must hold the same key on every instance.
+        const keys = backend === 'file' || backend === 'postgres' ? resolveAuditSigner(config) : null;
         for (const notice of keys?.notices ?? []) logger.log(notice);
         for (const warning of keys?.warnings ?? []) logger.warn(warning);
         if (keys)
@@ -90,7 +90,7 @@ export class AuditLifecycle implements OnModuleInit, OnApplicationShutdown {
           },
           signer: keys?.signer,
           previousKeys: keys?.previousKeys,
-          anchorFile: keys ? auditAnchorPath(config) : undefined,
+          anchorFile: keys && backend === 'file' ? auditAnchorPath(config) : undefined,
           // The export of each anchor: a log line and a metric, seen outside this host.
           onCheckpoint: (anchor) => {
             metrics.anchoredSeq.set(anchor.seq);

@@ -34,7 +34,7 @@ export interface OpenAuditOptions {
    * its own lock: two servers appending to one log would fork its hash chain.
    */
   readonly ownedDir?: string | null;
-  /** Signs checkpoints (file backend); with `anchorFile`. */
+  /** Signs checkpoints: with `anchorFile` (file), or anchored in `audit_anchors` (postgres). */
   readonly signer?: AuditSigner;
   readonly previousKeys?: readonly KeyObject[];
   /** Where the latest checkpoint is recorded apart from the log (`<state dir>/audit-anchor.json`). */
@@ -53,10 +53,21 @@ export async function openAuditStore(options: OpenAuditOptions): Promise<AuditSt
   if (options.backend === 'postgres') {
     if (!options.pool) throw new Error('the postgres audit store needs the database pool');
     const { PostgresAuditStore } = await import('./postgres/postgres-audit.store.js');
-    return new PostgresAuditStore(options.pool, {
+    const { PostgresAuditAnchorStore } = await import('./postgres/postgres-audit-anchor.store.js');
+    const { config } = options;
+    return PostgresAuditStore.open(options.pool, {
       clock: options.clock,
       redaction,
       instanceId: options.instanceId,
+      signer: options.signer,
+      previousKeys: options.previousKeys,
+      // The anchor lives in its own table; `audit verify --anchor FILE` checks an exported copy.
+      anchors: options.signer ? new PostgresAuditAnchorStore(options.pool) : undefined,
+      checkpointEveryEntries: config.checkpoint_every_entries,
+      checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,
+      acceptAnchorLoss: config.accept_anchor_loss,
+      onCheckpoint: options.onCheckpoint,
+      onWarning: options.onWarning,
     });
   }
   const { config } = options;

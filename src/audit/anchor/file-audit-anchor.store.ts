@@ -32,9 +32,14 @@ export class FileAuditAnchorStore extends AuditAnchorStore {
   }
 
   async write(anchor: AuditAnchor): Promise<void> {
-    const text = `${JSON.stringify({ format: FORMAT, ...anchor })}\n`;
+    const text = `${anchorFileText(anchor)}\n`;
     await writeFileAtomic(this.fs, this.location, (handle) => handle.write(Buffer.from(text)));
   }
+}
+
+/** The anchor as an anchor file holds it (one JSON line). */
+export function anchorFileText(anchor: AuditAnchor): string {
+  return JSON.stringify({ format: FORMAT, ...anchor });
 }
 
 function parseAnchor(value: unknown): AuditAnchor | null {

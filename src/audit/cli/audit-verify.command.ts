@@ -49,7 +49,7 @@ export async function runAuditVerify(options: VerifyCommandOptions): Promise<num
   if (options.json) {
     io.out(JSON.stringify(report, null, 2));
   } else {
-    print(report, explicit ? null : dirname(options.auditFile), io);
+    printVerifyReport(report, explicit ? '' : ` in ${dirname(options.auditFile)}`, io);
   }
   return report.valid ? 0 : 1;
 }
@@ -73,8 +73,8 @@ function explicitSegments(files: readonly string[]): AuditSegment[] {
     .map(({ segment }) => segment);
 }
 
-function print(report: AuditVerifyReport, dir: string | null, io: AuditCliIo): void {
-  const where = dir ? ` in ${dir}` : '';
+/** The report as text; `where` names what was checked (` in <dir>`, or empty). */
+export function printVerifyReport(report: AuditVerifyReport, where: string, io: AuditCliIo): void {
   const files = `${report.files} file${report.files === 1 ? '' : 's'}`;
   const range = report.first_seq === null ? '' : ` (seq ${report.first_seq}–${report.last_seq})`;
   const broken = report.first_broken;

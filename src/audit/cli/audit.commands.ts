@@ -11,6 +11,9 @@ import { trustedKeys } from '../domain/checkpoint.js';
 import { loadPreviousKeys, loadPublicKey, signingKeyPath } from '../signing/audit-signing-key.js';
 import { runAuditTail } from './audit-tail.command.js';
 import { runAuditVerify } from './audit-verify.command.js';
+import { anchorStore, runPostgresAuditVerify, withAuditPool } from './audit-verify-postgres.command.js';
+import { runAuditAnchorExport } from './audit-anchor.command.js';
+import { databaseTarget } from '../../database/database-target.js';
 
 function configuredAuditFile(configPath: string | undefined): string {
   const config = loadConfig({ configPath });
@@ -84,12 +87,22 @@ export function registerAuditCommands(program: Command): void {
     )
     .option(
       '--anchor <file>',
-      'the anchor file (default: audit-anchor.json in the state directory; with FILEs: none)',
+      'the anchor file (default: audit-anchor.json in the state directory, or the audit_anchors table on postgres; with FILEs: none)',
     )
     .action(async (files: string[], opts: VerifyFlags) => {
       const config = loadConfig({ configPath: opts.config });
       const explicit = files.length > 0;
       const keys = verifyKeys(config, opts, explicit);
+      if (!explicit && config.values.state.backend === 'postgres') {
+        // The chain is in the database: audit_entries, with the table's anchor or an exported one.
+        process.exitCode = await runPostgresAuditVerify({
+          target: databaseTarget(config),
+          json: opts.json,
+          ...(keys.length > 0 ? { keys: trustedKeys(keys) } : {}),
+          anchorFile: opts.anchor ? resolve(opts.anchor) : null,
+        });
+        return;
+      }
       const anchorFile = opts.anchor ? resolve(opts.anchor) : explicit ? null : auditAnchorPath(config);
       const anchors = anchorFile ? new FileAuditAnchorStore(anchorFile) : null;
       process.exitCode = await runAuditVerify({
@@ -99,6 +112,24 @@ export function registerAuditCommands(program: Command): void {
         ...(keys.length > 0 ? { keys: trustedKeys(keys) } : {}),
         ...(anchors ? { anchor: { value: await anchors.read(), location: anchors.location } } : {}),
       });
+    });
+  audit
+    .command('anchor')
+    .description(
+      'print the latest anchor (or write it with --out) to keep off the host for `audit verify --anchor FILE`',
+    )
+    .option('-c, --config <path>', 'config file')
+    .option('-o, --out <file>', 'write it as an anchor file instead of printing it')
+    .action(async (opts: { config?: string; out?: string }) => {
+      const config = loadConfig({ configPath: opts.config });
+      const out = opts.out ? resolve(opts.out) : null;
+      if (config.values.state.backend === 'postgres') {
+        process.exitCode = await withAuditPool(databaseTarget(config), async (pool) =>
+          runAuditAnchorExport(await anchorStore(pool, null), out),
+        );
+        return;
+      }
+      process.exitCode = await runAuditAnchorExport(new FileAuditAnchorStore(auditAnchorPath(config)), out);
     });
   audit
     .command('tail')
