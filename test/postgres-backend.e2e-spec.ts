@@ -200,6 +200,7 @@ describe('state.backend: postgres', () => {
       configYaml: POSTGRES,
       env: {
         ORCHESTRATOR_DATABASE_URL: db.url,
+        ORCHESTRATOR_AUDIT_SIGNING_KEY_FILE: keyFile,
         ORCHESTRATOR_WORKFLOW_FILE: join(ROOT, 'test/fixtures/workflows/tools_workflow.yaml'),
       },
     });
