@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { CLI, tempDir } from './support/server-process.js';
@@ -180,6 +180,29 @@ describe('YAML under k8s/ and deploy/', () => {
     });
     const base = (baseDeployment!.spec as DeploymentSpec).template.spec.containers[0].securityContext;
     expect(JSON.stringify(base)).not.toContain('Unconfined');
+  });
+
+  it('the postgres replicas share one signing key, copied from a group-readable Secret to mode 0600', () => {
+    const patch = objects.find(
+      ({ file, doc }) => file.includes('overlays/postgres-multi-replica') && doc.kind === 'Deployment',
+    )!.doc;
+    const pod = (patch.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    const [init] = pod.initContainers as Array<{ command: string[]; volumeMounts: { mountPath: string }[] }>;
+    const env = (pod.containers as Array<{ env: { name: string; value: string }[] }>)[0].env;
+    const keyFile = env.find((e) => e.name === 'ORCHESTRATOR_AUDIT_SIGNING_KEY_FILE')!.value;
+    // Run the init container's script on this machine, its two mounts moved into a temp dir.
+    const dir = tempDir();
+    const [secretDir, stateDir] = init.volumeMounts.map((m) => m.mountPath);
+    mkdirSync(join(dir, secretDir), { recursive: true });
+    mkdirSync(join(dir, stateDir), { recursive: true });
+    writeFileSync(join(dir, secretDir, 'audit-signing-key.pem'), 'KEY', { mode: 0o440 });
+    const script = init.command[2]
+      .replaceAll(secretDir, join(dir, secretDir))
+      .replaceAll(stateDir, join(dir, stateDir));
+    expect(spawnSync(process.execPath, ['-e', script]).status).toBe(0);
+    const copied = join(dir, keyFile);
+    expect(readFileSync(copied, 'utf8')).toBe('KEY');
+    expect(statSync(copied).mode & 0o777).toBe(0o600);
   });
 
   it('docker compose lifts the seccomp, AppArmor and /proc masks bubblewrap cannot work under', () => {
