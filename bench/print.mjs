@@ -37,7 +37,7 @@ export function compareBackends(report) {
   for (const file of report.claims.filter((r) => r.backend === 'file')) {
     const pg = report.claims.find((r) => r.backend === 'postgres' && r.agents === file.agents);
     if (!pg) continue;
-    for (const m of ['claims_per_s', 'p99'])
+    for (const m of ['claims_per_s', 'p99', 'cpu_us'])
       rows.push({
         scenario: `claims ${file.agents} agents`,
         metric: m,
@@ -92,6 +92,8 @@ export function printReport(report, opts) {
         'p50',
         'p99',
         'max',
+        'cpu_us',
+        'client_cpu_us',
         'double_claims',
         'empty',
         'failures',

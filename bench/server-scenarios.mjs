@@ -119,7 +119,7 @@ export async function runServerScenarios(opts, env, want) {
       for (const entry of entries) out.backends[entry.backend].claims_seed = entry.prepared.seed;
       for (const [i, agents] of opts.claimAgents.entries())
         for (const { backend, server } of inTurn(entries, i)) {
-          const row = await claimRound(server.url, agents, opts.duration, seen.get(backend), agents);
+          const row = await claimRound(server, agents, opts.duration, seen.get(backend), agents);
           out.claims.push({ backend, ...row });
         }
     });
