@@ -11,6 +11,11 @@ export interface ClaimCandidateQuery {
 
 const literal = (value: string): string => pg.escapeLiteral(value);
 const textArray = (values: readonly string[]): string => `ARRAY[${values.map(literal).join(', ')}]::text[]`;
+/**
+ * A NUL would end the query text inside its literal; no stored text holds one, so an agent's
+ * capability containing it matches no task and is left out.
+ */
+const storable = (values: readonly string[]): string[] => values.filter((v) => !v.includes('\u0000'));
 
 /**
  * Turns sorting off for the rest of the claim's transaction, so the only plan that yields claim
@@ -45,7 +50,7 @@ export async function lockNextEligible(
   const answer: unknown = await client.query(
     `${PLAN_SETTINGS};
      SELECT ${TASK_ROW} FROM tasks
-     WHERE status = 'queued' AND deps_pending = 0 AND capabilities <@ ${textArray(capabilities)}
+     WHERE status = 'queued' AND deps_pending = 0 AND capabilities <@ ${textArray(storable(capabilities))}
        AND (retry_not_before IS NULL OR retry_not_before <= ${literal(isoTime(now))}::timestamptz)
        AND attempts < max_attempts ${workflowFilter}
      ORDER BY priority DESC, created_at, id
