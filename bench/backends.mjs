@@ -7,7 +7,7 @@
  *             dropped by cleanup, and by dropBenchDatabases() whatever happened.
  */
 /* global URL */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,6 +32,26 @@ export function seedFile(stateFile, count, mode) {
 }
 
 const created = new Set();
+
+// However the bench ends (an uncaught error, a closed stdout pipe, process.exit), drop what is
+// left; 'exit' handlers cannot wait, so a child process does it synchronously.
+const DROP_SCRIPT = `
+  const pg = require('pg');
+  const client = new pg.Client({ connectionString: process.env.ADMIN_URL });
+  client.connect().then(async () => {
+    for (const name of JSON.parse(process.env.NAMES))
+      await client.query('DROP DATABASE IF EXISTS ' + pg.escapeIdentifier(name) + ' WITH (FORCE)');
+    await client.end();
+  });`;
+process.on('exit', () => {
+  if (created.size === 0) return;
+  spawnSync(process.execPath, ['-e', DROP_SCRIPT], {
+    cwd: resolve(import.meta.dirname, '..'),
+    env: { ...process.env, ADMIN_URL, NAMES: JSON.stringify([...created]) },
+    stdio: 'inherit',
+    timeout: 15_000,
+  });
+});
 
 async function admin(sql) {
   const client = new pg.Client({ connectionString: ADMIN_URL });
