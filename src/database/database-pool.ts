@@ -59,6 +59,8 @@ function timed<T>(pool: pg.Pool, kind: 'query' | 'transaction', work: () => Prom
 export async function withTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
+  /** `inline`: the first statement `work` sends starts with `BEGIN;` itself (one round trip less). */
+  { begin = 'separate' }: { begin?: 'separate' | 'inline' } = {},
 ): Promise<T> {
   const client = await connectPooled(pool);
   let broken = false;
@@ -67,7 +69,7 @@ export async function withTransaction<T>(
   const onLost = () => (broken = true);
   client.on('error', onLost);
   try {
-    await client.query('BEGIN');
+    if (begin === 'separate') await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;

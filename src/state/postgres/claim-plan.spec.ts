@@ -53,13 +53,12 @@ describe('the claim plan', () => {
         return client.query(text, values);
       },
     } as unknown as pg.PoolClient;
-    await client.query('BEGIN');
+    // lockNextEligible opens the transaction itself (BEGIN is in its text).
     await lockNextEligible(recorder, QUERY);
     await client.query('ROLLBACK');
     const claimSelect = `SELECT ${TASK_ROW} FROM tasks`;
     const statement = sent.find((s) => s.text.includes(claimSelect));
     if (statement === undefined) throw new Error(`no claim SELECT among ${JSON.stringify(sent)}`);
-    await client.query('BEGIN');
     try {
       const answer: unknown = await client.query(
         statement.text.replace(claimSelect, `EXPLAIN (FORMAT JSON) ${claimSelect}`),

@@ -41,7 +41,7 @@ describe('lockNextEligible with values SQL would misread', () => {
   async function candidate(capabilities: string[], workflows = [WORKFLOW]): Promise<string | null> {
     const client = await db.pool.connect();
     try {
-      await client.query('BEGIN');
+      // lockNextEligible opens the transaction itself (BEGIN is in its text).
       const row = await lockNextEligible(client, { capabilities, now: T0 + 10, loadedWorkflows: workflows });
       await client.query('ROLLBACK');
       return row?.doc.id ?? null;

@@ -34,8 +34,9 @@ const PLAN_SETTINGS = "SELECT set_config('enable_sort', 'off', true)";
  * transaction. Eligibility: queued, dependencies completed (deps_pending), required capabilities
  * ⊆ the agent's, backoff over, attempts left, pinned workflow version loaded.
  *
- * Sent with the plan settings as one text (one round trip), so the values are inlined as
- * escaped literals: a text of several statements cannot take parameters.
+ * Sent with BEGIN and the plan settings as one text (one round trip; the caller's transaction is
+ * `begin: 'inline'`), so the values are inlined as escaped literals: a text of several statements
+ * cannot take parameters.
  */
 export async function lockNextEligible(
   client: pg.PoolClient,
@@ -48,7 +49,7 @@ export async function lockNextEligible(
           loadedWorkflows.map((w) => w.name),
         )}, ${textArray(loadedWorkflows.map((w) => w.version))}))`;
   const answer: unknown = await client.query(
-    `${PLAN_SETTINGS};
+    `BEGIN; ${PLAN_SETTINGS};
      SELECT ${TASK_ROW} FROM tasks
      WHERE status = 'queued' AND deps_pending = 0 AND capabilities <@ ${textArray(storable(capabilities))}
        AND (retry_not_before IS NULL OR retry_not_before <= ${literal(isoTime(now))}::timestamptz)
@@ -57,6 +58,6 @@ export async function lockNextEligible(
      LIMIT 1
      FOR UPDATE SKIP LOCKED`,
   );
-  const [, claimed] = answer as [pg.QueryResult, pg.QueryResult<TaskRow>];
+  const [, , claimed] = answer as [pg.QueryResult, pg.QueryResult, pg.QueryResult<TaskRow>];
   return claimed.rows[0] ?? null;
 }

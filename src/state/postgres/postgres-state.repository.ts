@@ -133,19 +133,24 @@ export class PostgresStateRepository extends StateRepository {
 
   async claimNextEligible(request: ClaimRequest): Promise<Task | null> {
     this.assertOpen();
-    return withTransaction(this.pool, async (client) => {
-      const row = await lockNextEligible(client, request);
-      if (row === null) return null;
-      // The domain's claim, as the other adapters apply it: the doc is the same.
-      const claimed = claim(taskOf(row), request, { now: () => request.now });
-      // The row is locked: nothing moved it since the read, so the swap cannot miss.
-      await writeChange(client, this.outbox, {
-        task: { next: claimed, revision: row.revision },
-        audit: request.audit ? [request.audit(claimed)] : [],
-        events: request.events?.(claimed) ?? [],
-      });
-      return taskOf({ doc: claimed });
-    });
+    return withTransaction(
+      this.pool,
+      async (client) => {
+        const row = await lockNextEligible(client, request);
+        if (row === null) return null;
+        // The domain's claim, as the other adapters apply it: the doc is the same.
+        const claimed = claim(taskOf(row), request, { now: () => request.now });
+        // The row is locked: nothing moved it since the read, so the swap cannot miss.
+        await writeChange(client, this.outbox, {
+          task: { next: claimed, revision: row.revision },
+          audit: request.audit ? [request.audit(claimed)] : [],
+          events: request.events?.(claimed) ?? [],
+        });
+        return taskOf({ doc: claimed });
+      },
+      // lockNextEligible sends BEGIN with its statement.
+      { begin: 'inline' },
+    );
   }
 
   async mutateTask(id: string, mutation: TaskMutation, options: MutateOptions = {}): Promise<Task> {
