@@ -41,23 +41,28 @@ export interface NumberedBatch {
 
 /**
  * Numbers the oldest stored drafts (committed changes' events, in outbox order) and then
- * `local` (events of no change, published after them) in the caller's transaction: ids follow
- * the head gap-free, the events are inserted and the head moved. The head's row lock makes every
- * other numberer, in any process, wait for this commit, so ids become visible in order.
+ * `local` (events of no change, published after them) in a transaction of its own opening (the
+ * caller's is `begin: 'inline'`): ids follow the head gap-free, the events are inserted and the
+ * head moved. The head's row lock makes every other numberer, in any process, wait for this
+ * commit, so ids become visible in order. Three round trips with the COMMIT: BEGIN, the lock and
+ * the take in one text; the insert and the head's move in one statement.
  */
 export async function numberEvents(
   client: pg.PoolClient,
   local: readonly EventDraft[],
 ): Promise<NumberedBatch> {
-  const head = await client.query<{ issued_through: string }>(
-    'SELECT issued_through FROM event_id_blocks WHERE name = $1 FOR UPDATE',
-    [EVENT_HEAD],
-  );
-  if (!head.rows[0]) throw new Error('event_id_blocks has no events row: the event pipeline was not opened');
-  const taken = await client.query<StoredRow>(
-    `DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox ORDER BY id LIMIT ${EVENT_BATCH})
+  const answer: unknown = await client.query(
+    `BEGIN;
+     SELECT issued_through FROM event_id_blocks WHERE name = '${EVENT_HEAD}' FOR UPDATE;
+     DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox ORDER BY id LIMIT ${EVENT_BATCH})
      RETURNING id, type, task_id, actor, at, data`,
   );
+  const [, head, taken] = answer as [
+    pg.QueryResult,
+    pg.QueryResult<{ issued_through: string }>,
+    pg.QueryResult<StoredRow>,
+  ];
+  if (!head.rows[0]) throw new Error('event_id_blocks has no events row: the event pipeline was not opened');
   // DELETE … RETURNING has no order of its own.
   taken.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   const drafts = [...taken.rows.map(draftOf), ...local];
@@ -65,8 +70,10 @@ export async function numberEvents(
   const events = drafts.map((draft, i) => numberedEvent(draft, first + i));
   if (events.length > 0) {
     await client.query(
-      `INSERT INTO events (seq, type, task_id, actor, at, data)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])`,
+      `WITH inserted AS (
+         INSERT INTO events (seq, type, task_id, actor, at, data)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[]))
+       UPDATE event_id_blocks SET issued_through = $7 WHERE name = $8`,
       [
         events.map((e) => e.id),
         events.map((e) => e.type),
@@ -74,12 +81,10 @@ export async function numberEvents(
         events.map((e) => e.actor ?? null),
         events.map((e) => e.at),
         events.map((e) => jsonbText(e.data)),
+        events.at(-1)!.id,
+        EVENT_HEAD,
       ],
     );
-    await client.query('UPDATE event_id_blocks SET issued_through = $2 WHERE name = $1', [
-      EVENT_HEAD,
-      events.at(-1)!.id,
-    ]);
   }
   return { events, more: taken.rows.length === EVENT_BATCH };
 }

@@ -138,7 +138,9 @@ export class PostgresEventPipeline extends EventPipeline {
     const local = this.local.splice(0, EVENT_BATCH);
     let batch;
     try {
-      batch = await withTransaction(this.options.pool, (client) => numberEvents(client, local));
+      batch = await withTransaction(this.options.pool, (client) => numberEvents(client, local), {
+        begin: 'inline',
+      });
     } catch (error) {
       // Rolled back: they wait for the next pass, still first.
       this.local.unshift(...local);
