@@ -166,6 +166,7 @@ describe('state.backend: postgres', () => {
     expect(metrics).toMatch(/orchestrator_db_sequencer_lag_seconds\{log="events"\} \d/);
     expect(metrics).toMatch(/orchestrator_db_sequencer_backlog\{log="audit"\} \d/);
     expect(metrics).toMatch(/orchestrator_db_query_seconds_count\{[^}]*outcome="ok"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/orchestrator_db_query_seconds_count\{kind="transaction",outcome="ok"\} [1-9]/);
     expect(metrics).not.toContain(db.url);
     await server.stop('SIGTERM');
     server = undefined;

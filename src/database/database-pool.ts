@@ -56,11 +56,20 @@ function timed<T>(pool: pg.Pool, kind: 'query' | 'transaction', work: () => Prom
  * Runs `work` in one transaction on one pooled client: COMMIT when it resolves, ROLLBACK when
  * it throws. A lost connection becomes 503 `state_unavailable` (nothing was acknowledged).
  */
-export async function withTransaction<T>(
+export function withTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
   /** `inline`: the first statement `work` sends starts with `BEGIN;` itself (one round trip less). */
   { begin = 'separate' }: { begin?: 'separate' | 'inline' } = {},
+): Promise<T> {
+  // Timed from the wait for a connection to the COMMIT (orchestrator_db_query_seconds{kind="transaction"}).
+  return timed(pool, 'transaction', () => transaction(pool, work, begin));
+}
+
+async function transaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  begin: 'separate' | 'inline',
 ): Promise<T> {
   const client = await connectPooled(pool);
   let broken = false;
