@@ -1,8 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type pg from 'pg';
 import { ManualClock } from '../../common/domain/clock.js';
-import { openDatabasePool } from '../../database/database-pool.js';
-import { createMigratedTestDatabase, type TestDatabase } from '../../database/testing/test-database.js';
+import {
+  createMigratedTestDatabase,
+  type TestDatabase,
+  openTestPool,
+} from '../../database/testing/test-database.js';
 import { type AuditAnchor } from '../anchor/audit-anchor.store.js';
 import { type AuditEntryInput } from '../domain/audit-entry.js';
 import { CHECKPOINT_ACTION, readCheckpoint, signCheckpoint, trustedKeys } from '../domain/checkpoint.js';
@@ -35,16 +38,7 @@ afterEach(async () => {
 });
 
 function otherPool(): pg.Pool {
-  const pool = openDatabasePool(
-    {
-      url: db.url,
-      source: 'test',
-      schema: 'orchestrator',
-      statementTimeoutMs: 10_000,
-      connectTimeoutMs: 5_000,
-    },
-    { applicationName: 'orchestrator-test-2', size: 4 },
-  );
+  const pool = openTestPool(db.url, { applicationName: 'orchestrator-test-2', size: 4 });
   extraPools.push(pool);
   return pool;
 }

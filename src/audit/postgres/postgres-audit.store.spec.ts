@@ -1,6 +1,9 @@
 import { ManualClock } from '../../common/domain/clock.js';
-import { openDatabasePool } from '../../database/database-pool.js';
-import { createMigratedTestDatabase, type TestDatabase } from '../../database/testing/test-database.js';
+import {
+  createMigratedTestDatabase,
+  type TestDatabase,
+  openTestPool,
+} from '../../database/testing/test-database.js';
 import { type AuditEntryInput } from '../domain/audit-entry.js';
 import { PostgresAuditStore } from './postgres-audit.store.js';
 import type pg from 'pg';
@@ -22,16 +25,7 @@ beforeEach(() => db.pool.query('TRUNCATE audit_entries, chain_heads, audit_outbo
 
 /** A second process: its own pool on the same database. */
 function otherPool(): pg.Pool {
-  const pool = openDatabasePool(
-    {
-      url: db.url,
-      source: 'test',
-      schema: 'orchestrator',
-      statementTimeoutMs: 10_000,
-      connectTimeoutMs: 5_000,
-    },
-    { applicationName: 'orchestrator-test-2', size: 4 },
-  );
+  const pool = openTestPool(db.url, { applicationName: 'orchestrator-test-2', size: 4 });
   extraPools.push(pool);
   return pool;
 }

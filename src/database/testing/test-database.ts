@@ -52,10 +52,7 @@ export async function createMigratedTestDatabase(
   } finally {
     await client.end();
   }
-  const pool = openDatabasePool(
-    { url: db.url, source: 'test', schema, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 },
-    { applicationName: 'orchestrator-test', size: 8 },
-  );
+  const pool = openTestPool(db.url, { schema });
   return {
     ...db,
     pool,
@@ -64,4 +61,15 @@ export async function createMigratedTestDatabase(
       await db.drop();
     },
   };
+}
+
+/** A pool on a test database as a server process would open it (another process: another pool). */
+export function openTestPool(
+  url: string,
+  { schema = 'orchestrator', applicationName = 'orchestrator-test', size = 8 } = {},
+): pg.Pool {
+  return openDatabasePool(
+    { url, source: 'test', schema, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 },
+    { applicationName, size },
+  );
 }
