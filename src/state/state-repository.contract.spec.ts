@@ -338,6 +338,10 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
       const task = await add();
       await claimFor('a1');
       expect(await rejectionCodeOf(repo.mutateTask('ghost', (t) => t))).toBe('task_not_found');
+      // An id is never SQL: quotes and backslashes are just characters of an unknown id.
+      for (const id of ["it's", 'back\\slash', "x'; DELETE FROM tasks; --"])
+        expect(await rejectionCodeOf(repo.mutateTask(id, (t) => t))).toBe('task_not_found');
+      expect(await repo.getTask(task.id)).not.toBeNull();
       expect(
         await rejectionCodeOf(
           repo.mutateTask(task.id, (t) => heartbeat(t, { agentId: 'a1', leaseMs: 1 }, clock), {

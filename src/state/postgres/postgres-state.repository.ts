@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
+import pg from 'pg';
 import type { AuditEntryInput } from '../../audit/domain/audit-entry.js';
 import { ConflictError, NotFoundError } from '../../common/domain/domain-error.js';
 import { redactUrlCredentials } from '../../common/domain/url-credentials.js';
@@ -160,8 +160,11 @@ export class PostgresStateRepository extends StateRepository {
       // writers at once) costs waiting, never a spurious failure.
       const lock = attempt >= MAX_CAS_ATTEMPTS;
       try {
-        return await withTransaction(this.pool, (client) =>
-          this.mutateOnce(client, id, mutation, options, lock),
+        return await withTransaction(
+          this.pool,
+          (client) => this.mutateOnce(client, id, mutation, options, lock),
+          // mutateOnce's read sends BEGIN with it.
+          { begin: 'inline' },
         );
       } catch (error) {
         if (!(error instanceof RevisionMoved) || lock) throw error;
@@ -181,11 +184,7 @@ export class PostgresStateRepository extends StateRepository {
     options: MutateOptions,
     lock: boolean,
   ): Promise<Task> {
-    const read = await client.query<TaskRow>(
-      `SELECT ${TASK_ROW} FROM tasks WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
-      [id],
-    );
-    const row = read.rows[0];
+    const row = await readForChange(client, id, lock);
     if (!row) throw new NotFoundError('task_not_found', `No task with id ${id}`);
     const current = taskOf(row);
     if (
@@ -318,6 +317,18 @@ export class PostgresStateRepository extends StateRepository {
   private assertOpen(): void {
     if (this.closed) throw stateClosed();
   }
+}
+
+/**
+ * BEGIN and the task's read in one simple-protocol text (one round trip less per change), so the
+ * id goes in as an escaped literal: a text of several statements cannot take parameters.
+ */
+async function readForChange(client: pg.PoolClient, id: string, lock: boolean): Promise<TaskRow | undefined> {
+  const answer: unknown = await client.query(
+    `BEGIN; SELECT ${TASK_ROW} FROM tasks WHERE id = ${pg.escapeLiteral(id)}${lock ? ' FOR UPDATE' : ''}`,
+  );
+  const [, read] = answer as [pg.QueryResult, pg.QueryResult<TaskRow>];
+  return read.rows[0];
 }
 
 function taskExists(id: string): ConflictError {
