@@ -81,6 +81,19 @@ describe('audit verify on state.backend: postgres against a database user', () =
   const cli = (args: string[]) => runCli(args, { cwd: dir, env: baseEnv(env) });
   const verify = (...extra: string[]) => cli(['audit', 'verify', '--public-key', publicKey, ...extra]);
 
+  it('audit tail prints the latest entries of the database chain, oldest first, as they were hashed', async () => {
+    const result = await cli(['audit', 'tail', '-n', '3']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    const seqs = lines.map((line) => (JSON.parse(line) as { seq: number }).seq);
+    const head = await pool.query<{ seq: string; line: string }>(
+      'SELECT seq, entry::text AS line FROM audit_entries ORDER BY seq DESC LIMIT 3',
+    );
+    expect(seqs).toEqual(head.rows.map((r) => Number(r.seq)).reverse());
+    expect(lines).toEqual(head.rows.map((r) => r.line).reverse());
+  });
+
   it('exports the anchor, and verifies the chain with the public key and the exported anchor', async () => {
     expect((await cli(['audit', 'anchor', '--out', anchorFile])).code).toBe(0);
     const result = await verify('--anchor', anchorFile);

@@ -15,11 +15,6 @@ import { anchorStore, runPostgresAuditVerify, withAuditPool } from './audit-veri
 import { runAuditAnchorExport } from './audit-anchor.command.js';
 import { databaseTarget } from '../../database/database-target.js';
 
-function configuredAuditFile(configPath: string | undefined): string {
-  const config = loadConfig({ configPath });
-  return resolve(config.baseDir, config.values.audit.audit_file);
-}
-
 interface VerifyFlags {
   config?: string;
   json?: boolean;
@@ -143,12 +138,19 @@ export function registerAuditCommands(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        process.exitCode = await runAuditTail({
-          auditFile: configuredAuditFile(opts.config),
-          count: opts.lines,
-          follow: opts.follow,
-          signal: stop.signal,
-        });
+        const config = loadConfig({ configPath: opts.config });
+        const flags = { count: opts.lines, follow: opts.follow, signal: stop.signal };
+        process.exitCode =
+          config.values.state.backend === 'postgres'
+            ? // The chain is in the database: its audit_entries table.
+              await withAuditPool(databaseTarget(config), async (pool) => {
+                const { runPostgresAuditTail } = await import('./audit-tail-postgres.command.js');
+                return runPostgresAuditTail(pool, flags);
+              })
+            : await runAuditTail({
+                auditFile: resolve(config.baseDir, config.values.audit.audit_file),
+                ...flags,
+              });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
