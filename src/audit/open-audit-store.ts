@@ -9,9 +9,10 @@ import { type AuditRedactionOptions } from './domain/audit-redaction.js';
 import { JsonlAuditStore, type AuditWriteInfo } from './file/jsonl-audit.store.js';
 import { MemoryAuditStore } from './memory-audit.store.js';
 import { StateDirLock } from '../state/file/state-dir-lock.js';
-import { type AuditAnchor } from './anchor/audit-anchor.store.js';
+import { type AuditAnchor, type AuditAnchorStore } from './anchor/audit-anchor.store.js';
 import { FileAuditAnchorStore } from './anchor/file-audit-anchor.store.js';
 import { type AuditSigner } from './signing/audit-signer.js';
+import { type AuditSigningOptions } from './signing/audit-signing-options.js';
 
 export interface OpenAuditOptions {
   readonly config: AuditConfig;
@@ -54,19 +55,12 @@ export async function openAuditStore(options: OpenAuditOptions): Promise<AuditSt
     if (!options.pool) throw new Error('the postgres audit store needs the database pool');
     const { PostgresAuditStore } = await import('./postgres/postgres-audit.store.js');
     const { PostgresAuditAnchorStore } = await import('./postgres/postgres-audit-anchor.store.js');
-    const { config } = options;
     return PostgresAuditStore.open(options.pool, {
       clock: options.clock,
       redaction,
       instanceId: options.instanceId,
-      signer: options.signer,
-      previousKeys: options.previousKeys,
       // The anchor lives in its own table; `audit verify --anchor FILE` checks an exported copy.
-      anchors: options.signer ? new PostgresAuditAnchorStore(options.pool) : undefined,
-      checkpointEveryEntries: config.checkpoint_every_entries,
-      checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,
-      acceptAnchorLoss: config.accept_anchor_loss,
-      onCheckpoint: options.onCheckpoint,
+      ...signingOptions(options, options.signer ? new PostgresAuditAnchorStore(options.pool) : undefined),
       onWarning: options.onWarning,
     });
   }
@@ -90,17 +84,28 @@ export async function openAuditStore(options: OpenAuditOptions): Promise<AuditSt
     redaction,
     onWarning: options.onWarning,
     onWrite: options.onWrite,
-    signer: options.signer,
-    previousKeys: options.previousKeys,
-    anchors: options.anchorFile ? new FileAuditAnchorStore(options.anchorFile) : undefined,
-    checkpointEveryEntries: config.checkpoint_every_entries,
-    checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,
-    acceptAnchorLoss: config.accept_anchor_loss,
-    onCheckpoint: options.onCheckpoint,
+    ...signingOptions(options, options.anchorFile ? new FileAuditAnchorStore(options.anchorFile) : undefined),
   }).catch(async (error: unknown) => {
     await lock?.release().catch(() => undefined);
     throw error;
   });
   for (const warning of store.startup.warnings) options.onWarning?.(warning);
   return store;
+}
+
+/** The signing half of a store's options, from `audit.*` and the resolved key; the same for both stores. */
+function signingOptions(
+  options: OpenAuditOptions,
+  anchors: AuditAnchorStore | undefined,
+): AuditSigningOptions {
+  const { config } = options;
+  return {
+    signer: options.signer,
+    previousKeys: options.previousKeys,
+    anchors,
+    checkpointEveryEntries: config.checkpoint_every_entries,
+    checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,
+    acceptAnchorLoss: config.accept_anchor_loss,
+    onCheckpoint: options.onCheckpoint,
+  };
 }

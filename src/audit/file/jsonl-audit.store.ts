@@ -1,4 +1,4 @@
-import { type KeyObject } from 'node:crypto';
+import { type AuditSigningOptions } from '../signing/audit-signing-options.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from '../../common/domain/clock.js';
@@ -15,9 +15,8 @@ import { type AuditVerifyReport } from '../domain/audit-verify.js';
 import { sealEntryLine } from '../domain/hash-chain.js';
 import { CHECKPOINT_ACTION, readCheckpoint, trustedKeys } from '../domain/checkpoint.js';
 import { checkpointEntry, pruneEntry, reanchorEntry, signedLateEntry } from '../domain/system-entries.js';
-import { type AuditAnchor, type AuditAnchorStore } from '../anchor/audit-anchor.store.js';
+import { type AuditAnchor } from '../anchor/audit-anchor.store.js';
 import { auditAnchorProblem } from '../anchor/audit-anchor-errors.js';
-import { type AuditSigner } from '../signing/audit-signer.js';
 import {
   currentSegment,
   listRotated,
@@ -39,7 +38,7 @@ import { findAnchorLoss } from './anchor-loss.js';
 import { recoveryEntryInput } from './recovery-entry.js';
 import { SegmentSummaries } from './segment-summaries.js';
 
-export interface JsonlAuditOptions {
+export interface JsonlAuditOptions extends AuditSigningOptions {
   /** `audit.audit_file`; rotated files are written beside it. */
   readonly auditFile: string;
   /** Ownership of the audit directory, released by `close` (see openAuditStore). */
@@ -63,23 +62,6 @@ export interface JsonlAuditOptions {
   readonly onWarning?: (warning: AuditWarning) => void;
   /** After every durable write: for the audit write latency metric. */
   readonly onWrite?: (write: AuditWriteInfo) => void;
-  /**
-   * Signs checkpoints (`audit.checkpoint` entries). Without one (tests of other concerns) the
-   * log is only hash-chained.
-   */
-  readonly signer?: AuditSigner;
-  /** Public keys of earlier signing keys: `verify` still trusts their checkpoints. */
-  readonly previousKeys?: readonly KeyObject[];
-  /** Where the latest checkpoint is kept apart from the log; required with `signer`. */
-  readonly anchors?: AuditAnchorStore;
-  /** `audit.checkpoint_every_entries` (default 1000). */
-  readonly checkpointEveryEntries?: number;
-  /** `audit.checkpoint_interval_seconds` in ms (default 10 s). */
-  readonly checkpointIntervalMs?: number;
-  /** `audit.accept_anchor_loss`: start despite a lost or overtaken anchor, recording it. */
-  readonly acceptAnchorLoss?: boolean;
-  /** After each anchored checkpoint: the export (a log line, a metric). */
-  readonly onCheckpoint?: (anchor: AuditAnchor) => void;
 }
 
 export interface AuditWriteInfo {

@@ -1,4 +1,4 @@
-import { type KeyObject } from 'node:crypto';
+import { type AuditSigningOptions } from '../signing/audit-signing-options.js';
 import type pg from 'pg';
 import { systemClock, type Clock } from '../../common/domain/clock.js';
 import { DomainError } from '../../common/domain/domain-error.js';
@@ -21,7 +21,7 @@ import { AuditStatsAccumulator, type AuditStats, type AuditStatsQuery } from '..
 import { type AuditVerifyReport } from '../domain/audit-verify.js';
 import { readCheckpoint, trustedKeys } from '../domain/checkpoint.js';
 import { reanchorEntry, signedLateEntry } from '../domain/system-entries.js';
-import { type AuditAnchor, type AuditAnchorStore } from '../anchor/audit-anchor.store.js';
+import { type AuditAnchorStore } from '../anchor/audit-anchor.store.js';
 import { auditAnchorProblem } from '../anchor/audit-anchor-errors.js';
 import { type AuditSigner } from '../signing/audit-signer.js';
 import { lockChainHead, readChainHead, updateChainHead, type ChainHead } from './audit-chain-head.js';
@@ -39,30 +39,13 @@ import { AuditWriteQueue } from './audit-write-queue.js';
 import { takeOutboxBatch } from './audit-outbox-batch.js';
 import { auditKeyMismatch } from './audit-key-mismatch.js';
 
-export interface PostgresAuditOptions {
+export interface PostgresAuditOptions extends AuditSigningOptions {
   readonly clock?: Clock;
   readonly redaction?: Partial<AuditRedactionOptions>;
   /** Recorded in `audit_entries.instance_id`. */
   readonly instanceId?: string;
   /** Most appends per transaction (default 2000). */
   readonly maxBatch?: number;
-  /**
-   * Signs `audit.checkpoint` entries into the chain (with `anchors`); every instance on one
-   * database must sign with the same key (or list the others in `previousKeys`).
-   */
-  readonly signer?: AuditSigner;
-  /** Public keys of earlier signing keys: `verify` still trusts their checkpoints. */
-  readonly previousKeys?: readonly KeyObject[];
-  /** Where the latest checkpoint is recorded apart from the chain (`audit_anchors`). */
-  readonly anchors?: AuditAnchorStore;
-  /** `audit.checkpoint_every_entries` (default 1000). */
-  readonly checkpointEveryEntries?: number;
-  /** `audit.checkpoint_interval_seconds` in ms (default 10 s). */
-  readonly checkpointIntervalMs?: number;
-  /** `audit.accept_anchor_loss`: open despite a lost or overtaken anchor, recording it. */
-  readonly acceptAnchorLoss?: boolean;
-  /** After each anchored checkpoint: the export (a log line, a metric). */
-  readonly onCheckpoint?: (anchor: AuditAnchor) => void;
   readonly onWarning?: (warning: AuditWarning) => void;
 }
 
