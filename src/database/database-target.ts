@@ -25,3 +25,15 @@ export function databaseTarget(config: AppConfig): DatabaseTarget {
     connectTimeoutMs: pool_timeout * 1000,
   };
 }
+
+/**
+ * Where LISTEN connects: `database.listen_url` (a direct or session-mode connection, for
+ * deployments whose `database.url` is a transaction-mode PgBouncer, which breaks LISTEN), else
+ * `database.url`.
+ */
+export function listenTarget(config: AppConfig): DatabaseTarget {
+  const target = databaseTarget(config);
+  const { listen_url } = config.values.database;
+  if (!listen_url) return target;
+  return { ...target, url: listen_url, source: config.sourceOf('database.listen_url') };
+}

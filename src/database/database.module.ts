@@ -6,10 +6,15 @@ import { registerDatabaseMetrics } from './database-metrics.js';
 import { registerSequencerLagMetrics } from './sequencer-lag-metric.js';
 import { openDatabase } from './open-database.js';
 import { type SharedDatabase } from './shared-database.js';
+import { type DatabaseTarget, listenTarget } from './database-target.js';
 
 /** The database of `state.backend: postgres`, or none for the file and memory backends. */
 export class BackendDatabase {
-  constructor(readonly shared: SharedDatabase | null) {}
+  constructor(
+    readonly shared: SharedDatabase | null,
+    /** Where session connections (LISTEN) go; null without a database. */
+    readonly listen: DatabaseTarget | null = null,
+  ) {}
 
   /** The shared database; only called by postgres adapters, which exist only with it. */
   required(): SharedDatabase {
@@ -32,7 +37,7 @@ export class BackendDatabase {
         for (const name of opened.applied) logger.log(`applied migration ${name}`);
         registerDatabaseMetrics(registry, opened.database.pool);
         registerSequencerLagMetrics(registry, opened.database.pool);
-        return new BackendDatabase(opened.database);
+        return new BackendDatabase(opened.database, listenTarget(config));
       },
     },
   ],

@@ -49,7 +49,10 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
     private readonly pipeline: EventPipeline,
   ) {
     this.history = new EventHistory(config.values.event.max_history);
-    pipeline.connect((event) => this.emit(event));
+    pipeline.connect(
+      (event) => this.emit(event),
+      (through) => this.history.markLostThrough(through),
+    );
   }
 
   async onModuleInit(): Promise<void> {

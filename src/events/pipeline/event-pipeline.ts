@@ -13,15 +13,21 @@ export interface OpenedEvents extends PersistedEvents {
  *   is numbered and emitted the moment it is published.
  * - In the database (postgres): a change's events are stored in the change's own transaction
  *   (event_outbox); the sequencer numbers them, and events published outside a change, after the
- *   commit, gap-free across every writer, and emits them here once that commit is done.
- * Emitted events reach the bus through `connect`, in id order, each once.
+ *   commit, gap-free across every writer, and emits them here once that commit is done. Events
+ *   other instances numbered are read from the table (woken by LISTEN, or by a safety poll).
+ * Emitted events reach the bus through `connect`, in id order, each once, from every instance.
  */
 export abstract class EventPipeline {
   protected emit: (event: OrchestratorEvent) => void = () => undefined;
+  protected lost: (through: number) => void = () => undefined;
 
-  /** Where numbered events go (the bus's history and live stream). */
-  connect(emit: (event: OrchestratorEvent) => void): void {
+  /**
+   * Where numbered events go (the bus's history and live stream), and where to say that events
+   * up to an id were issued but cannot be had any more (pruned before this process read them).
+   */
+  connect(emit: (event: OrchestratorEvent) => void, lost?: (through: number) => void): void {
     this.emit = emit;
+    if (lost) this.lost = lost;
   }
 
   /** Loads what an earlier run kept; must run before the first publish. */

@@ -24,6 +24,18 @@ export const EVENT_HEAD = 'events';
 /** Drafts taken from event_outbox per transaction. */
 export const EVENT_BATCH = 2000;
 
+/** Events read per catch-up query (another instance's batches, missed while away). */
+export const CATCH_UP_BATCH = 1000;
+
+/**
+ * The NOTIFY channel that tells every instance on this schema the head moved (payload: the
+ * new head id, never event data: pg_notify carries at most 8000 bytes). Schemas share a
+ * database's channels, so the schema is part of the name.
+ */
+export function eventChannel(schema: string): string {
+  return `orchestrator_events:${schema}`;
+}
+
 interface StoredRow {
   id: string;
   type: string;
@@ -50,6 +62,7 @@ export interface NumberedBatch {
 export async function numberEvents(
   client: pg.PoolClient,
   local: readonly EventDraft[],
+  channel: string | null = null,
 ): Promise<NumberedBatch> {
   const answer: unknown = await client.query(
     `BEGIN;
@@ -69,11 +82,14 @@ export async function numberEvents(
   const first = Number(head.rows[0].issued_through) + 1;
   const events = drafts.map((draft, i) => numberedEvent(draft, first + i));
   if (events.length > 0) {
+    // One NOTIFY per batch, from a transaction that already holds the head's lock: the
+    // cluster-wide notify lock it takes is never contended by request transactions.
     await client.query(
       `WITH inserted AS (
          INSERT INTO events (seq, type, task_id, actor, at, data)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[]))
-       UPDATE event_id_blocks SET issued_through = $7 WHERE name = $8`,
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])),
+       moved AS (UPDATE event_id_blocks SET issued_through = $7 WHERE name = $8)
+       SELECT pg_notify($9::text, $7::text) WHERE $9::text IS NOT NULL`,
       [
         events.map((e) => e.id),
         events.map((e) => e.type),
@@ -83,6 +99,7 @@ export async function numberEvents(
         events.map((e) => jsonbText(e.data)),
         events.at(-1)!.id,
         EVENT_HEAD,
+        channel,
       ],
     );
   }
@@ -129,5 +146,23 @@ export async function loadNewestEvents(pool: pg.Pool, keep: number): Promise<Orc
     'SELECT seq, type, task_id, actor, at, data FROM events ORDER BY seq DESC LIMIT $1',
     [keep],
   );
-  return rows.reverse().map((row) => numberedEvent(draftOf({ ...row, id: row.seq }), Number(row.seq)));
+  return rows.reverse().map(eventOf);
+}
+
+/** Up to `limit` events after `after`, oldest first (ids of pruned events are simply absent). */
+export async function loadEventsAfter(
+  pool: pg.Pool,
+  after: number,
+  limit = CATCH_UP_BATCH,
+): Promise<OrchestratorEvent[]> {
+  const { rows } = await queryPool<EventRow>(
+    pool,
+    'SELECT seq, type, task_id, actor, at, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2',
+    [after, limit],
+  );
+  return rows.map(eventOf);
+}
+
+function eventOf(row: EventRow): OrchestratorEvent {
+  return numberedEvent(draftOf({ ...row, id: row.seq }), Number(row.seq));
 }

@@ -8,7 +8,7 @@ import { createTask } from '../../tasks/domain/task-factory.js';
 import { type EventDraft, type OrchestratorEvent } from '../domain/event.model.js';
 import { clockFloor } from '../sequence/event-sequence.js';
 import { insertEventDrafts } from './event-rows.js';
-import { PostgresEventPipeline } from './postgres-event-pipeline.js';
+import { PostgresEventPipeline, type PostgresEventPipelineOptions } from './postgres-event-pipeline.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -39,20 +39,51 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
   });
 
   /** A pipeline (one process's) on the test database, and what it emitted. */
-  async function start(keep = 100, pool = db.pool, warnings: string[] = []) {
+  async function start(
+    keep = 100,
+    pool = db.pool,
+    warnings: string[] = [],
+    extra: Partial<PostgresEventPipelineOptions> = {},
+  ) {
     const pipeline = new PostgresEventPipeline({
       pool,
       clock,
       keep,
       warn: (m) => warnings.push(m),
       retryMs: 20,
+      ...extra,
     });
     const emitted: OrchestratorEvent[] = [];
-    pipeline.connect((e) => emitted.push(e));
+    const lost: number[] = [];
+    pipeline.connect(
+      (e) => emitted.push(e),
+      (through) => lost.push(through),
+    );
     open.push(pipeline);
     const opened = await pipeline.open(keep);
-    return { pipeline, emitted, opened, warnings };
+    return { pipeline, emitted, lost, opened, warnings };
   }
+
+  const CHANNEL = 'orchestrator_events:orchestrator';
+
+  /** A pipeline that follows the others: LISTEN on its own connection, polling every `pollMs`. */
+  const following = (pollMs: number, connect = () => listenClient(), warnings: string[] = []) =>
+    start(1000, db.pool, warnings, {
+      channel: CHANNEL,
+      follow: { connect, pollMs, reconnectMs: 50, info: () => undefined },
+    });
+
+  const listenClient = async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    return client;
+  };
+
+  const until = async (done: () => boolean, ms = 5000) => {
+    for (const end = Date.now() + ms; !done() && Date.now() < end;)
+      await new Promise((r) => setTimeout(r, 10));
+    return done();
+  };
 
   const storeDrafts = (drafts: EventDraft[]) =>
     withTransaction(db.pool, (client) => insertEventDrafts(client, drafts));
@@ -169,14 +200,64 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
     await Promise.all(writes);
     await a.pipeline.committed();
     await b.pipeline.committed();
-    const all = [...a.emitted, ...b.emitted].sort((x, y) => x.id - y.id);
-    const ids = all.map((e) => e.id);
-    expect(ids).toEqual(await idsIn());
-    expect(consecutive(ids)).toBe(true);
-    expect(new Set(all.map((e) => e.data.n)).size).toBe(200 + 67);
-    // Each process emits what it numbered in id order.
-    for (const { emitted } of [a, b])
-      expect(emitted.map((e) => e.id)).toEqual([...emitted.map((e) => e.id)].sort((x, y) => x - y));
+    const stored = await idsIn();
+    expect(consecutive(stored)).toBe(true);
+    expect(stored).toHaveLength(200 + 67);
+    // Each process emits every event numbered before its last batch (its own and the other's),
+    // in id order, gap-free, each once.
+    for (const { emitted, opened } of [a, b]) {
+      const ids = emitted.map((e) => e.id);
+      expect(ids[0]).toBe(opened.head + 1);
+      expect(consecutive(ids)).toBe(true);
+      expect(stored.slice(0, ids.length)).toEqual(ids);
+    }
+    const last = a.emitted.length > b.emitted.length ? a : b;
+    expect(new Set(last.emitted.map((e) => e.data.n)).size).toBe(last.emitted.length);
+  });
+
+  it("a following process that numbers nothing streams the others' events, in order, woken by NOTIFY", async () => {
+    const writer = await start(1000, db.pool, [], { channel: CHANNEL });
+    // A poll every minute: what arrives within the test came by NOTIFY.
+    const reader = await following(60_000);
+    await until(() => (open.at(-1) as unknown as { follower: { listening: boolean } }).follower.listening);
+    for (let n = 0; n < 30; n++) {
+      await storeDrafts([draft(n)]);
+      if (n % 3 === 0) await writer.pipeline.committed();
+    }
+    await writer.pipeline.committed();
+    expect(await until(() => reader.emitted.length === 30)).toBe(true);
+    expect(reader.emitted).toEqual(writer.emitted);
+    expect(reader.lost).toEqual([]);
+  });
+
+  it("without a LISTEN connection the safety poll still streams the others' events, and it says so", async () => {
+    const writer = await start(1000, db.pool, [], { channel: CHANNEL });
+    const warnings: string[] = [];
+    const reader = await following(
+      50,
+      () => Promise.reject(new Error('connect ECONNREFUSED postgres://u:hunter2@db:1/x')),
+      warnings,
+    );
+    for (let n = 0; n < 5; n++) await storeDrafts([draft(n)]);
+    await writer.pipeline.committed();
+    expect(await until(() => reader.emitted.length === 5)).toBe(true);
+    expect(reader.emitted).toEqual(writer.emitted);
+    expect(warnings.join('\n')).toMatch(/cannot listen for events of other instances \(polling every 50 ms/);
+    expect(warnings.join('\n')).not.toContain('hunter2');
+  });
+
+  it('a process that was away longer than the table keeps events says which ones it cannot have', async () => {
+    const reader = await start(1000); // follows nothing: it reads others' events only before its own
+    const writer = await start(5);
+    for (let n = 0; n < 12; n++) writer.pipeline.publish(draft(n));
+    await writer.pipeline.committed();
+    const stored = await idsIn();
+    expect(stored[0]).toBeGreaterThan(writer.emitted[0]!.id); // pruned
+    reader.pipeline.publish(draft(99));
+    await reader.pipeline.committed();
+    const mine = stored.at(-1)! + 1;
+    expect(reader.lost).toEqual([stored[0]! - 1]);
+    expect(reader.emitted.map((e) => e.id)).toEqual([...stored, mine]);
   });
 
   it('keeps the newest `keep` events in the table', async () => {

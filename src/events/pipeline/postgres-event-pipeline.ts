@@ -2,9 +2,17 @@ import type pg from 'pg';
 import { type Clock } from '../../common/domain/clock.js';
 import { redactUrlCredentials } from '../../common/domain/url-credentials.js';
 import { queryPool, withTransaction } from '../../database/database-pool.js';
-import { type EventDraft } from '../domain/event.model.js';
+import { type EventDraft, type OrchestratorEvent } from '../domain/event.model.js';
 import { clockFloor } from '../sequence/event-sequence.js';
-import { EVENT_BATCH, EVENT_HEAD, loadNewestEvents, numberEvents } from './event-rows.js';
+import { EventFollower, type EventFollowerOptions } from './event-follower.js';
+import {
+  CATCH_UP_BATCH,
+  EVENT_BATCH,
+  EVENT_HEAD,
+  loadEventsAfter,
+  loadNewestEvents,
+  numberEvents,
+} from './event-rows.js';
 import { EventPipeline, type OpenedEvents } from './event-pipeline.js';
 
 export interface PostgresEventPipelineOptions {
@@ -17,6 +25,13 @@ export interface PostgresEventPipelineOptions {
   readonly release?: () => Promise<void>;
   /** Wait before numbering again after the database refused (ms). */
   readonly retryMs?: number;
+  /**
+   * Hearing of other instances' events (LISTEN + a poll). Without it this process emits what it
+   * numbered itself, and what others numbered before each of its own batches.
+   */
+  readonly follow?: Omit<EventFollowerOptions, 'channel' | 'onNotify' | 'onPoll' | 'warn'>;
+  /** Where each numbering batch NOTIFYs its new head (see `eventChannel`); none: no NOTIFY. */
+  readonly channel?: string;
 }
 
 /** Events of no change held while the database is away; beyond this the oldest are dropped (logged). */
@@ -29,7 +44,10 @@ export const MAX_UNNUMBERED = 10_000;
  * transaction at a time per process, grouping every draft waiting (outbox rows first, then
  * events of no change published here), under the head row's lock: one gap-free sequence for the
  * whole database, off the request path's locks (no NOTIFY, no shared row in request
- * transactions). This process emits the events it numbered, in id order, after their commit.
+ * transactions). Every instance emits every event, in id order, each once: what it numbered
+ * after that commit, what other instances numbered read from the table — before its own batch
+ * (the head lock guarantees those are committed), and when LISTEN or the safety poll says the
+ * head moved.
  */
 export class PostgresEventPipeline extends EventPipeline {
   private local: EventDraft[] = [];
@@ -39,6 +57,12 @@ export class PostgresEventPipeline extends EventPipeline {
   private sincePrune = 0;
   private stopped = false;
   private warnedDrop = false;
+  /** The highest id emitted here; every lower one was emitted or reported lost. */
+  private emitted = 0;
+  /** Emissions run one at a time, in id order. */
+  private lane: Promise<void> = Promise.resolve();
+  private catchUpQueued = false;
+  private follower: EventFollower | null = null;
 
   constructor(private readonly options: PostgresEventPipelineOptions) {
     super();
@@ -62,9 +86,26 @@ export class PostgresEventPipeline extends EventPipeline {
     const events = await loadNewestEvents(pool, keep);
     // Every id through the head is in the table unless pruned: the oldest kept marks what is gone.
     const lostThrough = events.length > 0 ? events[0]!.id - 1 : issued;
+    this.emitted = Math.max(issued, events.at(-1)?.id ?? 0);
+    this.startFollowing();
     // Drafts a crash left in the outbox (their changes committed) are numbered now.
     void this.schedule();
-    return { events, lostThrough, head: issued };
+    return { events, lostThrough, head: this.emitted };
+  }
+
+  private startFollowing(): void {
+    const { follow, channel } = this.options;
+    if (!follow || !channel) return;
+    this.follower = new EventFollower({
+      ...follow,
+      channel,
+      warn: this.options.warn,
+      onNotify: (head) => {
+        if (head > this.emitted) this.queueCatchUp();
+      },
+      onPoll: () => this.queueCatchUp(),
+    });
+    this.follower.start();
   }
 
   publish(draft: EventDraft): void {
@@ -87,6 +128,7 @@ export class PostgresEventPipeline extends EventPipeline {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.follower?.stop();
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
     await this.schedule();
@@ -99,6 +141,7 @@ export class PostgresEventPipeline extends EventPipeline {
 
   async close(): Promise<void> {
     await this.running;
+    await this.lane;
     await this.options.release?.();
   }
 
@@ -138,18 +181,77 @@ export class PostgresEventPipeline extends EventPipeline {
     const local = this.local.splice(0, EVENT_BATCH);
     let batch;
     try {
-      batch = await withTransaction(this.options.pool, (client) => numberEvents(client, local), {
-        begin: 'inline',
-      });
+      batch = await withTransaction(
+        this.options.pool,
+        (client) => numberEvents(client, local, this.options.channel ?? null),
+        {
+          begin: 'inline',
+        },
+      );
     } catch (error) {
       // Rolled back: they wait for the next pass, still first.
       this.local.unshift(...local);
       throw error;
     }
-    for (const event of batch.events) this.emit(event);
+    // Emitting never fails the pass: the batch is committed (taking the drafts back would
+    // number them twice); an event that could not be emitted now is read from the table later.
+    await this.deliver(batch.events).catch((error: unknown) =>
+      this.options.warn(
+        `cannot read events of other instances, retrying: ${redactUrlCredentials((error as Error).message)}`,
+      ),
+    );
     this.sincePrune += batch.events.length;
     if (this.sincePrune >= this.options.keep) await this.prune();
     return batch.more || this.local.length > 0;
+  }
+
+  /** Emits `events` (one committed batch) in order, after whatever other instances numbered first. */
+  private deliver(events: readonly OrchestratorEvent[]): Promise<void> {
+    const run = this.lane.then(async () => {
+      const fresh = events.filter((event) => event.id > this.emitted);
+      if (fresh.length === 0) return;
+      if (fresh[0]!.id > this.emitted + 1) await this.catchUp(fresh[0]!.id - 1);
+      for (const event of fresh) this.emitOnce(event);
+    });
+    this.lane = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One catch-up waits in the lane at a time: a flood of notifications makes one query. */
+  private queueCatchUp(): void {
+    if (this.catchUpQueued || this.stopped) return;
+    this.catchUpQueued = true;
+    this.lane = this.lane
+      .then(() => {
+        this.catchUpQueued = false;
+        return this.catchUp(Number.MAX_SAFE_INTEGER);
+      })
+      .catch((error: unknown) => {
+        this.catchUpQueued = false;
+        this.options.warn(
+          `cannot read events of other instances, retrying: ${redactUrlCredentials((error as Error).message)}`,
+        );
+      });
+  }
+
+  /** Emits the stored events after the last emitted one, through `through`. */
+  private async catchUp(through: number): Promise<void> {
+    for (;;) {
+      const page = await loadEventsAfter(this.options.pool, this.emitted, CATCH_UP_BATCH);
+      for (const event of page) {
+        if (event.id > through) return;
+        this.emitOnce(event);
+      }
+      if (page.length < CATCH_UP_BATCH) return;
+    }
+  }
+
+  private emitOnce(event: OrchestratorEvent): void {
+    if (event.id <= this.emitted) return;
+    // Pruned before this process read them (it was away longer than the table keeps events).
+    if (event.id > this.emitted + 1) this.lost(event.id - 1);
+    this.emitted = event.id;
+    this.emit(event);
   }
 
   private retryLater(): void {
