@@ -19,6 +19,7 @@ import { AppConfigModule } from './config/config.module.js';
 import { SigningSecret } from './config/signing-secret.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { InstancesModule } from './instances/instances.module.js';
 import { InstanceInfo } from './status/instance.js';
 import { StatusModule } from './status/status.module.js';
 
@@ -50,6 +51,7 @@ export class AppModule {
         HealthModule,
         StatusModule,
         DatabaseModule,
+        InstancesModule,
         EventsModule,
         StateModule,
         AuditModule,

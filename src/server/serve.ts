@@ -18,8 +18,8 @@ export interface ServeOptions {
   configPath?: string;
 }
 
-/** Backends whose state can be shared by several processes; none yet (postgres will be). */
-const MULTI_PROCESS_BACKENDS = new Set<string>(['memory']);
+/** Backends whose state can be shared by several processes. */
+const MULTI_PROCESS_BACKENDS = new Set<string>(['memory', 'postgres']);
 
 /**
  * `orchestrator serve`: load and validate config, check directories, then run one server
@@ -36,6 +36,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   checkSandboxPaths(config);
 
   const workers = effectiveWorkers(config, logger);
+  if (config.values.state.backend === 'postgres') await checkConnectionBudget(config, workers, logger);
   if (workers > 1) {
     superviseWorkers(workers, logger, config.values.server.shutdown_grace_seconds);
     return;
@@ -58,6 +59,15 @@ function effectiveWorkers(config: AppConfig, logger: Logger): number {
     );
   }
   return workers;
+}
+
+/** Warns with the numbers when the processes may open more connections than PostgreSQL allows. */
+async function checkConnectionBudget(config: AppConfig, workers: number, logger: Logger): Promise<void> {
+  const { readConnectionBudget, connectionBudgetWarning } = await import('../database/connection-budget.js');
+  const budget = await readConnectionBudget(config, workers);
+  const warning = connectionBudgetWarning(budget);
+  if (warning) logger.warn(warning);
+  else logger.info({ connections: budget.needed, available: budget.available }, 'connection budget');
 }
 
 async function runServer(config: AppConfig, logger: Logger, { worker }: { worker: boolean }): Promise<void> {

@@ -40,3 +40,17 @@ describe('SubjectRateLimiter memory', () => {
     expect(limiter.take('b').allowed).toBe(true);
   });
 });
+
+describe('SubjectRateLimiter with a rate that changes (a share of a cluster-wide limit)', () => {
+  it('allows the current share: a burst of it, then refills at it', () => {
+    const clock = new ManualClock(0);
+    let instances = 1;
+    const limiter = new SubjectRateLimiter(() => 60 / instances, clock);
+    instances = 3; // two more instances joined before the first request
+    const burst = Array.from({ length: 30 }, () => limiter.take('agent').allowed);
+    expect(burst.filter(Boolean)).toHaveLength(20);
+    clock.advance(3000); // 20 a minute: one more token
+    expect(limiter.take('agent').allowed).toBe(true);
+    expect(limiter.take('agent')).toEqual({ allowed: false, retryAfterSeconds: 3 });
+  });
+});

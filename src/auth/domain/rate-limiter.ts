@@ -22,20 +22,23 @@ export const DEFAULT_MAX_KEYS = 10_000;
  */
 export class SubjectRateLimiter {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly refillPerMs: number;
+  private readonly rate: () => number;
 
+  /** `perMinute` may change between calls (this instance's share of a cluster-wide limit). */
   constructor(
-    private readonly perMinute: number,
+    perMinute: number | (() => number),
     private readonly clock: Clock,
     private readonly maxKeys = DEFAULT_MAX_KEYS,
   ) {
-    this.refillPerMs = perMinute / 60_000;
+    this.rate = typeof perMinute === 'number' ? () => perMinute : perMinute;
   }
 
   take(key: string): RateDecision {
     const now = this.clock.now();
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, updatedAt: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs);
+    const perMinute = this.rate();
+    const refillPerMs = perMinute / 60_000;
+    const bucket = this.buckets.get(key) ?? { tokens: perMinute, updatedAt: now };
+    bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.updatedAt) * refillPerMs);
     bucket.updatedAt = now;
     this.buckets.delete(key);
     this.buckets.set(key, bucket);
@@ -46,7 +49,7 @@ export class SubjectRateLimiter {
     }
     return {
       allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.refillPerMs / 1000)),
+      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000)),
     };
   }
 

@@ -40,6 +40,7 @@ export const eventPipelineProvider: Provider = {
       warn: (message) => logger.error(message),
       release: () => shared.release(),
       channel: eventChannel(config.values.database.schema),
+      instanceId: instance.id,
       follow: {
         connect: async () => {
           const { connectDatabase } = await import('../../database/database-connection.js');

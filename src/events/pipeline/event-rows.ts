@@ -62,7 +62,7 @@ export interface NumberedBatch {
 export async function numberEvents(
   client: pg.PoolClient,
   local: readonly EventDraft[],
-  channel: string | null = null,
+  by: { channel?: string | null; instanceId?: string | null } = {},
 ): Promise<NumberedBatch> {
   const answer: unknown = await client.query(
     `BEGIN;
@@ -88,7 +88,7 @@ export async function numberEvents(
       `WITH inserted AS (
          INSERT INTO events (seq, type, task_id, actor, at, data)
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])),
-       moved AS (UPDATE event_id_blocks SET issued_through = $7 WHERE name = $8)
+       moved AS (UPDATE event_id_blocks SET issued_through = $7, numbered_by = $10, numbered_at = now() WHERE name = $8)
        SELECT pg_notify($9::text, $7::text) WHERE $9::text IS NOT NULL`,
       [
         events.map((e) => e.id),
@@ -99,7 +99,8 @@ export async function numberEvents(
         events.map((e) => jsonbText(e.data)),
         events.at(-1)!.id,
         EVENT_HEAD,
-        channel,
+        by.channel ?? null,
+        by.instanceId ?? null,
       ],
     );
   }

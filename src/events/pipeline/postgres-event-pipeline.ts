@@ -32,6 +32,8 @@ export interface PostgresEventPipelineOptions {
   readonly follow?: Omit<EventFollowerOptions, 'channel' | 'onNotify' | 'onPoll' | 'warn'>;
   /** Where each numbering batch NOTIFYs its new head (see `eventChannel`); none: no NOTIFY. */
   readonly channel?: string;
+  /** Recorded with the head as who numbered last (`GET /`). */
+  readonly instanceId?: string;
 }
 
 /** Events of no change held while the database is away; beyond this the oldest are dropped (logged). */
@@ -183,7 +185,7 @@ export class PostgresEventPipeline extends EventPipeline {
     try {
       batch = await withTransaction(
         this.options.pool,
-        (client) => numberEvents(client, local, this.options.channel ?? null),
+        (client) => numberEvents(client, local, this.options),
         {
           begin: 'inline',
         },
