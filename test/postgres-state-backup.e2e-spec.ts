@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readMigrations } from '../src/database/migration-files.js';
 import { createTestDatabase, type TestDatabase } from '../src/database/testing/test-database.js';
 import { api } from './support/api.js';
 import {
@@ -67,7 +68,7 @@ describe('state backup and restore on postgres', () => {
     expect(parsed).toMatchObject({
       format: 'orchestrator-postgres-state-backup',
       backend: 'postgres',
-      schema_version: 1,
+      schema_version: readMigrations().at(-1)!.version,
     });
     expect(parsed.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 

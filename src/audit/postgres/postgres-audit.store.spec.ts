@@ -56,6 +56,18 @@ describe('PostgresAuditStore', () => {
     await store.close();
   });
 
+  it('tells a survivor when an entry waits longer than it should (its writer died before sealing)', async () => {
+    const store = new PostgresAuditStore(db.pool);
+    await expect(store.hasStaleStateOutbox(2000)).resolves.toBe(false);
+    await outbox(1); // stored just now: its writer is sealing it
+    await expect(store.hasStaleStateOutbox(2000)).resolves.toBe(false);
+    await db.pool.query("UPDATE audit_outbox SET stored_at = now() - interval '3 seconds'");
+    await expect(store.hasStaleStateOutbox(2000)).resolves.toBe(true);
+    await store.sealStateOutbox();
+    await expect(store.hasStaleStateOutbox(2000)).resolves.toBe(false);
+    await store.close();
+  });
+
   it('seals a backlog larger than one batch, in id order', async () => {
     await db.pool.query(
       `INSERT INTO audit_outbox (change_id, stored_at, entry)

@@ -136,6 +136,14 @@ export class PostgresAuditStore extends AuditStore {
     }
   }
 
+  async hasStaleStateOutbox(olderThanMs: number): Promise<boolean> {
+    const { rows } = await this.read<{ stale: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM audit_outbox WHERE stored_at < now() - make_interval(secs => $1::float8 / 1000)) AS stale`,
+      [olderThanMs],
+    );
+    return rows[0]!.stale;
+  }
+
   async query(query?: AuditQuery): Promise<AuditPage> {
     const collector = new AuditPageCollector(normalizeAuditQuery(query));
     const { where, values } = auditQuerySql(collector.query);

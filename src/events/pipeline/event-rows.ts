@@ -167,3 +167,13 @@ export async function loadEventsAfter(
 function eventOf(row: EventRow): OrchestratorEvent {
   return numberedEvent(draftOf({ ...row, id: row.seq }), Number(row.seq));
 }
+
+/** Whether a draft stored more than `olderThanMs` ago is still waiting to be numbered. */
+export async function hasStaleDrafts(pool: pg.Pool, olderThanMs: number): Promise<boolean> {
+  const { rows } = await queryPool<{ stale: boolean }>(
+    pool,
+    'SELECT EXISTS (SELECT 1 FROM event_outbox WHERE at < now() - make_interval(secs => $1::float8 / 1000)) AS stale',
+    [olderThanMs],
+  );
+  return rows[0]!.stale;
+}

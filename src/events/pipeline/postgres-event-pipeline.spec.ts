@@ -246,6 +246,16 @@ describe('PostgresEventPipeline: events numbered by the database', () => {
     expect(warnings.join('\n')).not.toContain('hunter2');
   });
 
+  it('an idle following process numbers drafts an instance that died left in the outbox', async () => {
+    const survivor = await following(50);
+    // A change committed with its event by an instance killed before its numbering pass
+    // (drafts are timed T0, long ago); nobody here changes anything.
+    await storeDrafts([draft(1), draft(2)]);
+    expect(await until(() => survivor.emitted.length === 2)).toBe(true);
+    expect(survivor.emitted.map((e) => e.data.n)).toEqual([1, 2]);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM event_outbox')).rows[0].n).toBe(0);
+  });
+
   it('a process that was away longer than the table keeps events says which ones it cannot have', async () => {
     const reader = await start(1000); // follows nothing: it reads others' events only before its own
     const writer = await start(5);

@@ -9,6 +9,7 @@ import {
   CATCH_UP_BATCH,
   EVENT_BATCH,
   EVENT_HEAD,
+  hasStaleDrafts,
   loadEventsAfter,
   loadNewestEvents,
   numberEvents,
@@ -35,6 +36,9 @@ export interface PostgresEventPipelineOptions {
   /** Recorded with the head as who numbered last (`GET /`). */
   readonly instanceId?: string;
 }
+
+/** Drafts waiting longer than this in event_outbox were left by an instance that died. */
+const LEFTOVER_MS = 2000;
 
 /** Events of no change held while the database is away; beyond this the oldest are dropped (logged). */
 export const MAX_UNNUMBERED = 10_000;
@@ -105,7 +109,10 @@ export class PostgresEventPipeline extends EventPipeline {
       onNotify: (head) => {
         if (head > this.emitted) this.queueCatchUp();
       },
-      onPoll: () => this.queueCatchUp(),
+      onPoll: () => {
+        this.queueCatchUp();
+        void this.adoptLeftovers();
+      },
     });
     this.follower.start();
   }
@@ -205,6 +212,16 @@ export class PostgresEventPipeline extends EventPipeline {
     this.sincePrune += batch.events.length;
     if (this.sincePrune >= this.options.keep) await this.prune();
     return batch.more || this.local.length > 0;
+  }
+
+  /**
+   * Numbers drafts another instance stored and did not number (it died in between), so that
+   * an idle survivor takes them over instead of waiting for its own next change.
+   */
+  private async adoptLeftovers(): Promise<void> {
+    if (this.stopped || this.running) return;
+    const stale = await hasStaleDrafts(this.options.pool, LEFTOVER_MS).catch(() => false);
+    if (stale) await this.schedule();
   }
 
   /** Emits `events` (one committed batch) in order, after whatever other instances numbered first. */

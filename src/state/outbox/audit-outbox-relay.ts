@@ -27,6 +27,8 @@ const SKEW_MS = 5_000;
 export interface StateOutboxSealer {
   /** Moves every entry in the state store's outbox into the log; returns how many. */
   sealStateOutbox(): Promise<number>;
+  /** Whether an entry stored more than `olderThanMs` ago still waits (its writer died before sealing it). */
+  hasStaleStateOutbox(olderThanMs: number): Promise<boolean>;
 }
 
 function sealerOf(audit: AuditStore): StateOutboxSealer | null {
@@ -59,6 +61,17 @@ export class AuditOutboxRelay {
         return this.deliver();
       });
     return this.queued;
+  }
+
+  /**
+   * Seals entries another instance stored and did not seal (it died in between): a survivor
+   * takes them over instead of waiting for the next audited change. Only with a sealing store.
+   */
+  async adoptLeftovers(olderThanMs: number): Promise<boolean> {
+    const sealer = sealerOf(this.audit);
+    if (!sealer || !(await sealer.hasStaleStateOutbox(olderThanMs))) return false;
+    await this.deliver();
+    return true;
   }
 
   /** Start-up: appends what a crash left in the outbox; returns how many entries were appended. */

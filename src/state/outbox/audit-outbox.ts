@@ -14,6 +14,8 @@ import { AuditOutboxRelay } from './audit-outbox-relay.js';
 
 /** How often entries left in the outbox by a failed audit write are retried. */
 const RETRY_MS = 2_000;
+/** How often (and after how long) entries another instance stored but never sealed are taken over. */
+const ADOPT_MS = 2_000;
 
 /**
  * How a use case audits a change it stores: pass `outbox.entry({...})` as the mutation's
@@ -25,6 +27,7 @@ export class AuditOutbox implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly logger = new Logger('AuditOutbox');
   private readonly relay: AuditOutboxRelay;
   private retry: NodeJS.Timeout | null = null;
+  private adopt: NodeJS.Timeout | null = null;
 
   constructor(state: StateRepository, audit: AuditStore) {
     this.relay = new AuditOutboxRelay(state, audit);
@@ -52,10 +55,20 @@ export class AuditOutbox implements OnApplicationBootstrap, BeforeApplicationShu
         `audit_recovered: appended ${recovered} audit entries of changes stored before a crash (marked details.recovered)`,
       );
     }
+    this.adopt = setInterval(() => {
+      void this.relay
+        .adoptLeftovers(ADOPT_MS)
+        .then(
+          (adopted) => adopted && this.logger.warn('sealed audit entries another instance stored and left'),
+        )
+        .catch(() => undefined);
+    }, ADOPT_MS);
+    this.adopt.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopRetry();
+    if (this.adopt) clearInterval(this.adopt);
     await this.relay.deliver().catch((error: unknown) => {
       this.logger.error(
         `audit entries of stored changes could not be written (${(error as Error).message}); they stay in the state store and are written at the next start`,

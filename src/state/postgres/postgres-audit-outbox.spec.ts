@@ -6,6 +6,7 @@ import { createMigratedTestDatabase, type TestDatabase } from '../../database/te
 import { rejectionCodeOf } from '../../../test/support/domain-errors.js';
 import { created, FlakyAudit, taskMaker } from '../outbox/testing/outbox-fixtures.js';
 import { AuditOutboxRelay } from '../outbox/audit-outbox-relay.js';
+import { PostgresAuditStore } from '../../audit/postgres/postgres-audit.store.js';
 import { PostgresStateRepository } from './postgres-state.repository.js';
 
 const clock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -43,6 +44,21 @@ describe('AuditOutboxRelay over the postgres state store', () => {
     expect(await state.pendingAudit()).toEqual([]);
     await relay.deliver();
     expect((await audit.recent(10)).length).toBe(1);
+  });
+
+  it('a survivor seals what an instance that died stored and never sealed; with nothing left over it does nothing', async () => {
+    const audit = new PostgresAuditStore(db.pool);
+    const survivor = new AuditOutboxRelay(state, audit);
+    expect(await survivor.adoptLeftovers(2000)).toBe(false);
+    // Stored by the dead instance (the manual clock is far in the past: long overdue).
+    const task = await state.createTask(newTask('orphan'), { audit: created });
+    expect(await survivor.adoptLeftovers(2000)).toBe(true);
+    expect(await state.pendingAudit()).toEqual([]);
+    expect((await audit.recent(1))[0]).toMatchObject({ action: 'task.create', task_id: task.id });
+    expect(await survivor.adoptLeftovers(2000)).toBe(false);
+    // A store that does not seal the outbox itself (file, memory) never adopts.
+    expect(await new AuditOutboxRelay(state, new MemoryAuditStore({ clock })).adoptLeftovers(0)).toBe(false);
+    await audit.close();
   });
 
   it('rows carry the change id, the store time as ISO text and the instance', async () => {
