@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../src/database/testing/test-database.js';
 import { api } from './support/api.js';
@@ -91,10 +91,13 @@ describe('several instances on one PostgreSQL database', () => {
   });
   afterAll(() => db.drop());
 
-  const start = async (configYaml = '') => {
+  const start = async (
+    configYaml = '',
+    env: Record<string, string> = { ORCHESTRATOR_AUDIT_SIGNING_KEY_FILE: keyFile },
+  ) => {
     const server = await startServer({
       configYaml: `state:\n  backend: postgres\n${configYaml}`,
-      env: { ORCHESTRATOR_DATABASE_URL: db.url, ORCHESTRATOR_AUDIT_SIGNING_KEY_FILE: keyFile },
+      env: { ORCHESTRATOR_DATABASE_URL: db.url, ...env },
     });
     servers.push(server);
     return server;
@@ -171,5 +174,26 @@ describe('several instances on one PostgreSQL database', () => {
     expect(all).toBe(others! + 2);
     expect(needed).toBe(all! * 61);
     expect(JSON.stringify(server.logs)).not.toContain('state store is owned by one process');
+  }, 60_000);
+
+  it('server.workers: 4 on a new state directory: every worker starts (one generated audit key, no temp file left) and is live', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const server = await startServer({
+        configYaml: 'state:\n  backend: postgres\nserver:\n  workers: 4\n',
+        env: { ORCHESTRATOR_DATABASE_URL: fresh.url },
+      });
+      servers.push(server);
+      const view = await eventually(async () => {
+        const v = await instancesOf(server);
+        return v.live === 4 && v;
+      });
+      expect(view.peers).toHaveLength(4);
+      expect(server.logs.filter((l) => l.msg === 'worker died: restarting it')).toEqual([]);
+      expect(readdirSync(join(server.dir, '.orchestrator')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      for (const server of servers.splice(0)) await disposeServer(server);
+      await fresh.drop();
+    }
   }, 60_000);
 });

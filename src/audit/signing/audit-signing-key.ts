@@ -1,5 +1,20 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { realLocation } from '../../common/domain/real-location.js';
 import { type AppConfig } from '../../config/app-config.js';
@@ -103,12 +118,24 @@ export function loadPreviousKeys(config: AppConfig): KeyObject[] {
   );
 }
 
+/**
+ * Writes a new key beside `path` and links it into place: the link is atomic and never
+ * replaces a key that appeared meanwhile, so workers starting together on one state directory
+ * all end up with the one key the first of them wrote, and none reads a half-written file.
+ */
 function generateKey(path: string): void {
   const { privateKey } = generateKeyPairSync('ed25519');
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  // `wx`: never overwrite a key that appeared meanwhile (a second start racing this one).
-  writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temp, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  try {
+    chmodSync(temp, 0o600);
+    linkSync(temp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(temp, { force: true });
+  }
 }
 
 /** Reads and checks a private key file; `refuse` builds the start-up error. */
