@@ -361,6 +361,64 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
       );
     });
 
+    it('a basis read before another change moved the task: the mutation runs again on the task as it is', async () => {
+      const task = await add();
+      await claimFor('a1');
+      const basis = (await repo.getTask(task.id))!;
+      // Another request moves the task after the caller read it.
+      await repo.mutateTask(task.id, (t) => transition(t, { agentId: 'a1', toPhase: 'TDD' }, clock));
+      const seen: string[] = [];
+      const audit = (t: Task) => ({
+        actor: 'a1',
+        action: 'task.transition',
+        decision: 'allowed',
+        success: true,
+        task_id: t.id,
+        phase: t.phase,
+      });
+      const moved = await repo.mutateTask(
+        task.id,
+        (t) => {
+          seen.push(t.phase);
+          return transition(t, { agentId: 'a1', toPhase: 'IMPL' }, clock);
+        },
+        { basis, audit },
+      );
+      expect(seen.at(-1)).toBe('TDD');
+      expect(moved.phase).toBe('IMPL');
+      expect(await repo.getTask(task.id)).toEqual(moved);
+      // One audit entry for the change that committed, none for the attempt on the old basis.
+      expect((await repo.pendingAudit()).filter((p) => p.entry.action === 'task.transition')).toHaveLength(1);
+      // A basis that is still current: the change applies once, the task moves one step.
+      const current = (await repo.getTask(task.id))!;
+      const next = await repo.mutateTask(
+        task.id,
+        (t) => transition(t, { agentId: 'a1', toPhase: 'REVIEW' }, clock),
+        {
+          basis: current,
+          audit,
+        },
+      );
+      expect(next.phase).toBe('REVIEW');
+      expect(await repo.getTask(task.id)).toEqual(next);
+      expect((await repo.pendingAudit()).filter((p) => p.entry.action === 'task.transition')).toHaveLength(2);
+    });
+
+    it('a basis whose token version went stale is refused as stale, whatever the basis said', async () => {
+      const task = await add();
+      await claimFor('a1');
+      const basis = (await repo.getTask(task.id))!;
+      await repo.mutateTask(task.id, (t) => transition(t, { agentId: 'a1', toPhase: 'TDD' }, clock));
+      expect(
+        await rejectionCodeOf(
+          repo.mutateTask(task.id, (t) => transition(t, { agentId: 'a1', toPhase: 'IMPL' }, clock), {
+            basis,
+            expectedTokenVersion: basis.token_version,
+          }),
+        ),
+      ).toBe('stale_token_version');
+    });
+
     it('stores an idempotent response in the same atomic change', async () => {
       const task = await add();
       await claimFor('a1');

@@ -92,6 +92,13 @@ export interface MutateOptions {
   readonly audit?: AuditOf<Task>;
   /** The change's events (see `EventsOf`); called with the result, changed or not. */
   readonly events?: EventsOf<Task>;
+  /**
+   * The task as the caller read it from this store just before. A store may run the mutation
+   * on it and swap on its revision without reading the task again (postgres: one statement
+   * instead of a transaction); if the task moved since, it reads and runs the mutation again,
+   * so the result is the same as without it.
+   */
+  readonly basis?: Task;
 }
 
 /** A pure step from the current task to the next; may throw a DomainError to refuse. */

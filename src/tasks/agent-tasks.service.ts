@@ -222,6 +222,7 @@ export class AgentTasksService {
     let moved: Task;
     try {
       moved = await this.state.mutateTask(task.id, decide, {
+        basis: task,
         expectedTokenVersion: claims.ver,
         // Every decision is stored with its entry: a blocked one may hand artifacts in.
         audit: () =>
@@ -313,8 +314,10 @@ export class AgentTasksService {
 
   async heartbeat(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {
     const task = await this.heldTask(agent, taskId, phaseToken);
-    const next = await this.state.mutateTask(task.id, (current) =>
-      machine.heartbeat(current, { agentId: agent.sub, leaseMs: this.leaseMs }, this.clock),
+    const next = await this.state.mutateTask(
+      task.id,
+      (current) => machine.heartbeat(current, { agentId: agent.sub, leaseMs: this.leaseMs }, this.clock),
+      { basis: task },
     );
     // No event per heartbeat: they are frequent and would push real changes out of the history.
     return leaseView(next);
@@ -333,7 +336,11 @@ export class AgentTasksService {
       task.id,
       (current) =>
         machine.release(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs }, this.clock),
-      { audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.release', moved, null)), events },
+      {
+        basis: task,
+        audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.release', moved, null)),
+        events,
+      },
     );
     await this.outbox.deliver();
     await this.events.committed(events(next));
@@ -358,7 +365,11 @@ export class AgentTasksService {
       task.id,
       (current) =>
         machine.fail(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs, reason }, this.clock),
-      { audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.fail', moved, reason)), events },
+      {
+        basis: task,
+        audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.fail', moved, reason)),
+        events,
+      },
     );
     await this.outbox.deliver();
     await this.events.committed(events(next));

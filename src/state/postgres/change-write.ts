@@ -17,11 +17,12 @@ export interface ChangeWrite {
 /**
  * Writes a change in ONE statement (data-modifying CTEs): the task's compare-and-swap update, its
  * audit outbox rows and its event drafts, the latter two only if the update matched. One round
- * trip instead of three per claim or transition, inside the caller's transaction. False when
- * another change moved the row since it was read (then nothing was written).
+ * trip instead of three per claim or transition, inside the caller's transaction (or, given
+ * the pool, as a transaction of its own). False when another change moved the row since it was
+ * read (then nothing was written).
  */
 export async function writeChange(
-  client: pg.ClientBase,
+  client: Pick<pg.ClientBase, 'query'> | Pick<pg.Pool, 'query'>,
   source: OutboxSource,
   change: ChangeWrite,
 ): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { ManualClock } from '../../common/domain/clock.js';
 import { SequentialIds } from '../../common/domain/ids.js';
 import { createMigratedTestDatabase, type TestDatabase } from '../../database/testing/test-database.js';
@@ -127,5 +128,30 @@ describe('PostgresStateRepository under concurrency', () => {
     expect(await repo.claimMaintenance('prune', 60_000, T0 + 59_999)).toBe(false);
     expect(await other.claimMaintenance('other-job', 60_000, T0 + 59_999)).toBe(true);
     expect(await other.claimMaintenance('prune', 60_000, T0 + 60_000)).toBe(true);
+  });
+
+  it('a change on a current basis is one statement on the pool, no transaction; a stale basis falls back to one', async () => {
+    const [task] = await addTasks(1);
+    await claimFor('a1');
+    const basis = (await repo.getTask(task!.id))!;
+    const connects = jest.spyOn(db.pool, 'connect');
+    const queries = jest.spyOn(db.pool, 'query');
+    try {
+      const step = (to: string) => (t: Task) => transition(t, { agentId: 'a1', toPhase: to }, clock);
+      const moved = await repo.mutateTask(task!.id, step('TDD'), { basis });
+      expect(moved.phase).toBe('TDD');
+      // One pool.query (which checks a client out itself), no transaction of ours.
+      expect(queries).toHaveBeenCalledTimes(1);
+      expect(connects).toHaveBeenCalledTimes(1);
+      // `basis` is now stale (the row moved): the swap fails, then a transaction reads again.
+      const again = await repo.mutateTask(task!.id, step('IMPL'), { basis });
+      expect(again.phase).toBe('IMPL');
+      expect(queries).toHaveBeenCalledTimes(2);
+      expect(connects).toHaveBeenCalledTimes(3);
+      expect((await repo.getTask(task!.id))!.token_version).toBe(again.token_version);
+    } finally {
+      connects.mockRestore();
+      queries.mockRestore();
+    }
   });
 });

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { AuditEntryInput } from '../../audit/domain/audit-entry.js';
 import { ConflictError, NotFoundError } from '../../common/domain/domain-error.js';
 import { redactUrlCredentials } from '../../common/domain/url-credentials.js';
-import { queryPool, withTransaction } from '../../database/database-pool.js';
+import { asUnavailable, queryPool, withTransaction } from '../../database/database-pool.js';
 import { claim, expireLease } from '../../tasks/domain/task-state-machine.js';
 import { TASK_STATUSES, type Task, type TaskStatus } from '../../tasks/domain/task.model.js';
 import type { OutboxEntry } from '../index/state-op.js';
@@ -57,6 +57,8 @@ class RevisionMoved extends Error {}
  */
 export class PostgresStateRepository extends StateRepository {
   private readonly pool: pg.Pool;
+  /** Revisions of tasks `getTask` returned, for `basis` (a task snapshot is frozen, so its own key). */
+  private readonly revisions = new WeakMap<Task, string>();
   private readonly outbox: OutboxSource;
   private closed = false;
 
@@ -90,7 +92,11 @@ export class PostgresStateRepository extends StateRepository {
   async getTask(id: string): Promise<Task | null> {
     this.assertOpen();
     const result = await queryPool<TaskRow>(this.pool, `SELECT ${TASK_ROW} FROM tasks WHERE id = $1`, [id]);
-    return result.rows[0] ? taskOf(result.rows[0]) : null;
+    const row = result.rows[0];
+    if (!row) return null;
+    const task = taskOf(row);
+    this.revisions.set(task, row.revision);
+    return task;
   }
 
   async getTasks(ids: readonly string[]): Promise<Task[]> {
@@ -155,6 +161,8 @@ export class PostgresStateRepository extends StateRepository {
 
   async mutateTask(id: string, mutation: TaskMutation, options: MutateOptions = {}): Promise<Task> {
     this.assertOpen();
+    const fromBasis = options.basis && (await this.mutateFromBasis(id, mutation, options, options.basis));
+    if (fromBasis) return fromBasis;
     for (let attempt = 1; ; attempt++) {
       // The last attempt locks the row it reads, so it cannot lose the swap: a hot row (many
       // writers at once) costs waiting, never a spurious failure.
@@ -170,6 +178,44 @@ export class PostgresStateRepository extends StateRepository {
         if (!(error instanceof RevisionMoved) || lock) throw error;
       }
     }
+  }
+
+  /**
+   * The common case of a change the caller just read the task for: decide on that read and write
+   * it with its audit entry and events in ONE statement (its own transaction), compare-and-swap
+   * on the revision read. Null — and nothing written — whenever that is not the whole story: the
+   * row moved since, the mutation refuses or changes nothing on the basis (the fresh read decides
+   * and words it), an idempotency record or dependants must be written too.
+   */
+  private async mutateFromBasis(
+    id: string,
+    mutation: TaskMutation,
+    options: MutateOptions,
+    basis: Task,
+  ): Promise<Task | null> {
+    const revision = this.revisions.get(basis);
+    if (revision === undefined || basis.id !== id || options.remember) return null;
+    if (options.expectedTokenVersion !== undefined && options.expectedTokenVersion !== basis.token_version)
+      return null;
+    let next: Task;
+    try {
+      next = mutation(basis);
+    } catch {
+      return null;
+    }
+    if (next === basis || (next.status === 'completed' && basis.status !== 'completed')) return null;
+    assertSameIdentity(basis, next);
+    let written: boolean;
+    try {
+      written = await writeChange(this.pool, this.outbox, {
+        task: { next, revision },
+        audit: options.audit ? [options.audit(next)] : [],
+        events: options.events?.(next) ?? [],
+      });
+    } catch (error) {
+      throw asUnavailable(error);
+    }
+    return written ? taskOf({ doc: next }) : null;
   }
 
   /**
