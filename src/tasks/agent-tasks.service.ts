@@ -104,8 +104,7 @@ export class AgentTasksService {
     });
     this.metrics.claims.inc({ result: task ? 'claimed' : 'empty' });
     if (!task) return null;
-    await this.outbox.deliver();
-    await this.events.committed(events(task));
+    await Promise.all([this.outbox.deliver(), this.events.committed(events(task))]);
     return this.claimAnswer(task, false);
   }
 
@@ -157,8 +156,7 @@ export class AgentTasksService {
       throw err;
     }
     this.metrics.claims.inc({ result: 'resumed' });
-    await this.outbox.deliver();
-    await this.events.committed(events(task));
+    await Promise.all([this.outbox.deliver(), this.events.committed(events(task))]);
     return this.claimAnswer(task, true);
   }
 
@@ -251,9 +249,11 @@ export class AgentTasksService {
       throw err;
     }
     const { decision, body } = outcome!;
-    await this.outbox.deliver();
     this.observeDecision(decision);
-    await this.events.committed(this.decisionEvents(task, agent, decision));
+    await Promise.all([
+      this.outbox.deliver(),
+      this.events.committed(this.decisionEvents(task, agent, decision)),
+    ]);
     if (!decision.allowed) return { ...body, new_token: null };
     return { ...body, new_token: this.phaseTokens.issue(moved, body.allowed_tools ?? []) };
   }
@@ -306,9 +306,8 @@ export class AgentTasksService {
         machine.complete(current, { agentId: agent.sub, artifacts, fromPhase: task.phase }, this.clock),
       { expectedTokenVersion: claims.ver, audit: () => this.outbox.entry(entry), events },
     );
-    await this.outbox.deliver();
     this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'allowed' });
-    await this.events.committed(events(done));
+    await Promise.all([this.outbox.deliver(), this.events.committed(events(done))]);
     return { completed: true, task: taskView(done), ...blockerView([]), warnings: [...decision.warnings] };
   }
 
@@ -342,8 +341,7 @@ export class AgentTasksService {
         events,
       },
     );
-    await this.outbox.deliver();
-    await this.events.committed(events(next));
+    await Promise.all([this.outbox.deliver(), this.events.committed(events(next))]);
     return leaseView(next);
   }
 
@@ -371,8 +369,7 @@ export class AgentTasksService {
         events,
       },
     );
-    await this.outbox.deliver();
-    await this.events.committed(events(next));
+    await Promise.all([this.outbox.deliver(), this.events.committed(events(next))]);
     return leaseView(next);
   }
 

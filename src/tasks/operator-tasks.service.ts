@@ -89,8 +89,7 @@ export class OperatorTasksService {
         }),
       events,
     });
-    await this.outbox.deliver();
-    await this.events.committed(events(stored));
+    await Promise.all([this.outbox.deliver(), this.events.committed(events(stored))]);
     return taskView(stored);
   }
 
@@ -137,8 +136,7 @@ export class OperatorTasksService {
         events,
       },
     );
-    await this.outbox.deliver();
-    await this.events.committed(events(task));
+    await Promise.all([this.outbox.deliver(), this.events.committed(events(task))]);
     return taskView(task);
   }
 
@@ -250,9 +248,8 @@ export class OperatorTasksService {
       });
       throw refusal;
     }
-    await this.outbox.deliver();
     if (!task) throw new Error('gate decision recorded nothing');
-    await this.events.committed(events(task));
+    await Promise.all([this.outbox.deliver(), this.events.committed(events(task))]);
     return taskView(task);
   }
 }
