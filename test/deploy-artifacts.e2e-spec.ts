@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { nginxTestSite } from './support/deploy-tools.js';
 import { CLI, tempDir } from './support/server-process.js';
 
 /**
@@ -65,6 +66,7 @@ const YAML_FILES = [
   ...filesUnder('k8s', /\.ya?ml$/),
   ...filesUnder('deploy', /\.ya?ml$/),
   'docker-compose.yml',
+  'docker-compose.file-store.yml',
 ];
 const K8S_FILES = filesUnder('k8s', /\.ya?ml$/);
 const k8sDocs = K8S_FILES.flatMap((file) => parseYamlFile(file).map((doc) => ({ file, doc })));
@@ -205,16 +207,19 @@ describe('YAML under k8s/ and deploy/', () => {
     expect(statSync(copied).mode & 0o777).toBe(0o600);
   });
 
-  it('docker compose lifts the seccomp, AppArmor and /proc masks bubblewrap cannot work under', () => {
-    const [compose] = parseYamlFile('docker-compose.yml') as Array<{
-      services: { orchestrator: { security_opt: string[] } };
-    }>;
-    expect(compose.services.orchestrator.security_opt).toEqual([
-      'seccomp=unconfined',
-      'apparmor=unconfined',
-      'systempaths=unconfined',
-    ]);
-  });
+  it.each(['docker-compose.yml', 'docker-compose.file-store.yml'])(
+    '%s lifts the seccomp, AppArmor and /proc masks bubblewrap cannot work under',
+    (file) => {
+      const [compose] = parseYamlFile(file) as Array<{
+        services: { orchestrator: { security_opt: string[] } };
+      }>;
+      expect(compose.services.orchestrator.security_opt).toEqual([
+        'seccomp=unconfined',
+        'apparmor=unconfined',
+        'systempaths=unconfined',
+      ]);
+    },
+  );
 
   it('the example Secret holds no real secret', () => {
     const secret = objects.find(({ doc }) => doc.kind === 'Secret')!.doc;
@@ -297,66 +302,18 @@ describe('systemd unit', () => {
 
 describe('nginx site', () => {
   it('nginx -t accepts it with a test certificate and a loopback upstream', () => {
-    const dir = tempDir();
-    const key = join(dir, 'tls.key');
-    const crt = join(dir, 'tls.crt');
-    const cert = run(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        crt,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-      ],
-      'openssl',
-    );
-    expect(cert.code).toBe(0);
     const site = readFileSync(join(ROOT, 'deploy/nginx/orchestrator.conf'), 'utf8');
     expect(site).toMatch(/least_conn;/);
     expect(site).toMatch(
       /location = \/api\/v1\/events\/stream \{[^}]*proxy_buffering off;[^}]*proxy_read_timeout 1h;/,
     );
     expect(site).toMatch(/location \/api\/ \{[^}]*limit_req zone=orchestrator_api/);
-    // Only the certificate paths and listen addresses change: nothing binds during -t, but the
-    // test must not depend on /etc/ssl or privileged ports.
-    const testSite = site
-      .replace('/etc/ssl/certs/orchestrator.crt', crt)
-      .replace('/etc/ssl/private/orchestrator.key', key)
-      .replace('listen 80;', 'listen 127.0.0.1:18080;')
-      .replace('listen 443 ssl http2;', 'listen 127.0.0.1:18443 ssl http2;');
-    expect(testSite).not.toContain('/etc/ssl');
+    const r = nginxTestSite(site);
+    // The test must not depend on /etc/ssl or privileged ports.
+    expect(r.testSite).not.toContain('/etc/ssl');
     // Upstream servers (not `server {` blocks) must be loopback-only.
-    const upstreams = [...testSite.matchAll(/^\s*server ([^{\s]\S*)/gm)].map((m) => m[1]);
+    const upstreams = [...r.testSite.matchAll(/^\s*server ([^{\s]\S*)/gm)].map((m) => m[1]);
     expect(upstreams).toEqual(['127.0.0.1:8000']);
-    writeFileSync(join(dir, 'site.conf'), testSite);
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      [
-        `pid ${dir}/nginx.pid;`,
-        `error_log ${dir}/error.log;`,
-        'events {}',
-        'http {',
-        `  access_log off;`,
-        `  client_body_temp_path ${dir}/body;`,
-        `  proxy_temp_path ${dir}/proxy;`,
-        `  include ${dir}/site.conf;`,
-        '}',
-      ].join('\n'),
-    );
-    const r = run(
-      'nginx',
-      ['-t', '-p', `${dir}/`, '-e', `${dir}/error.log`, '-c', join(dir, 'nginx.conf')],
-      'nginx',
-    );
     expect(r.output).toContain('test is successful');
     expect(r.code).toBe(0);
   });
@@ -423,8 +380,9 @@ describe('every deployment writes only where it may', () => {
     expect(outside(dirs, chowned)).toEqual([]);
   });
 
-  it('docker compose: under its writable volumes', () => {
-    const [compose] = parseYamlFile('docker-compose.yml') as Array<{
+  // docker-compose.yml (postgres) keeps no state on disk: test/deploy-artifacts-scaling.e2e-spec.ts.
+  it('docker compose on the file store: under its writable volumes', () => {
+    const [compose] = parseYamlFile('docker-compose.file-store.yml') as Array<{
       services: { orchestrator: { environment: Record<string, string>; volumes: string[] } };
     }>;
     const service = compose.services.orchestrator;
