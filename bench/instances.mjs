@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ADMIN_URL, prepareBackend } from './backends.mjs';
 import { percentile } from './http.mjs';
+import { databaseTransactions } from './pg-commits.mjs';
 import { AUTHORIZE_PER_PHASE, mixedWorkload, Tally } from './mixed.mjs';
 import { pidsCpu, postgresBackendsCpu } from './process-cpu.mjs';
 import { startServer } from './server.mjs';
@@ -109,11 +110,13 @@ async function point(count, opts, env) {
     const pgCpu = postgresBackendsCpu(ADMIN_URL, prepared.database);
     serverCpu.start();
     await pgCpu.start();
+    const transactions = await databaseTransactions(ADMIN_URL, prepared.database);
     const clientCpu = process.cpuUsage();
     await sleepUntil(tally.window.to);
     const serverSeconds = serverCpu.stop();
     const client = process.cpuUsage(clientCpu);
     const backends = await pgCpu.stop();
+    const xacts = await transactions.stop();
     await load;
     const elapsed = (tally.window.to - tally.window.from) / 1000;
     const db = await statusCounts(prepared.url);
@@ -135,6 +138,7 @@ async function point(count, opts, env) {
       cpu_us: perRequest(serverSeconds),
       pg_cpu_us: perRequest(backends?.seconds ?? null),
       pg_backends: backends?.backends ?? null,
+      pg_xacts_per_request: n > 0 ? Math.round((xacts / n) * 100) / 100 : null,
       client_cpu_us: perRequest((client.user + client.system) / 1e6),
       load_1m: round1(loadavg()[0]),
       claims: tally.claims.size,

@@ -77,6 +77,8 @@ function printInstances({ rows, authorize_per_phase, warmup_s, tasks }, opts) {
       'cpu_us',
       'cpu vs 1',
       'pg_cpu_us',
+      'pg_xacts_per_request',
+      'pg_backends',
       'client_cpu_us',
       'load_1m',
     ]),
