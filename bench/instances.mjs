@@ -113,7 +113,7 @@ async function point(count, opts, env) {
     const transactions = await databaseTransactions(ADMIN_URL, prepared.database);
     const clientCpu = process.cpuUsage();
     await sleepUntil(tally.window.to);
-    const serverSeconds = serverCpu.stop();
+    const served = serverCpu.stop();
     const client = process.cpuUsage(clientCpu);
     const backends = await pgCpu.stop();
     const xacts = await transactions.stop();
@@ -135,7 +135,8 @@ async function point(count, opts, env) {
       authorize_p99: percentile(sorted(tally.latencies.authorize), 99),
       transition_p99: percentile(sorted(tally.latencies.transition), 99),
       requests: n,
-      cpu_us: perRequest(serverSeconds),
+      cpu_us: perRequest(served.seconds),
+      preempted_per_1k: n > 0 ? Math.round((served.preempted / n) * 1000) : null,
       pg_cpu_us: perRequest(backends?.seconds ?? null),
       pg_backends: backends?.backends ?? null,
       pg_xacts_per_request: n > 0 ? Math.round((xacts / n) * 100) / 100 : null,

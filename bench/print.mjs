@@ -76,6 +76,7 @@ function printInstances({ rows, authorize_per_phase, warmup_s, tasks }, opts) {
       'p99',
       'cpu_us',
       'cpu vs 1',
+      'preempted_per_1k',
       'pg_cpu_us',
       'pg_xacts_per_request',
       'pg_backends',

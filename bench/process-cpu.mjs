@@ -4,6 +4,7 @@
  * instances' pools open and close connections, so they are sampled during the window).
  */
 /* global setInterval, clearInterval */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { cpuSeconds } from './server.mjs';
 
@@ -16,12 +17,35 @@ function cpuOrNull(pid) {
   }
 }
 
-/** Sum of the CPU seconds each of `pids` used between start() and stop(). */
+/**
+ * Times the kernel took the CPU away from `pid`'s main thread (the JavaScript thread) while it
+ * could still run: how much it competed for the cores.
+ */
+function preemptions(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+/**
+ * What `pids` used between start() and stop(): CPU seconds summed over them, and preemptions of
+ * their main threads summed.
+ */
 export function pidsCpu(pids) {
+  const read = (pid) => ({ cpu: cpuSeconds(pid), preempted: preemptions(pid) });
   const before = new Map();
   return {
-    start: () => pids.forEach((pid) => before.set(pid, cpuSeconds(pid))),
-    stop: () => pids.reduce((sum, pid) => sum + cpuSeconds(pid) - before.get(pid), 0),
+    start: () => pids.forEach((pid) => before.set(pid, read(pid))),
+    stop: () =>
+      pids.reduce(
+        (sum, pid) => {
+          const now = read(pid);
+          return {
+            seconds: sum.seconds + now.cpu - before.get(pid).cpu,
+            preempted: sum.preempted + now.preempted - before.get(pid).preempted,
+          };
+        },
+        { seconds: 0, preempted: 0 },
+      ),
   };
 }
 
