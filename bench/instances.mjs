@@ -68,6 +68,7 @@ async function statusCounts(url) {
 function verdict(tally, db, agents) {
   const problems = [];
   if (tally.double_claims > 0) problems.push(`${tally.double_claims} double claims`);
+  if (tally.refused > 0) problems.push(`${tally.refused} transitions or completions refused`);
   if (tally.resumed > 0) problems.push(`${tally.resumed} claims resumed a held task`);
   for (const k of ['4xx', '5xx', 'network_errors', 'other'])
     if (tally.statuses[k] > 0) problems.push(`${tally.statuses[k]} ${k}`);
@@ -146,6 +147,7 @@ async function point(count, opts, env) {
       completed: tally.completed,
       approvals: tally.approvals,
       double_claims: tally.double_claims,
+      refused: tally.refused,
       statuses: tally.statuses,
       db_tasks: db,
       correctness: verdict(tally, db, opts.connections),

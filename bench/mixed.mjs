@@ -43,7 +43,15 @@ export class Tally {
     this.completed = 0;
     this.approvals = 0;
     this.empty = 0;
+    this.refused = 0;
     this.first_failures = [];
+  }
+
+  /** A 200 that refused what this workload always satisfies (a transition, a completion). */
+  refuse(what, res) {
+    this.refused++;
+    if (this.first_failures.length < 5)
+      this.first_failures.push({ path: `${what} refused`, status: 200, body: res.body });
   }
 
   inWindow(startedAt) {
@@ -113,15 +121,8 @@ export async function mixedWorkload(urls, agents, stopAt, tally, staggerMs = 0) 
       const awaited = moved.status === 200 && !moved.body.allowed ? approvalsAwaited(moved) : null;
       if (awaited) {
         for (const { gate, digest } of awaited) {
-          const approved = await send(
-            'approve',
-            base,
-            `/api/v1/tasks/${id}/gates/${gate}/approve`,
-            operator,
-            {
-              digest,
-            },
-          );
+          const path = `/api/v1/tasks/${id}/gates/${gate}/approve`;
+          const approved = await send('approve', base, path, operator, { digest });
           if (approved.status === 200) tally.approvals++;
         }
         moved = await send('transition', base, '/api/v1/tasks/transition', agent, {
@@ -130,8 +131,7 @@ export async function mixedWorkload(urls, agents, stopAt, tally, staggerMs = 0) 
         });
       }
       if (moved.status !== 200 || !moved.body.allowed) {
-        if (moved.status === 200 && tally.first_failures.length < 5)
-          tally.first_failures.push({ path: 'transition refused', status: 200, body: moved.body });
+        if (moved.status === 200) tally.refuse('transition', moved);
         return true;
       }
       if (tally.inWindow(startedAt)) tally.counts.transitions++;
@@ -142,6 +142,7 @@ export async function mixedWorkload(urls, agents, stopAt, tally, staggerMs = 0) 
       artifacts: artifacts.complete,
     });
     if (done.status === 200 && done.body.completed) tally.completed++;
+    else if (done.status === 200) tally.refuse('complete', done);
     return true;
   };
   await Promise.all(
