@@ -16,7 +16,8 @@ import { seedPostgres } from './seed-postgres.mjs';
 
 export const BACKENDS = ['file', 'postgres'];
 const SEED = resolve(import.meta.dirname, 'seed.mjs');
-const ADMIN_URL = process.env.ORCHESTRATOR_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const ADMIN_URL =
+  process.env.ORCHESTRATOR_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The file store of `dir`, seeded in a child process with the server's own store code. */
 export function seedFile(stateFile, count, mode) {

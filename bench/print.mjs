@@ -49,6 +49,72 @@ export function compareBackends(report) {
   return rows;
 }
 
+/** The mixed workload per instance count, its ratios to 1 instance, and the correctness check. */
+function printInstances({ rows, authorize_per_phase, warmup_s, tasks }, opts) {
+  console.log(
+    `\nMixed workload on one PostgreSQL database (${opts.connections} agents round-robin over the instances, ` +
+      `${authorize_per_phase} authorize calls per phase, ${tasks} queued tasks, ${warmup_s} s warm-up + ${opts.duration} s; ` +
+      'latency ms, CPU µs per request: servers summed, PostgreSQL backends, load generator):\n',
+  );
+  const cells = rows.map((r) => ({
+    ...r,
+    'transitions/s': r.transitions_per_s,
+    'vs 1': r.vs_1?.transitions_per_s,
+    'authorize/s': r.authorize_rps,
+    'auth vs 1': r.vs_1?.authorize_rps,
+    'cpu vs 1': r.vs_1?.cpu_us,
+  }));
+  console.log(
+    table(cells, [
+      'instances',
+      'transitions/s',
+      'vs 1',
+      'authorize/s',
+      'auth vs 1',
+      'rps',
+      'p50',
+      'p99',
+      'cpu_us',
+      'cpu vs 1',
+      'preempted_per_1k',
+      'pg_cpu_us',
+      'pg_xacts_per_request',
+      'pg_backends',
+      'client_cpu_us',
+      'load_1m',
+    ]),
+  );
+  console.log('\nCorrectness (every request of the point, warm-up and drain included):\n');
+  const checks = rows.map((r) => ({
+    instances: r.instances,
+    claims: r.claims,
+    completed: r.completed,
+    db_completed: r.db_tasks.completed ?? 0,
+    double_claims: r.double_claims,
+    '2xx': r.statuses['2xx'],
+    '4xx': r.statuses['4xx'],
+    '5xx': r.statuses['5xx'],
+    net_errors: r.statuses.network_errors,
+    verdict: r.correctness,
+  }));
+  console.log(
+    table(checks, [
+      'instances',
+      'claims',
+      'completed',
+      'db_completed',
+      'double_claims',
+      '2xx',
+      '4xx',
+      '5xx',
+      'net_errors',
+      'verdict',
+    ]),
+  );
+  for (const r of rows.filter((x) => x.first_failures.length > 0))
+    console.log(`instances ${r.instances} first failures: ${JSON.stringify(r.first_failures)}`);
+}
+
 const ratioCell = (h) => `${h.median_ratio}x (p95 ${h.p95_ratio}x)`;
 
 export function printReport(report, opts) {
@@ -104,6 +170,7 @@ export function printReport(report, opts) {
     console.log('\npostgres vs file, same run:\n');
     console.log(table(report.comparison, ['scenario', 'metric', 'file', 'postgres', 'pg/file']));
   }
+  if (report.instances) printInstances(report.instances, opts);
   if (report.scaling) {
     console.log('\nCost vs tasks in the store (file backend, latency ms):\n');
     console.log(

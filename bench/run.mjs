@@ -2,9 +2,10 @@
  * HTTP benchmark of the built server against a bare node:http "ceiling", in one run.
  *
  *   npm run build && node bench/run.mjs [--connections 50] [--duration 10] [--audit-fsync=off]
- *       [--scenarios ceiling,health,authorize,execute_read,snapshot,lifecycle,hook,scaling,sandbox,claims]
+ *       [--scenarios ceiling,health,authorize,execute_read,snapshot,lifecycle,hook,scaling,sandbox,claims,mixed]
  *       [--backend file|postgres|both] [--queue 100000] [--claim-agents 1,8,32]
  *       [--pg-analyze off] [--pg-pool N] [--sizes 1000,10000,100000] [--cpu-prof]
+ *       [--backend postgres --instances 1,2,3]
  *
  * Every scenario but `claims` runs by default, on the file backend. --backend both runs the chosen
  * server scenarios (health, authorize, execute_read, snapshot, lifecycle, claims) on a server per
@@ -17,6 +18,10 @@
  * 127.0.0.1:5432 by bench/seed-postgres.mjs (then ANALYZE unless --pg-analyze off), dropped at
  * the end even on failure. `claims` gets its own server with --queue queued tasks: rounds of
  * 1, 8 and 32 agents claim for --duration s each; every task id must come back once (bench/claims.mjs).
+ * `mixed` (postgres only; the only scenario when --instances is given without --scenarios) runs
+ * --connections agents walking tasks with tool calls authorized along the way against each count
+ * of --instances (default 1) server processes on one fresh database, with a correctness check
+ * (bench/instances.mjs).
  * `lifecycle` walks whole tasks PLAN→COMPLETE, approving the digest the plan gate asks for
  * (bench/lifecycle.mjs). `sandbox` times 200 `echo` commands unconfined and in the bubblewrap
  * sandbox (bench/sandbox.mjs). `hook` times 50 Claude Code hook processes against the server and
@@ -30,6 +35,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BACKENDS, dropBenchDatabases } from './backends.mjs';
 import { cannon } from './cannon.mjs';
+import { instancesScenario } from './instances.mjs';
 import { compareBackends, printReport } from './print.mjs';
 import { sandboxCost } from './sandbox.mjs';
 import { scaling } from './scaling.mjs';
@@ -48,8 +54,11 @@ const DEFAULT = [
   'scaling',
   'sandbox',
 ];
-const ALL = [...DEFAULT, 'claims'];
+const ALL = [...DEFAULT, 'claims', 'mixed'];
 const OFF = ['off', 'false', '0', 'no'];
+
+/** A wrong command line: printed as its message alone, without a stack. */
+class OptionError extends Error {}
 
 function parseArgs(argv) {
   const opts = {
@@ -63,6 +72,7 @@ function parseArgs(argv) {
     claimAgents: [1, 8, 32],
     pgAnalyze: true,
     pgPool: null,
+    instances: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
@@ -80,15 +90,43 @@ function parseArgs(argv) {
     else if (flag === '--claim-agents') opts.claimAgents = value().split(',').map(Number);
     else if (flag === '--pg-analyze') opts.pgAnalyze = !OFF.includes(value());
     else if (flag === '--pg-pool') opts.pgPool = Number(value());
+    else if (flag === '--instances') opts.instances = value().split(',').map(Number);
     else if (flag === '--help' || flag === '-h') {
       console.log(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
-    } else throw new Error(`unknown option ${argv[i]}`);
+    } else throw new OptionError(`unknown option ${argv[i]}`);
   }
   for (const s of opts.scenarios)
-    if (!ALL.includes(s)) throw new Error(`unknown scenario ${s}; known: ${ALL}`);
+    if (!ALL.includes(s)) throw new OptionError(`unknown scenario ${s}; known: ${ALL}`);
   for (const b of opts.backends)
-    if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b}; known: ${BACKENDS},both`);
+    if (!BACKENDS.includes(b)) throw new OptionError(`unknown backend ${b}; known: ${BACKENDS},both`);
+  return checkInstances(
+    opts,
+    argv.some((a) => a.startsWith('--scenarios')),
+  );
+}
+
+/**
+ * --instances starts several servers on one store, which only the postgres backend can share
+ * (the file store is locked by one process); it picks the `mixed` scenario unless --scenarios
+ * says otherwise, and must then include it.
+ */
+function checkInstances(opts, scenariosGiven) {
+  const postgresOnly = opts.backends.length === 1 && opts.backends[0] === 'postgres';
+  if (opts.instances !== null) {
+    if (!postgresOnly)
+      throw new OptionError(
+        `--instances needs --backend postgres (got ${opts.backends.join(',')}): only a database can be shared by several server processes`,
+      );
+    if (opts.instances.length === 0 || opts.instances.some((n) => !Number.isInteger(n) || n < 1))
+      throw new OptionError('--instances takes a list of counts of at least 1, e.g. --instances 1,2,3');
+    if (!scenariosGiven) opts.scenarios = ['mixed'];
+    else if (!opts.scenarios.includes('mixed'))
+      throw new OptionError('--instances applies to the mixed scenario: add mixed to --scenarios');
+  }
+  if (opts.scenarios.includes('mixed') && !postgresOnly)
+    throw new OptionError('the mixed scenario runs on --backend postgres only');
+  opts.instances ??= [1];
   return opts;
 }
 
@@ -119,6 +157,7 @@ async function main() {
       queue: opts.queue,
       pg_analyze: opts.pgAnalyze,
       pg_pool: opts.pgPool,
+      instances: opts.instances,
     },
     backends: {},
     claims: [],
@@ -147,6 +186,7 @@ async function main() {
   }
   report.scenarios = results;
   report.comparison = compareBackends(report);
+  if (want('mixed')) report.instances = await instancesScenario(opts, env);
   if (want('scaling')) report.scaling = await scaling(opts, env);
   if (want('sandbox')) report.sandbox = await sandboxCost(200);
   report.load_average.end = load();
@@ -167,7 +207,7 @@ main()
   .then(
     () => process.exit(0),
     (error) => {
-      console.error(error);
+      console.error(error instanceof OptionError ? `bench: ${error.message}` : error);
       process.exit(1);
     },
   );
