@@ -2,30 +2,24 @@ import { type AuditSigningOptions } from '../signing/audit-signing-options.js';
 import type pg from 'pg';
 import { systemClock, type Clock } from '../../common/domain/clock.js';
 import { DomainError } from '../../common/domain/domain-error.js';
-import { asUnavailable, withTransaction } from '../../database/database-pool.js';
+import { withTransaction } from '../../database/database-pool.js';
 import { stampedAuditEntry } from '../../state/outbox/stamped-audit-entry.js';
 import { deepFreeze } from '../../state/index/deep-freeze.js';
 import { auditClosed, auditWriteFailed } from '../audit-errors.js';
 import { AuditStore, type AuditHealth, type AuditWarning } from '../audit.store.js';
 import { type AuditEntry, type AuditEntryInput, type UnsealedEntry } from '../domain/audit-entry.js';
 import { prepareEntry } from '../domain/audit-entry-input.js';
-import {
-  AuditPageCollector,
-  normalizeAuditQuery,
-  recentCount,
-  type AuditPage,
-  type AuditQuery,
-} from '../domain/audit-query.js';
+import { recentCount, type AuditPage, type AuditQuery } from '../domain/audit-query.js';
 import { DEFAULT_AUDIT_REDACTION, type AuditRedactionOptions } from '../domain/audit-redaction.js';
-import { AuditStatsAccumulator, type AuditStats, type AuditStatsQuery } from '../domain/audit-stats.js';
+import { type AuditStats, type AuditStatsQuery } from '../domain/audit-stats.js';
 import { type AuditVerifyReport } from '../domain/audit-verify.js';
 import { readCheckpoint, trustedKeys } from '../domain/checkpoint.js';
 import { reanchorEntry, signedLateEntry } from '../domain/system-entries.js';
 import { type AuditAnchorStore } from '../anchor/audit-anchor.store.js';
 import { auditAnchorProblem } from '../anchor/audit-anchor-errors.js';
 import { type AuditSigner } from '../signing/audit-signer.js';
-import { lockChainHead, readChainHead, updateChainHead, type ChainHead } from './audit-chain-head.js';
-import { entryOfLine, insertAuditRows } from './audit-entry-rows.js';
+import { lockChainHead, updateChainHead } from './audit-chain-head.js';
+import { insertAuditRows } from './audit-entry-rows.js';
 import { findTableAnchorLoss } from './audit-anchor-check.js';
 import {
   chainSigned,
@@ -34,7 +28,13 @@ import {
   type SignedChain,
 } from './audit-chain-signing.js';
 import { verifyAuditTable } from './audit-table-verify.js';
-import { auditQuerySql } from './audit-sql-query.js';
+import {
+  hasStaleOutboxEntry,
+  readAuditPage,
+  readAuditStats,
+  readCommittedHead,
+  readSealingState,
+} from './audit-table-reads.js';
 import { AuditWriteQueue } from './audit-write-queue.js';
 import { takeOutboxBatch } from './audit-outbox-batch.js';
 import { auditKeyMismatch } from './audit-key-mismatch.js';
@@ -49,8 +49,6 @@ export interface PostgresAuditOptions extends AuditSigningOptions {
   readonly onWarning?: (warning: AuditWarning) => void;
 }
 
-/** Rows per read when stats walk the whole table. */
-const SCAN_PAGE = 5000;
 const TARGET = 'in PostgreSQL (audit_entries)';
 
 interface PendingAppend {
@@ -136,44 +134,26 @@ export class PostgresAuditStore extends AuditStore {
     }
   }
 
-  async hasStaleStateOutbox(olderThanMs: number): Promise<boolean> {
-    const { rows } = await this.read<{ stale: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM audit_outbox WHERE stored_at < now() - make_interval(secs => $1::float8 / 1000)) AS stale`,
-      [olderThanMs],
-    );
-    return rows[0]!.stale;
+  hasStaleStateOutbox(olderThanMs: number): Promise<boolean> {
+    return hasStaleOutboxEntry(this.pool, olderThanMs);
   }
 
-  async query(query?: AuditQuery): Promise<AuditPage> {
-    const collector = new AuditPageCollector(normalizeAuditQuery(query));
-    const { where, values } = auditQuerySql(collector.query);
-    // One more than the page, so the collector knows whether an older match exists.
-    const { rows } = await this.read<{ line: string }>(
-      `SELECT entry::text AS line FROM audit_entries ${where} ORDER BY seq DESC LIMIT ${collector.query.limit + 1}`,
-      values,
-    );
-    for (const row of rows) if (!collector.offer(deepFreeze(entryOfLine(row.line)))) break;
-    return collector.page();
+  query(query?: AuditQuery): Promise<AuditPage> {
+    return readAuditPage(this.pool, query);
   }
 
   async recent(count?: number): Promise<readonly AuditEntry[]> {
     return (await this.query({ limit: recentCount(count) })).entries;
   }
 
-  async stats(query?: AuditStatsQuery): Promise<AuditStats> {
-    const stats = new AuditStatsAccumulator(query);
-    const terms: string[] = [];
-    const values: unknown[] = [];
-    if (stats.since !== null) terms.push(`ts >= $${values.push(stats.since) + 1}`);
-    if (stats.until !== null) terms.push(`ts < $${values.push(stats.until) + 1}`);
-    await this.scan(terms.join(' AND '), values, (entry) => stats.add(entry));
-    return stats.result();
+  stats(query?: AuditStatsQuery): Promise<AuditStats> {
+    return readAuditStats(this.pool, query);
   }
 
   async verify(): Promise<AuditVerifyReport> {
     // The head as committed before the walk: the table must reach it, so rows deleted from
     // the end are a break too.
-    const head = await this.readHead();
+    const head = await readCommittedHead(this.pool);
     const signing = this.signing;
     const anchor = signing ? await signing.anchors.read() : undefined;
     return verifyAuditTable(this.pool, {
@@ -189,16 +169,13 @@ export class PostgresAuditStore extends AuditStore {
 
   async health(): Promise<AuditHealth> {
     try {
-      const { rows } = await this.read<{ seq: string | null; unsealed: string }>(
-        `SELECT (SELECT seq FROM chain_heads WHERE name = 'audit') AS seq,
-                (SELECT count(*) FROM audit_outbox) AS unsealed`,
-      );
+      const { lastSeq, unsealed } = await readSealingState(this.pool);
       return {
         status: this.closed ? 'down' : 'up',
         backend: 'postgres',
         details: {
-          last_seq: Number(rows[0]?.seq ?? 0),
-          unsealed: Number(rows[0]?.unsealed ?? 0),
+          last_seq: lastSeq,
+          unsealed,
           ...(this.closed ? { closed: true } : {}),
         },
       };
@@ -305,7 +282,7 @@ export class PostgresAuditStore extends AuditStore {
     const lost = await findTableAnchorLoss(this.pool, anchor, anchors.location);
     if (lost && !this.options.acceptAnchorLoss) throw auditAnchorProblem(lost);
     const first: UnsealedEntry[] = [];
-    const head = (await this.readHead())?.seq ?? 0;
+    const head = (await readCommittedHead(this.pool))?.seq ?? 0;
     const signedThrough = await lastCheckpointSeq(this.pool);
     if ((anchor === null || lost) && head > signedThrough) {
       // Trust on first use (a chain written before signing, an accepted loss): signed as found.
@@ -381,46 +358,5 @@ export class PostgresAuditStore extends AuditStore {
     }
     await this.anchor(sealed);
     return { count: sealed.itemRows.length, more };
-  }
-
-  /** Every entry in seq order, optionally filtered, a page at a time. */
-  private scan(where: string, values: unknown[], each: (entry: AuditEntry) => void): Promise<void> {
-    return this.scanLines(where, values, (line) => {
-      each(entryOfLine(line));
-      return true;
-    });
-  }
-
-  private async scanLines(where: string, values: unknown[], each: (line: string) => boolean): Promise<void> {
-    let after = 0;
-    for (;;) {
-      const { rows } = await this.read<{ seq: string; line: string }>(
-        `SELECT seq, entry::text AS line FROM audit_entries WHERE seq > $1 ${where ? `AND ${where}` : ''}
-          ORDER BY seq LIMIT ${SCAN_PAGE}`,
-        [after, ...values],
-      );
-      for (const row of rows) if (!each(row.line)) return;
-      if (rows.length < SCAN_PAGE) return;
-      after = Number(rows[rows.length - 1]!.seq);
-    }
-  }
-
-  private async readHead(): Promise<ChainHead | null> {
-    try {
-      return await readChainHead(this.pool);
-    } catch (error) {
-      throw asUnavailable(error);
-    }
-  }
-
-  private async read<R extends pg.QueryResultRow>(
-    text: string,
-    values?: unknown[],
-  ): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.pool.query<R>(text, values);
-    } catch (error) {
-      throw asUnavailable(error);
-    }
   }
 }
