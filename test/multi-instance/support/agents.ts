@@ -71,19 +71,26 @@ interface Claimed {
 
 /**
  * One agent: claims, walks its task through the workflow and completes it, or at random releases
- * or fails the attempt; repeats until `stopped`. Each request goes to the next of its instances.
+ * or fails the attempt; repeats until `stopped`. Each request goes to the next of its instances
+ * that has not failed to answer.
  * A request that fails on the network (an instance was killed) is not acknowledged: the agent
  * claims again (a resume answers with the task it held, if the change went through).
  */
 export async function runAgent(spec: AgentSpec, options: AgentRunOptions): Promise<void> {
   const token = accessToken('agent', spec.id);
   let turn = Math.floor(options.random() * spec.instances.length);
-  const next = () => spec.instances[turn++ % spec.instances.length]!;
+  // As a load balancer with max_fails does: an instance that did not answer is passed over.
+  const down = new Set<Instance>();
+  const next = () => {
+    const live = spec.instances.filter((i) => !down.has(i));
+    return (live.length > 0 ? live : spec.instances)[turn++ % (live.length || spec.instances.length)]!;
+  };
   const post = async <T>(path: string, body: unknown, headers?: Record<string, string>) => {
     const instance = next();
     try {
       return { instance, ...(await instance.http.post<T>(path, token, body, headers)) };
     } catch {
+      down.add(instance);
       return { instance, status: 0, body: null as T, headers: new Headers() };
     }
   };

@@ -52,14 +52,17 @@ export interface Mismatch {
 export function historyAuditEvents(
   tasks: readonly TaskDetail[],
   audit: readonly AuditRow[],
-  events: readonly StoredEvent[],
+  /** Null: compare history and audit only (events an instance numbered before it was killed are not served). */
+  events: readonly StoredEvent[] | null,
 ): Mismatch[] {
   const auditOf = groupBy(
     audit.filter((e) => e.task_id !== null && e.action !== 'task.resume'),
     (e) => e.task_id!,
   );
   const eventsOf = groupBy(
-    events.filter((e) => e.task_id !== undefined && CHANGE_EVENTS.has(e.type) && e.type !== 'task.resumed'),
+    (events ?? []).filter(
+      (e) => e.task_id !== undefined && CHANGE_EVENTS.has(e.type) && e.type !== 'task.resumed',
+    ),
     (e) => e.task_id!,
   );
   const mismatches: Mismatch[] = [];
@@ -70,7 +73,8 @@ export function historyAuditEvents(
     );
     const expectedEvents = task.history.map(eventType);
     const announced = (eventsOf.get(task.id) ?? []).map((e) => e.type);
-    if (history.join() !== audited.join() || expectedEvents.join() !== announced.join()) {
+    const eventsDiffer = events !== null && expectedEvents.join() !== announced.join();
+    if (history.join() !== audited.join() || eventsDiffer) {
       mismatches.push({ task_id: task.id, history, audit: audited, events: announced });
     }
   }
