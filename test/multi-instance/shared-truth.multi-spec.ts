@@ -137,4 +137,19 @@ describe('one truth across three instances', () => {
       expect((await on.http.get('/api/v1/tasks?limit=1', refreshed.body.access_token)).status).toBe(200);
     }
   });
+
+  it('racing refreshes of one token spread over A, B and C yield one new token', async () => {
+    const original = accessToken('operator', 'truth-refresh-race');
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        [A, B, C][i % 3]!.http.post<{ code?: string; access_token?: string }>(
+          '/api/v1/auth/refresh',
+          original,
+        ),
+      ),
+    );
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const lost of answers.filter((r) => r.status !== 200))
+      expect([lost.status, lost.body.code]).toEqual([401, 'token_revoked']);
+  });
 });
