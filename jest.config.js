@@ -17,5 +17,12 @@ export default {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/e2e-setup.ts'],
     },
+    // Several server processes on one PostgreSQL database (issue 18): `npm run test:multi`.
+    {
+      ...common,
+      displayName: 'multi',
+      testMatch: ['<rootDir>/test/multi-instance/**/*.multi-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/e2e-setup.ts'],
+    },
   ],
 };
