@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerTokenCommands } from '../auth/cli/token.commands.js';
 import { registerWorkflowCommands } from '../workflow/cli/workflow.commands.js';
+import { registerPolicyCommands } from '../workflow/cli/policy.commands.js';
 import { registerStateCommands } from '../state/cli/state.commands.js';
 import { registerAuditCommands } from '../audit/cli/audit.commands.js';
 import { registerHookCommands } from '../hooks/cli/hook.commands.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
 
   registerTokenCommands(program);
   registerWorkflowCommands(program);
+  registerPolicyCommands(program);
   registerStateCommands(program);
   registerAuditCommands(program);
   registerHookCommands(program);
