@@ -27,6 +27,31 @@ export class AuditQueryDto {
   @MaxLength(100)
   action?: string;
 
+  @ApiPropertyOptional({
+    description: 'Exact decision: allowed, denied, blocked, error, n/a, …',
+    example: 'denied',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_./-]*$/, { message: 'must be a decision like denied or n/a' })
+  @MaxLength(50)
+  decision?: string;
+
+  @ApiPropertyOptional({
+    description: 'Exact actor: a token subject, system or anonymous',
+    example: 'agent-007',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  actor?: string;
+
+  @ApiPropertyOptional({ description: 'Exact role: agent, operator, admin or system', example: 'agent' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  role?: string;
+
   @ApiPropertyOptional({ type: Boolean })
   @IsOptional()
   @Transform(toBoolean)
