@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsISO8601,
   IsInt,
+  IsNotEmpty,
   IsOptional,
   IsString,
   Matches,
@@ -43,12 +44,14 @@ export class AuditQueryDto {
   })
   @IsOptional()
   @IsString()
+  @IsNotEmpty()
   @MaxLength(200)
   actor?: string;
 
   @ApiPropertyOptional({ description: 'Exact role: agent, operator, admin or system', example: 'agent' })
   @IsOptional()
   @IsString()
+  @IsNotEmpty()
   @MaxLength(50)
   role?: string;
 
