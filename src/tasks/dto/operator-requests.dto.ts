@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -84,6 +85,15 @@ export class ListTasksQueryDto {
   @MaxLength(128)
   agent_id?: string;
 
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'true: tasks whose last transition or completion request was refused (`blocked_on` set)',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  blocked?: boolean;
+
   @ApiPropertyOptional({ default: 50, maximum: 500 })
   @IsOptional()
   @Type(() => Number)
@@ -118,4 +128,21 @@ export class GateDecisionDto extends CommentDto {
   @IsString()
   @Matches(DIGEST_PATTERN, { message: 'digest must be sha256: and 64 lower-case hex digits' })
   digest?: string;
+}
+
+export class RequeueDto {
+  @ApiPropertyOptional({ example: 'runner fixed; try again', maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  reason?: string;
+
+  @ApiPropertyOptional({
+    default: true,
+    description:
+      'Attempts back to 0 (default). false keeps the count: refused with 409 `no_attempts_left` when none are left',
+  })
+  @IsOptional()
+  @IsBoolean()
+  reset_attempts?: boolean;
 }
