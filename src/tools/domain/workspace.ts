@@ -1,13 +1,14 @@
-import { constants, type Dirent } from 'node:fs';
+import { constants, type Dirent, fstatSync, readlinkSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { toWorkspacePath } from '../../workflow/domain/path-policy.js';
 import { fsFailure } from './fs-failure.js';
+import { type FileReader, ReadDescriptor } from './read-descriptor.js';
 import { hardLinkRefused, outsideWorkspace, toolFailed } from './tool-errors.js';
 
 /** A file opened for reading, checked to be a regular file inside the workspace. */
 export interface OpenedFile {
-  readonly handle: FileHandle;
+  readonly handle: ReadDescriptor;
   /** Workspace-relative posix path of what was actually opened. */
   readonly rel: string;
   readonly size: number;
@@ -86,7 +87,12 @@ export class Workspace {
 
   /** The real path of an existing `value`, refused if it resolves outside the root. */
   async resolveExisting(value: string, key: string): Promise<{ rel: string; real: string }> {
-    const rel = this.relative(value, key);
+    const real = await this.resolveReal(this.relative(value, key), value, key);
+    return { rel: this.toRelative(real), real };
+  }
+
+  /** The real path of the workspace-relative `rel` (argument `key` = `value`), refused outside. */
+  private async resolveReal(rel: string, value: string, key: string): Promise<string> {
     let real: string;
     try {
       real = await realpath(this.absolute(rel));
@@ -94,7 +100,7 @@ export class Workspace {
       throw fsFailure(error, `${key} '${value}'`);
     }
     if (!this.contains(real)) throw outsideWorkspace(`${key} '${value}' resolves outside the workspace`);
-    return { rel: this.toRelative(real), real };
+    return real;
   }
 
   /** Like `resolveExisting`, for an argument that must name a directory. */
@@ -109,10 +115,29 @@ export class Workspace {
     return (await lstat(real).catch(() => null))?.isDirectory() ?? false;
   }
 
-  /** Opens `value` for reading: an existing regular file inside the workspace. */
+  /**
+   * Opens `value` for reading: an existing regular file inside the workspace. On Linux the
+   * lexical path is opened directly, once: O_NOFOLLOW refuses a symlink as the last component
+   * (that case, a symlink to follow inside the workspace, takes the resolving path below), and
+   * the descriptor's own path (`/proc/self/fd/N`) then says where it really landed, whatever
+   * the directories above did — the same check the resolving path ends with, without the
+   * realpath before it. One descriptor, checked once, read from.
+   */
   async openFile(value: string, key: string): Promise<OpenedFile> {
-    const { real } = await this.resolveExisting(value, key);
-    return this.openReal(real, `${key} '${value}'`);
+    const label = `${key} '${value}'`;
+    const rel = this.relative(value, key);
+    if (this.procFd) {
+      let handle: ReadDescriptor | null = null;
+      try {
+        handle = await ReadDescriptor.open(this.absolute(rel), READ_FLAGS);
+      } catch (error) {
+        // ELOOP: the last component is a symlink; resolve it, then open what it names.
+        if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw fsFailure(error, label);
+      }
+      if (handle) return this.checked(handle, this.absolute(rel), label);
+    }
+    const real = await this.resolveReal(rel, value, key);
+    return this.openReal(real, label);
   }
 
   /**
@@ -122,26 +147,37 @@ export class Workspace {
    * with several names (a hard link) is refused: one of them may be outside the workspace.
    */
   async openReal(real: string, label: string): Promise<OpenedFile> {
-    let handle: FileHandle;
+    let handle: ReadDescriptor;
     try {
-      handle = await open(real, READ_FLAGS);
+      handle = await ReadDescriptor.open(real, READ_FLAGS);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
         throw outsideWorkspace(`${label} changed into a symlink while it was opened`);
       }
       throw fsFailure(error, label);
     }
+    return this.checked(handle, real, label);
+  }
+
+  /**
+   * The checks on an opened file, all on its descriptor: where it really is (inside), what it
+   * is (a regular file) and how many names it has (one). Both questions go to the kernel about
+   * the open descriptor itself — `readlink` of `/proc/self/fd/N` and `fstat` — which touch no
+   * disk, so they are asked synchronously instead of as two more thread-pool round trips.
+   * `expected` is the path it was opened by (the non-Linux check needs it).
+   */
+  private async checked(handle: ReadDescriptor, expected: string, label: string): Promise<OpenedFile> {
     try {
-      const where = await this.whereIs(handle, real);
+      const where = await this.whereIs(handle, expected);
       if (!this.contains(where)) throw outsideWorkspace(`${label} resolves outside the workspace`);
-      const stat = await handle.stat();
+      const stat = fstatSync(handle.fd);
       if (stat.isDirectory()) throw toolFailed(`${label} is a directory, not a file`);
       if (!stat.isFile()) throw toolFailed(`${label} is not a regular file`);
       if (stat.nlink > 1) throw hardLinkRefused(label, stat.nlink);
       return { handle, rel: this.toRelative(where), size: stat.size };
     } catch (error) {
       await handle.close();
-      throw error;
+      throw fsFailure(error, label);
     }
   }
 
@@ -233,17 +269,19 @@ export class Workspace {
    * The real path of what `handle` refers to; `expected` is the path it was opened by.
    * Null when that cannot be established (the object changed between resolution and open).
    */
-  private async whereIs(handle: FileHandle, expected: string): Promise<string | null> {
-    if (this.procFd) return readlink(`/proc/self/fd/${handle.fd}`);
+  private async whereIs(handle: { readonly fd: number }, expected: string): Promise<string | null> {
+    // The kernel's name for the open descriptor: no disk is touched, so no thread-pool trip.
+    if (this.procFd) return readlinkSync(`/proc/self/fd/${handle.fd}`);
     // Elsewhere: the opened object must be the one the path names now (same device and inode).
-    const [opened, named] = await Promise.all([handle.stat(), realpath(expected)]);
+    const opened = fstatSync(handle.fd);
+    const named = await realpath(expected);
     const now = await lstat(named);
     return now.ino === opened.ino && now.dev === opened.dev ? named : null;
   }
 }
 
 /** At most `max` bytes from the start of an open file: a file growing while read cannot blow the cap. */
-export async function readPrefix(handle: FileHandle, max: number): Promise<Buffer> {
+export async function readPrefix(handle: FileReader, max: number): Promise<Buffer> {
   const buffer = Buffer.alloc(max);
   let filled = 0;
   while (filled < max) {
