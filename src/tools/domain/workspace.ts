@@ -1,4 +1,4 @@
-import { constants, type Dirent, fstatSync, readlinkSync } from 'node:fs';
+import { constants, type Dirent, fstatSync, readlinkSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { toWorkspacePath } from '../../workflow/domain/path-policy.js';
@@ -23,6 +23,13 @@ export interface OpenedDirectory {
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY;
+/**
+ * Linux's O_PATH (not in `fs.constants`; 010000000 on x86-64 and arm64): a descriptor that
+ * locates a file without opening it, so no device or FIFO driver sees an open. With O_NOFOLLOW
+ * a symlink is located itself rather than refused.
+ */
+const O_PATH = 0o10000000;
+const LOCATE_FLAGS = O_PATH | constants.O_NOFOLLOW;
 
 /**
  * The confinement boundary of every file tool. Paths are first normalised with the workflow
@@ -117,68 +124,104 @@ export class Workspace {
 
   /**
    * Opens `value` for reading: an existing regular file inside the workspace. On Linux the
-   * lexical path is opened directly, once: O_NOFOLLOW refuses a symlink as the last component
-   * (that case, a symlink to follow inside the workspace, takes the resolving path below), and
-   * the descriptor's own path (`/proc/self/fd/N`) then says where it really landed, whatever
-   * the directories above did — the same check the resolving path ends with, without the
-   * realpath before it. One descriptor, checked once, read from.
+   * lexical path is looked up once, as an O_PATH descriptor (nothing is opened for reading yet,
+   * so a device or FIFO — inside or, through a symlinked directory, outside — is never opened),
+   * and that descriptor is checked: where it really is (`/proc/self/fd/N`, whatever the
+   * directories above did), what it is and how many names it has; only then is the same inode
+   * opened for reading through it. A symlink as the last component (one to follow inside the
+   * workspace) takes the resolving path: realpath, then the same checked open of the real path.
    */
   async openFile(value: string, key: string): Promise<OpenedFile> {
     const label = `${key} '${value}'`;
     const rel = this.relative(value, key);
     if (this.procFd) {
-      let handle: ReadDescriptor | null = null;
-      try {
-        handle = await ReadDescriptor.open(this.absolute(rel), READ_FLAGS);
-      } catch (error) {
-        // ELOOP: the last component is a symlink; resolve it, then open what it names.
-        if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw fsFailure(error, label);
-      }
-      if (handle) return this.checked(handle, this.absolute(rel), label);
+      const opened = await this.openChecked(this.absolute(rel), label);
+      if (opened !== 'symlink') return opened;
     }
-    const real = await this.resolveReal(rel, value, key);
-    return this.openReal(real, label);
+    return this.openReal(await this.resolveReal(rel, value, key), label);
   }
 
   /**
-   * Opens a real path found by resolution or a walk, then checks the descriptor: O_NOFOLLOW
-   * refuses a last component swapped for a symlink, the descriptor's own path catches a
-   * swapped directory above it, and O_NONBLOCK keeps a FIFO from hanging the call. A file
-   * with several names (a hard link) is refused: one of them may be outside the workspace.
+   * Opens a real path found by resolution or a walk, checked on its descriptor: a last component
+   * swapped for a symlink is refused, the descriptor's own path catches a swapped directory above
+   * it, and O_NONBLOCK keeps a FIFO from hanging the call. A file with several names (a hard
+   * link) is refused: one of them may be outside the workspace.
    */
   async openReal(real: string, label: string): Promise<OpenedFile> {
+    const swapped = () => outsideWorkspace(`${label} changed into a symlink while it was opened`);
+    if (this.procFd) {
+      const opened = await this.openChecked(real, label);
+      if (opened === 'symlink') throw swapped();
+      return opened;
+    }
     let handle: ReadDescriptor;
     try {
       handle = await ReadDescriptor.open(real, READ_FLAGS);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
-        throw outsideWorkspace(`${label} changed into a symlink while it was opened`);
-      }
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw swapped();
       throw fsFailure(error, label);
     }
-    return this.checked(handle, real, label);
-  }
-
-  /**
-   * The checks on an opened file, all on its descriptor: where it really is (inside), what it
-   * is (a regular file) and how many names it has (one). Both questions go to the kernel about
-   * the open descriptor itself — `readlink` of `/proc/self/fd/N` and `fstat` — which touch no
-   * disk, so they are asked synchronously instead of as two more thread-pool round trips.
-   * `expected` is the path it was opened by (the non-Linux check needs it).
-   */
-  private async checked(handle: ReadDescriptor, expected: string, label: string): Promise<OpenedFile> {
     try {
-      const where = await this.whereIs(handle, expected);
-      if (!this.contains(where)) throw outsideWorkspace(`${label} resolves outside the workspace`);
-      const stat = fstatSync(handle.fd);
-      if (stat.isDirectory()) throw toolFailed(`${label} is a directory, not a file`);
-      if (!stat.isFile()) throw toolFailed(`${label} is not a regular file`);
-      if (stat.nlink > 1) throw hardLinkRefused(label, stat.nlink);
-      return { handle, rel: this.toRelative(where), size: stat.size };
+      const where = await this.whereIs(handle, real);
+      return this.admitted(where, fstatSync(handle.fd), label, handle);
     } catch (error) {
       await handle.close();
       throw fsFailure(error, label);
     }
+  }
+
+  /**
+   * Linux: `path` looked up as an O_PATH | O_NOFOLLOW descriptor (one thread-pool round trip),
+   * checked — `readlink` of `/proc/self/fd/N` and `fstat`, asked synchronously since both only
+   * ask the kernel about a descriptor it holds and touch no disk — and, if admitted, the same
+   * inode opened for reading through `/proc/self/fd/N` (a second round trip; no path is resolved
+   * again). `'symlink'` when the last component is one.
+   */
+  private async openChecked(path: string, label: string): Promise<OpenedFile | 'symlink'> {
+    let located: ReadDescriptor;
+    try {
+      located = await ReadDescriptor.open(path, LOCATE_FLAGS);
+    } catch (error) {
+      throw fsFailure(error, label);
+    }
+    let handle: ReadDescriptor | null = null;
+    try {
+      const named = `/proc/self/fd/${located.fd}`;
+      const stat = fstatSync(located.fd);
+      if (stat.isSymbolicLink()) return 'symlink';
+      const where = readlinkSync(named);
+      this.admitted(where, stat, label, null);
+      handle = await ReadDescriptor.open(named, READ_FLAGS & ~constants.O_NOFOLLOW);
+      const reopened = fstatSync(handle.fd);
+      if (reopened.ino !== stat.ino || reopened.dev !== stat.dev) {
+        throw outsideWorkspace(`${label} changed while it was opened`);
+      }
+      return this.admitted(where, reopened, label, handle);
+    } catch (error) {
+      await handle?.close();
+      throw fsFailure(error, label);
+    } finally {
+      await located.close();
+    }
+  }
+
+  /**
+   * The checks on what a descriptor names: inside the workspace, a regular file, one name.
+   * Returns the opened file (when `handle` is given) or throws.
+   */
+  private admitted(where: string | null, stat: Stats, label: string, handle: ReadDescriptor): OpenedFile;
+  private admitted(where: string | null, stat: Stats, label: string, handle: null): null;
+  private admitted(
+    where: string | null,
+    stat: Stats,
+    label: string,
+    handle: ReadDescriptor | null,
+  ): OpenedFile | null {
+    if (!this.contains(where)) throw outsideWorkspace(`${label} resolves outside the workspace`);
+    if (stat.isDirectory()) throw toolFailed(`${label} is a directory, not a file`);
+    if (!stat.isFile()) throw toolFailed(`${label} is not a regular file`);
+    if (stat.nlink > 1) throw hardLinkRefused(label, stat.nlink);
+    return handle && { handle, rel: this.toRelative(where), size: stat.size };
   }
 
   /**
