@@ -147,6 +147,18 @@ export function printReport(report, opts) {
       `\nlifecycle (${life.backend}): ${life.agents} agents, ${life.tasks_completed} tasks completed (${life.tasks_per_s}/s), ` +
         `${life.transitions_per_s} transitions/s, ${life.approvals} approvals, ${life.failures} failed requests`,
     );
+  for (const [backend, b] of Object.entries(report.backends)) {
+    const s = b.server;
+    if (s?.rss_mb_peak !== undefined)
+      console.log(
+        `\nRSS (${backend}, 10,000 tasks, MB): ${s.rss_mb_10k_loaded} loaded, median ${s.rss_mb_median} and peak ${s.rss_mb_peak} ` +
+          `while the scenarios ran, ${s.rss_mb_after_run} after`,
+      );
+    if (b.claims_server)
+      console.log(
+        `RSS (${backend}, claims server, ${opts.queue} tasks, MB): median ${b.claims_server.rss_mb_median}, peak ${b.claims_server.rss_mb_peak}`,
+      );
+  }
   if (report.claims.length > 0) {
     console.log(`\nClaims from a queue of ${opts.queue} tasks, ${opts.duration} s per round (latency ms):\n`);
     console.log(

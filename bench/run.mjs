@@ -3,7 +3,7 @@
  *
  *   npm run build && node bench/run.mjs [--connections 50] [--duration 10] [--audit-fsync=off]
  *       [--scenarios ceiling,health,authorize,execute_read,snapshot,lifecycle,hook,scaling,sandbox,claims,mixed]
- *       [--backend file|postgres|both] [--queue 100000] [--claim-agents 1,8,32]
+ *       [--backend file|postgres|both] [--queue 100000] [--claim-agents 1,8,32,50]
  *       [--pg-analyze off] [--pg-pool N] [--sizes 1000,10000,100000] [--cpu-prof]
  *       [--backend postgres --instances 1,2,3]
  *
@@ -17,7 +17,7 @@
  * the file store by bench/seed.mjs, postgres in a fresh database `orch_bench_<random>` on
  * 127.0.0.1:5432 by bench/seed-postgres.mjs (then ANALYZE unless --pg-analyze off), dropped at
  * the end even on failure. `claims` gets its own server with --queue queued tasks: rounds of
- * 1, 8 and 32 agents claim for --duration s each; every task id must come back once (bench/claims.mjs).
+ * 1, 8, 32 and 50 agents claim for --duration s each; every task id must come back once (bench/claims.mjs).
  * `mixed` (postgres only; the only scenario when --instances is given without --scenarios) runs
  * --connections agents walking tasks with tool calls authorized along the way against each count
  * of --instances (default 1) server processes on one fresh database, with a correctness check
@@ -69,7 +69,7 @@ function parseArgs(argv) {
     sizes: [1000, 10000, 100000],
     backends: ['file'],
     queue: 100000,
-    claimAgents: [1, 8, 32],
+    claimAgents: [1, 8, 32, 50],
     pgAnalyze: true,
     pgPool: null,
     instances: null,

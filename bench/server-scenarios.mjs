@@ -14,7 +14,7 @@ import { claimRound } from './claims.mjs';
 import { hookCost } from './hook.mjs';
 import { claim, token } from './http.mjs';
 import { lifecycle } from './lifecycle.mjs';
-import { startServer } from './server.mjs';
+import { sampleRss, startServer } from './server.mjs';
 
 export const SERVER_SCENARIOS = ['health', 'authorize', 'execute_read', 'snapshot', 'lifecycle', 'hook'];
 
@@ -102,9 +102,11 @@ export async function runServerScenarios(opts, env, want) {
           rss_mb_10k_loaded: entry.server.rssMb(),
         };
       }
+      const rss = entries.map((entry) => sampleRss(entry.server.pid));
       for (const [i, name] of names.entries())
         for (const entry of inTurn(entries, i))
           out.results.push({ backend: entry.backend, ...(await scenario(name, opts, entry)) });
+      entries.forEach((entry, i) => Object.assign(out.backends[entry.backend].server, rss[i].stop()));
       if (want('hook')) {
         const { server } = entries[0];
         const hookAgent = token('agent', 'bench-hook');
@@ -117,11 +119,13 @@ export async function runServerScenarios(opts, env, want) {
     await withServers(opts.backends, opts.queue, opts, env, async (entries) => {
       const seen = new Map(entries.map((e) => [e.backend, new Set()]));
       for (const entry of entries) out.backends[entry.backend].claims_seed = entry.prepared.seed;
+      const rss = entries.map((entry) => sampleRss(entry.server.pid));
       for (const [i, agents] of opts.claimAgents.entries())
         for (const { backend, server } of inTurn(entries, i)) {
           const row = await claimRound(server, agents, opts.duration, seen.get(backend), agents);
           out.claims.push({ backend, ...row });
         }
+      entries.forEach((entry, i) => (out.backends[entry.backend].claims_server = rss[i].stop()));
     });
   // Rows grouped by backend, in the order the scenarios ran.
   const order = (rows) => opts.backends.flatMap((b) => rows.filter((r) => r.backend === b));

@@ -2,7 +2,7 @@
  * The processes a bench run starts: the built server (`node dist/cli/main.js serve`) and the bare
  * node:http "ceiling". Every child is killed when the bench exits.
  */
-/* global performance, setTimeout, clearTimeout */
+/* global performance, setTimeout, clearTimeout, setInterval, clearInterval */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -103,6 +103,31 @@ export function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   return Math.round((kb / 1024) * 10) / 10;
+}
+
+/**
+ * Samples the RSS of `pid` every `everyMs` until `stop()`, which returns the samples' median and
+ * peak (MB): memory moves with garbage collection, so one reading says little.
+ */
+export function sampleRss(pid, everyMs = 200) {
+  const samples = [];
+  const take = () => {
+    try {
+      samples.push(rssMb(pid));
+    } catch {
+      // the process is gone
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      const sorted = [...samples].sort((a, b) => a - b);
+      return { rss_mb_median: sorted[Math.floor(sorted.length / 2)], rss_mb_peak: sorted.at(-1) };
+    },
+  };
 }
 
 /** The ceiling: a bare node:http server in its own process, answering a constant JSON body. */

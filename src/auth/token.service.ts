@@ -7,6 +7,7 @@ import { IdGenerator } from '../common/domain/ids.js';
 import { AppConfig } from '../config/app-config.js';
 import { SigningKeys } from './signing-keys.js';
 import { claimsProblem } from './domain/claims-check.js';
+import { signHs256 } from './domain/hs256-jws.js';
 import { VerifiedTokenCache } from './domain/verified-token-cache.js';
 import {
   type AccessClaims,
@@ -138,6 +139,10 @@ export class TokenService {
   }
 
   private sign(claims: AccessClaims | PhaseClaims): string {
+    // HS256 directly (the same bytes as jsonwebtoken, a fraction of its CPU); another algorithm
+    // swapped into SigningKeys goes through JwtService.
+    if (this.keys.algorithm === 'HS256')
+      return signHs256(claims, this.keys.current.key, this.keys.current.kid);
     return this.jwtService.sign(claims, {
       privateKey: this.keys.current.key,
       algorithm: this.keys.algorithm,

@@ -1,4 +1,4 @@
-import { type FileHandle } from 'node:fs/promises';
+import { type FileReader } from './read-descriptor.js';
 import { withoutPartialChar } from './text-content.js';
 
 /** Which lines of a file: skip `offset` lines (0-based, as the earlier SDK sends), keep `limit`. */
@@ -34,7 +34,7 @@ const NEWLINE = 0x0a;
  * costs bounded time and memory.
  */
 export async function readLineWindow(
-  handle: FileHandle,
+  handle: FileReader,
   size: number,
   request: LineWindowRequest,
   caps: LineWindowCaps,

@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -7,7 +8,7 @@ import {
   tempWorkspace,
   type TempWorkspace,
 } from './testing/temp-workspace.js';
-import { Workspace } from './workspace.js';
+import { readPrefix, Workspace } from './workspace.js';
 
 describe('Workspace', () => {
   let ws: TempWorkspace;
@@ -63,6 +64,33 @@ describe('Workspace', () => {
     });
   });
 
+  it('refuses a FIFO, inside or through a symlinked directory, without ever opening it', async () => {
+    // A writer blocks in open(2) until a reader opens the FIFO: if the check opened it (even
+    // non-blocking, as the read used to), the writer would be released and exit.
+    mkdirSync(join(ws.outside, 'dev'));
+    execFileSync('mkfifo', [join(ws.outside, 'dev', 'fifo')]);
+    execFileSync('mkfifo', [ws.path('fifo')]);
+    symlinkSync(join(ws.outside, 'dev'), ws.path('devdir'));
+    const writers = [join(ws.outside, 'dev', 'fifo'), ws.path('fifo')].map((fifo) =>
+      spawn('sh', ['-c', 'echo x > "$0"', fifo], { stdio: 'ignore' }),
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await failure(workspace.openFile('fifo', 'path'))).toMatchObject({
+        code: 'tool_failed',
+        message: "path 'fifo' is not a regular file",
+      });
+      expect(await failure(workspace.openFile('devdir/fifo', 'path'))).toMatchObject({
+        code: 'path_outside_workspace',
+        message: "path 'devdir/fifo' resolves outside the workspace",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(writers.map((w) => w.exitCode)).toEqual([null, null]);
+    } finally {
+      for (const w of writers) w.kill('SIGKILL');
+    }
+  });
+
   it('never reads outside while a directory is swapped for a symlink to outside', async () => {
     const swapper = await startSwapping(ws.path('sub'), ws.outside);
     const outcomes = new Map<string, number>();
@@ -72,7 +100,8 @@ describe('Workspace', () => {
         let outcome: string;
         try {
           const file = await workspace.openFile('sub/secret.txt', 'path');
-          outcome = (await file.handle.readFile('utf8')) === 'inside' ? 'inside' : 'LEAKED';
+          const text = (await readPrefix(file.handle, file.size)).toString('utf8');
+          outcome = text === 'inside' ? 'inside' : 'LEAKED';
           await file.handle.close();
         } catch (error) {
           outcome = (error as { code?: string }).code ?? 'crash';

@@ -1,13 +1,14 @@
-import { constants, type Dirent } from 'node:fs';
+import { constants, type Dirent, fstatSync, readlinkSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { toWorkspacePath } from '../../workflow/domain/path-policy.js';
 import { fsFailure } from './fs-failure.js';
+import { type FileReader, ReadDescriptor } from './read-descriptor.js';
 import { hardLinkRefused, outsideWorkspace, toolFailed } from './tool-errors.js';
 
 /** A file opened for reading, checked to be a regular file inside the workspace. */
 export interface OpenedFile {
-  readonly handle: FileHandle;
+  readonly handle: ReadDescriptor;
   /** Workspace-relative posix path of what was actually opened. */
   readonly rel: string;
   readonly size: number;
@@ -22,6 +23,13 @@ export interface OpenedDirectory {
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY;
+/**
+ * Linux's O_PATH (not in `fs.constants`; 010000000 on x86-64 and arm64): a descriptor that
+ * locates a file without opening it, so no device or FIFO driver sees an open. With O_NOFOLLOW
+ * a symlink is located itself rather than refused.
+ */
+const O_PATH = 0o10000000;
+const LOCATE_FLAGS = O_PATH | constants.O_NOFOLLOW;
 
 /**
  * The confinement boundary of every file tool. Paths are first normalised with the workflow
@@ -86,7 +94,12 @@ export class Workspace {
 
   /** The real path of an existing `value`, refused if it resolves outside the root. */
   async resolveExisting(value: string, key: string): Promise<{ rel: string; real: string }> {
-    const rel = this.relative(value, key);
+    const real = await this.resolveReal(this.relative(value, key), value, key);
+    return { rel: this.toRelative(real), real };
+  }
+
+  /** The real path of the workspace-relative `rel` (argument `key` = `value`), refused outside. */
+  private async resolveReal(rel: string, value: string, key: string): Promise<string> {
     let real: string;
     try {
       real = await realpath(this.absolute(rel));
@@ -94,7 +107,7 @@ export class Workspace {
       throw fsFailure(error, `${key} '${value}'`);
     }
     if (!this.contains(real)) throw outsideWorkspace(`${key} '${value}' resolves outside the workspace`);
-    return { rel: this.toRelative(real), real };
+    return real;
   }
 
   /** Like `resolveExisting`, for an argument that must name a directory. */
@@ -109,40 +122,106 @@ export class Workspace {
     return (await lstat(real).catch(() => null))?.isDirectory() ?? false;
   }
 
-  /** Opens `value` for reading: an existing regular file inside the workspace. */
+  /**
+   * Opens `value` for reading: an existing regular file inside the workspace. On Linux the
+   * lexical path is looked up once, as an O_PATH descriptor (nothing is opened for reading yet,
+   * so a device or FIFO — inside or, through a symlinked directory, outside — is never opened),
+   * and that descriptor is checked: where it really is (`/proc/self/fd/N`, whatever the
+   * directories above did), what it is and how many names it has; only then is the same inode
+   * opened for reading through it. A symlink as the last component (one to follow inside the
+   * workspace) takes the resolving path: realpath, then the same checked open of the real path.
+   */
   async openFile(value: string, key: string): Promise<OpenedFile> {
-    const { real } = await this.resolveExisting(value, key);
-    return this.openReal(real, `${key} '${value}'`);
+    const label = `${key} '${value}'`;
+    const rel = this.relative(value, key);
+    if (this.procFd) {
+      const opened = await this.openChecked(this.absolute(rel), label);
+      if (opened !== 'symlink') return opened;
+    }
+    return this.openReal(await this.resolveReal(rel, value, key), label);
   }
 
   /**
-   * Opens a real path found by resolution or a walk, then checks the descriptor: O_NOFOLLOW
-   * refuses a last component swapped for a symlink, the descriptor's own path catches a
-   * swapped directory above it, and O_NONBLOCK keeps a FIFO from hanging the call. A file
-   * with several names (a hard link) is refused: one of them may be outside the workspace.
+   * Opens a real path found by resolution or a walk, checked on its descriptor: a last component
+   * swapped for a symlink is refused, the descriptor's own path catches a swapped directory above
+   * it, and O_NONBLOCK keeps a FIFO from hanging the call. A file with several names (a hard
+   * link) is refused: one of them may be outside the workspace.
    */
   async openReal(real: string, label: string): Promise<OpenedFile> {
-    let handle: FileHandle;
+    const swapped = () => outsideWorkspace(`${label} changed into a symlink while it was opened`);
+    if (this.procFd) {
+      const opened = await this.openChecked(real, label);
+      if (opened === 'symlink') throw swapped();
+      return opened;
+    }
+    let handle: ReadDescriptor;
     try {
-      handle = await open(real, READ_FLAGS);
+      handle = await ReadDescriptor.open(real, READ_FLAGS);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
-        throw outsideWorkspace(`${label} changed into a symlink while it was opened`);
-      }
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw swapped();
       throw fsFailure(error, label);
     }
     try {
       const where = await this.whereIs(handle, real);
-      if (!this.contains(where)) throw outsideWorkspace(`${label} resolves outside the workspace`);
-      const stat = await handle.stat();
-      if (stat.isDirectory()) throw toolFailed(`${label} is a directory, not a file`);
-      if (!stat.isFile()) throw toolFailed(`${label} is not a regular file`);
-      if (stat.nlink > 1) throw hardLinkRefused(label, stat.nlink);
-      return { handle, rel: this.toRelative(where), size: stat.size };
+      return this.admitted(where, fstatSync(handle.fd), label, handle);
     } catch (error) {
       await handle.close();
-      throw error;
+      throw fsFailure(error, label);
     }
+  }
+
+  /**
+   * Linux: `path` looked up as an O_PATH | O_NOFOLLOW descriptor (one thread-pool round trip),
+   * checked — `readlink` of `/proc/self/fd/N` and `fstat`, asked synchronously since both only
+   * ask the kernel about a descriptor it holds and touch no disk — and, if admitted, the same
+   * inode opened for reading through `/proc/self/fd/N` (a second round trip; no path is resolved
+   * again). `'symlink'` when the last component is one.
+   */
+  private async openChecked(path: string, label: string): Promise<OpenedFile | 'symlink'> {
+    let located: ReadDescriptor;
+    try {
+      located = await ReadDescriptor.open(path, LOCATE_FLAGS);
+    } catch (error) {
+      throw fsFailure(error, label);
+    }
+    let handle: ReadDescriptor | null = null;
+    try {
+      const named = `/proc/self/fd/${located.fd}`;
+      const stat = fstatSync(located.fd);
+      if (stat.isSymbolicLink()) return 'symlink';
+      const where = readlinkSync(named);
+      this.admitted(where, stat, label, null);
+      handle = await ReadDescriptor.open(named, READ_FLAGS & ~constants.O_NOFOLLOW);
+      const reopened = fstatSync(handle.fd);
+      if (reopened.ino !== stat.ino || reopened.dev !== stat.dev) {
+        throw outsideWorkspace(`${label} changed while it was opened`);
+      }
+      return this.admitted(where, reopened, label, handle);
+    } catch (error) {
+      await handle?.close();
+      throw fsFailure(error, label);
+    } finally {
+      await located.close();
+    }
+  }
+
+  /**
+   * The checks on what a descriptor names: inside the workspace, a regular file, one name.
+   * Returns the opened file (when `handle` is given) or throws.
+   */
+  private admitted(where: string | null, stat: Stats, label: string, handle: ReadDescriptor): OpenedFile;
+  private admitted(where: string | null, stat: Stats, label: string, handle: null): null;
+  private admitted(
+    where: string | null,
+    stat: Stats,
+    label: string,
+    handle: ReadDescriptor | null,
+  ): OpenedFile | null {
+    if (!this.contains(where)) throw outsideWorkspace(`${label} resolves outside the workspace`);
+    if (stat.isDirectory()) throw toolFailed(`${label} is a directory, not a file`);
+    if (!stat.isFile()) throw toolFailed(`${label} is not a regular file`);
+    if (stat.nlink > 1) throw hardLinkRefused(label, stat.nlink);
+    return handle && { handle, rel: this.toRelative(where), size: stat.size };
   }
 
   /**
@@ -233,17 +312,19 @@ export class Workspace {
    * The real path of what `handle` refers to; `expected` is the path it was opened by.
    * Null when that cannot be established (the object changed between resolution and open).
    */
-  private async whereIs(handle: FileHandle, expected: string): Promise<string | null> {
-    if (this.procFd) return readlink(`/proc/self/fd/${handle.fd}`);
+  private async whereIs(handle: { readonly fd: number }, expected: string): Promise<string | null> {
+    // The kernel's name for the open descriptor: no disk is touched, so no thread-pool trip.
+    if (this.procFd) return readlinkSync(`/proc/self/fd/${handle.fd}`);
     // Elsewhere: the opened object must be the one the path names now (same device and inode).
-    const [opened, named] = await Promise.all([handle.stat(), realpath(expected)]);
+    const opened = fstatSync(handle.fd);
+    const named = await realpath(expected);
     const now = await lstat(named);
     return now.ino === opened.ino && now.dev === opened.dev ? named : null;
   }
 }
 
 /** At most `max` bytes from the start of an open file: a file growing while read cannot blow the cap. */
-export async function readPrefix(handle: FileHandle, max: number): Promise<Buffer> {
+export async function readPrefix(handle: FileReader, max: number): Promise<Buffer> {
   const buffer = Buffer.alloc(max);
   let filled = 0;
   while (filled < max) {
