@@ -54,7 +54,7 @@ export function blockedReason(task: TaskSummary, fromStream: StreamBlock | undef
 export function BlockedReason({ reason }: { reason: Reason }) {
   return (
     <p class={reason.approval ? 'blocked approval' : 'blocked'} data-testid="blocked-reason">
-      {reason.approval ? '⏳ ' : '⛔ '}
+      <strong>{reason.approval ? 'Waiting: ' : 'Blocked: '}</strong>
       {reason.text}
       {reason.count > 1 && <small> (+{reason.count - 1} more)</small>}
     </p>

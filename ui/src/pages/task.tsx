@@ -223,7 +223,7 @@ function PendingRequest({
   return (
     <div class="pending" data-testid="pending-approval">
       <p>
-        ⏳ Gate <strong>{request.gate_id}</strong> waits for a decision on{' '}
+        Gate <strong>{request.gate_id}</strong> waits for a decision on{' '}
         {request.artifacts.join(', ') || 'the artifacts'} handed in by {request.by} at {time(request.at)}{' '}
         <small>
           <code>{request.digest}</code>
