@@ -135,6 +135,8 @@ export interface PendingApproval {
   approvers: string[];
   requested_at: string;
   requested_by: string;
+  digest?: string;
+  artifacts?: string[];
 }
 
 export interface AgentView {
