@@ -188,6 +188,53 @@ describe('the web console in Chromium', () => {
     await page.screenshot({ path: screenshotPath(shots, '06-audit-denied'), fullPage: true });
   });
 
+  it('the approvals inbox lists a waiting gate and approves it; the agents page shows the denial', async () => {
+    const inboxAgent = accessToken('agent', 'console-agent-3');
+    await http.post('/api/v1/tasks', operator, { title: 'Inbox task', priority: 20 });
+    const claim = (await http.post<Claim>('/api/v1/tasks/claim', inboxAgent, {})).body;
+    const transition = () =>
+      http.post<{ allowed: boolean }>('/api/v1/tasks/transition', inboxAgent, {
+        task_id: claim.task.id,
+        current_phase: 'PLAN',
+        target_phase: 'TDD',
+        phase_token: claim.phase_token,
+        artifacts: artifactsFor('Inbox task').PLAN,
+      });
+    expect((await transition()).body.allowed).toBe(false);
+    await page.goto(`${server.url}/ui/#/approvals`);
+    const row = page.getByTestId('inbox-row').filter({ hasText: 'Inbox task' });
+    await row.waitFor();
+    await page.screenshot({ path: screenshotPath(shots, '07-approvals-inbox') });
+    await row.getByTestId('inbox-approve').click();
+    await page.getByTestId('inbox-result').filter({ hasText: 'Approved' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    expect((await transition()).body.allowed).toBe(true);
+
+    await page.goto(`${server.url}/ui/#/agents`);
+    const agentRow = page.locator('[data-testid="agents"] tr', { hasText: 'deploy_production' });
+    await agentRow.waitFor();
+    await expect(agentRow.textContent()).resolves.toContain(agentId);
+    await page.screenshot({ path: screenshotPath(shots, '08-agents') });
+  });
+
+  it('cancels and requeues a task from its page', async () => {
+    const created = await http.post<{ id: string }>('/api/v1/tasks', operator, { title: 'Cancel me' });
+    await page.goto(`${server.url}/ui/#/tasks/${created.body.id}`);
+    const status = page.getByTestId('task-status');
+    await status.filter({ hasText: 'queued' }).waitFor();
+    await page.getByTestId('comment').fill('wrong repository');
+    await page.getByRole('button', { name: 'Cancel task' }).click();
+    await status.filter({ hasText: 'cancelled' }).waitFor();
+    await page.getByRole('button', { name: 'Requeue' }).click();
+    await status.filter({ hasText: 'queued' }).waitFor();
+    const task = await http.get<{ status: string; history: Array<{ action: string }> }>(
+      `/api/v1/tasks/${created.body.id}`,
+      operator,
+    );
+    expect(task.body.status).toBe('queued');
+    expect(task.body.history.map((h) => h.action)).toEqual(expect.arrayContaining(['cancelled', 'requeued']));
+  });
+
   it('shows a title an agent controls as text, never as HTML', async () => {
     const created = await http.post<{ id: string }>('/api/v1/tasks', operator, { title: XSS_TITLE });
     expect(created.status).toBe(201);
@@ -225,7 +272,7 @@ describe('the web console in Chromium', () => {
     await page.getByTestId('column-cancelled').locator('[data-testid="task-card"]').first().waitFor();
     await page.screenshot({
       path: screenshotPath(shots, 'console-board'),
-      clip: { x: 0, y: 0, width: 1440, height: 520 },
+      clip: { x: 0, y: 0, width: 1440, height: 600 },
     });
   });
 
