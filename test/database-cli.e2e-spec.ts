@@ -19,16 +19,19 @@ describe('orchestrator db', () => {
     const before = await cli(['status']);
     expect(before.code).toBe(0);
     expect(before.stdout).toMatch(
-      /postgres:\[redacted\]@127\.0\.0\.1:5432\/orch_t_\S+ schema orchestrator: version 0 of 2 \(2 pending/,
+      /postgres:\[redacted\]@127\.0\.0\.1:5432\/orch_t_\S+ schema orchestrator: version 0 of 3 \(3 pending/,
     );
     expect(before.stdout).toContain('pending  0001_init');
     expect(before.stdout).toContain('pending  0002_event_numberer');
+    expect(before.stdout).toContain('pending  0003_audit_decision_actor');
 
     const migrate = await cli(['migrate']);
     expect(migrate.code).toBe(0);
-    expect(migrate.stdout).toMatch(/^applied 0001_init \(\d+ ms\)\napplied 0002_event_numberer \(\d+ ms\)$/m);
+    expect(migrate.stdout).toMatch(
+      /^applied 0001_init \(\d+ ms\)\napplied 0002_event_numberer \(\d+ ms\)\napplied 0003_audit_decision_actor \(\d+ ms\)$/m,
+    );
     const again = await cli(['migrate']);
-    expect(again.stdout).toMatch(/is up to date at version 2/);
+    expect(again.stdout).toMatch(/is up to date at version 3/);
 
     const status = await cli(['status', '--json']);
     const body = JSON.parse(status.stdout) as {
@@ -37,7 +40,7 @@ describe('orchestrator db', () => {
       pending: unknown[];
       database: string;
     };
-    expect(body).toMatchObject({ version: 2, latest: 2, pending: [] });
+    expect(body).toMatchObject({ version: 3, latest: 3, pending: [] });
     expect(body.database).toContain(':[redacted]@');
     for (const r of [before, migrate, again, status]) expect(r.stdout + r.stderr).not.toContain('hunter2');
   });

@@ -210,6 +210,19 @@ describe.each(backends)('operator views and requeue over HTTP ($name backend)', 
     expect(failing.blocker_details.map((b) => b.check)).toContain('plan_has_acceptance_criteria');
     expect(failing.blockers.length).toBe(failing.blocker_details.length);
     expect((await listed(t.id))!.blocked_on).toEqual(failing);
+    const blockedIds = async () =>
+      (
+        await http.get<{ tasks: TaskView[] }>('/api/v1/tasks?blocked=true&limit=500', operator)
+      ).body.tasks.map((x) => x.id);
+    expect(await blockedIds()).toContain(t.id);
+    const notBlocked = await http.get<{ tasks: TaskView[] }>(
+      '/api/v1/tasks?blocked=false&limit=500',
+      operator,
+    );
+    expect(notBlocked.body.tasks.some((x) => x.id === t.id)).toBe(false);
+    const badFilter = await http.get('/api/v1/tasks?blocked=maybe', operator);
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body).toMatchObject({ code: 'validation_failed' });
 
     // Only the approval is missing: pending, and listed.
     expect((await move(t, plan(['works']))).body.allowed).toBe(false);
@@ -243,6 +256,7 @@ describe.each(backends)('operator views and requeue over HTTP ($name backend)', 
     expect((await move(t, {})).body.allowed).toBe(true);
     expect((await task(t.id)).blocked_on).toBeNull();
     expect((await listed(t.id))!.blocked_on).toBeNull();
+    expect(await blockedIds()).not.toContain(t.id);
   });
 
   it('requeues a failed task with its attempts reset: audited, announced, claimable again', async () => {

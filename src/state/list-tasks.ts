@@ -9,8 +9,8 @@ const MAX_PAGE = 1000;
 /**
  * One page of tasks in creation order. The status filter (or none) picks a ranked set of
  * creation positions from the index, so without phase/agent filters the page, `total` and the
- * next cursor come from rank arithmetic: O(limit · log n), not a walk over every task. Phase and
- * agent filters are not indexed; they scan only the candidates of the status filter.
+ * next cursor come from rank arithmetic: O(limit · log n), not a walk over every task. Phase,
+ * agent and blocked filters are not indexed; they scan only the candidates of the status filter.
  */
 export function listTasks(index: StateIndex, query: TaskListQuery): TaskPage {
   const { take, fromCursor, skip } = pageWindow(query);
@@ -27,7 +27,7 @@ export function listTasks(index: StateIndex, query: TaskListQuery): TaskPage {
     return { tasks, total: size, next_cursor: next === null ? null : encodeCursor(next) };
   }
 
-  // Phase/agent filters: every candidate must be checked for `total`, from the first one.
+  // Phase/agent/blocked filters: every candidate must be checked for `total`, from the first one.
   const tasks: Task[] = [];
   let total = 0;
   let toSkip = skip;
@@ -61,8 +61,10 @@ export function pageWindow(query: TaskListQuery): { take: number; fromCursor: nu
 
 /** The filters the position sets do not answer, or null when there are none. */
 function residualFilter(query: TaskListQuery): ((task: Task) => boolean) | null {
-  const { phase, agentId } = query;
-  if (phase === undefined && agentId === undefined) return null;
+  const { phase, agentId, blocked } = query;
+  if (phase === undefined && agentId === undefined && blocked === undefined) return null;
   return (task) =>
-    (phase === undefined || task.phase === phase) && (agentId === undefined || task.holder === agentId);
+    (phase === undefined || task.phase === phase) &&
+    (agentId === undefined || task.holder === agentId) &&
+    (blocked === undefined || (task.blocked_on != null) === blocked);
 }

@@ -372,12 +372,20 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
       expect(blocked.token_version).toBe(held.token_version);
       expect((await repo.getTask(task.id))!.blocked_on).toEqual(expected);
       expect((await repo.listTasks({ status: 'claimed' })).tasks[0]!.blocked_on).toEqual(expected);
+      const other = await add();
+      const blockedPage = await repo.listTasks({ blocked: true });
+      expect([blockedPage.tasks.map((t) => t.id), blockedPage.total]).toEqual([[task.id], 1]);
+      expect((await repo.listTasks({ blocked: false })).tasks.map((t) => t.id)).toEqual([other.id]);
+      expect((await repo.listTasks({ blocked: true, status: 'queued' })).total).toBe(0);
       expect((await repo.pendingAudit()).map((p) => p.entry.decision)).toContain('blocked');
       const moved = await repo.mutateTask(task.id, (t) =>
         transition(t, { agentId: 'a1', toPhase: 'TDD' }, clock),
       );
       expect(moved.blocked_on).toBeNull();
       expect((await repo.getTask(task.id))!.blocked_on).toBeNull();
+      // Cleared (null) is not blocked.
+      expect((await repo.listTasks({ blocked: true })).total).toBe(0);
+      expect((await repo.listTasks({ blocked: false })).total).toBe(2);
     });
 
     it('keeps the last heartbeat of the holder', async () => {

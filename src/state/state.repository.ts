@@ -50,6 +50,8 @@ export interface TaskListQuery {
   readonly phase?: string;
   /** Tasks currently held by this agent. */
   readonly agentId?: string;
+  /** true: tasks whose `blocked_on` is set; false: tasks without it. */
+  readonly blocked?: boolean;
   /** Page size; default 50. */
   readonly limit?: number;
   /** Skip this many matches (creation order). */

@@ -27,7 +27,7 @@ import { assertSameRequest, fingerprint, IDEMPOTENCY_TTL_MS, idempotencyKey } fr
 import { PhaseTokenService } from './phase-token.service.js';
 import { TaskMetrics } from './task-metrics.js';
 import { blockerView } from './blocker-view.js';
-import { claimedTaskView, taskView } from './task-views.js';
+import { claimedTaskView, NO_APPROVERS, taskView } from './task-views.js';
 import { TaskWorkflows } from './workflow-of-task.js';
 
 /** What is kept for a replayed transition: the answer without its token (tokens never sit in state). */
@@ -50,8 +50,6 @@ export class AgentTasksService {
     private readonly clock: Clock,
     private readonly outbox: AuditOutbox,
   ) {}
-
-  private readonly approversOf = (task: Task, gateId: string) => this.workflows.approversOf(task, gateId);
 
   private get leaseMs(): number {
     return this.config.values.tasks.lease_seconds * 1000;
@@ -164,7 +162,7 @@ export class AgentTasksService {
   private claimAnswer(task: Task, resumed: boolean): ClaimResponseDto {
     const allowedTools = this.workflows.allowedTools(this.workflows.of(task), task.phase);
     return {
-      task: claimedTaskView(task, this.approversOf),
+      task: claimedTaskView(task, NO_APPROVERS),
       phase_token: this.phaseTokens.issue(task, allowedTools),
       phase: task.phase,
       allowed_tools: [...allowedTools],
@@ -327,7 +325,7 @@ export class AgentTasksService {
     await Promise.all([this.outbox.deliver(), this.events.committed(events(done))]);
     return {
       completed: true,
-      task: taskView(done, this.approversOf),
+      task: taskView(done, NO_APPROVERS),
       ...blockerView([]),
       warnings: [...decision.warnings],
     };

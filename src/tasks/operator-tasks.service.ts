@@ -101,6 +101,7 @@ export class OperatorTasksService {
       status: query.status,
       phase: query.phase,
       agentId: query.agent_id,
+      blocked: query.blocked,
       limit: query.limit ?? 50,
       cursor: query.cursor,
     });

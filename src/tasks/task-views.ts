@@ -6,6 +6,12 @@ import { blockerView } from './blocker-view.js';
 /** The approvers of a task's gate as its workflow writes them; empty for a gate that is not an approval gate. */
 export type ApproversOf = (task: Task, gateId: string) => readonly string[];
 
+/**
+ * For answers to agents: who may approve is the operators' business, so an agent's view of
+ * `blocked_on` names no approvers.
+ */
+export const NO_APPROVERS: ApproversOf = () => [];
+
 export function taskView(task: Task, approversOf: ApproversOf): TaskDto {
   // Tasks stored before approval requests, heartbeat stamps or blocked_on existed have none.
   const view = {

@@ -21,6 +21,9 @@ export async function listTaskPage(pool: pg.Pool, query: TaskListQuery): Promise
   if (query.status !== undefined) filter('status =', query.status);
   if (query.phase !== undefined) filter('phase =', query.phase);
   if (query.agentId !== undefined) filter('holder =', query.agentId);
+  // `->>` is NULL for an absent key and for a JSON null: both are "not blocked".
+  if (query.blocked !== undefined)
+    where.push(`(doc->>'blocked_on' IS NOT NULL) = ${query.blocked ? 'true' : 'false'}`);
   const matches = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const counted = await queryPool<{ total: string }>(
     pool,

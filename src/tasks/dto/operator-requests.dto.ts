@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -84,6 +84,15 @@ export class ListTasksQueryDto {
   @IsString()
   @MaxLength(128)
   agent_id?: string;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'true: tasks whose last transition or completion request was refused (`blocked_on` set)',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  blocked?: boolean;
 
   @ApiPropertyOptional({ default: 50, maximum: 500 })
   @IsOptional()
