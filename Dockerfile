@@ -6,6 +6,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web console (ui/, built by vite into dist/ui).
+COPY ui ./ui
 COPY scripts/copy-build-assets.mjs ./scripts/copy-build-assets.mjs
 RUN npm run build && npm prune --omit=dev
 

@@ -4,7 +4,8 @@
 # to send it, nginx and openssl to check the nginx site with `nginx -t` and a test certificate,
 # bubblewrap (bwrap) for the command sandbox the tool tests run commands in, curl for the curl
 # Claude Code hook, docker-compose (v1, Debian's) to check docker-compose.yml with `docker-compose
-# config` (no engine needed). kubectl (with kustomize v4+, for `kubectl kustomize` on k8s/) is not
+# config` (no engine needed), chromium for the web console's browser tests (playwright-core drives
+# Debian's build: `npx playwright install` cannot download one here). kubectl (with kustomize v4+, for `kubectl kustomize` on k8s/) is not
 # in Debian at a usable version (kubernetes-client 1.20 has kustomize v2): it must be on the
 # machine already. Installs what is
 # missing when it can (root with apt-get), else says what to install. The database tests need
@@ -37,6 +38,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if ! command -v kubectl >/dev/null 2>&1; then
   echo "kubectl is not installed: install kubectl >= 1.21 (its built-in kustomize renders k8s/ in test/deploy-artifacts-scaling.e2e-spec.ts)" >&2
   exit 1

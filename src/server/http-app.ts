@@ -19,6 +19,7 @@ import { requestIdFor } from '../common/http/request-id.js';
 import { toErrorBody } from '../common/http/error-body.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
 import { observeRequests } from './request-observer.js';
+import { mountConsole } from './console.js';
 import { mountSwagger } from './swagger.js';
 
 /** Builds the configured Nest application on Fastify, ready to `listen`. */
@@ -86,6 +87,7 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
   observeRequests(fastify, app.get(HttpMetrics));
   enforceRequestTimeout(fastify, server.timeout * 1000);
   mountSwagger(app);
+  await mountConsole(app);
   await app.init();
   return app;
 }
