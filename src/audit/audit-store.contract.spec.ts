@@ -155,6 +155,9 @@ describe.each(adapters)('AuditStore contract: $name', (adapter) => {
     expect(await seqs({ task_id: 't1', tool_name: 'write_files', success: true })).toEqual([7, 5]);
     expect(await seqs({ since: '2026-01-01T00:03:00Z', until: '2026-01-01T00:06:00Z' })).toEqual([6, 5, 4]);
     expect(await seqs({ limit: 3 })).toEqual([10, 9, 8]);
+    expect(await seqs({ decision: 'denied' })).toEqual([2]);
+    expect(await seqs({ decision: 'blocked', task_id: 't2' })).toEqual([6]);
+    expect(await seqs({ decision: 'allowed', phase: 'TDD' })).toEqual([4, 3]);
 
     const pages: number[][] = [];
     let cursor: string | undefined;
@@ -167,6 +170,36 @@ describe.each(adapters)('AuditStore contract: $name', (adapter) => {
 
     expect((await store.recent(2)).map((e) => e.seq)).toEqual([10, 9]);
     expect((await store.recent()).length).toBe(10);
+  });
+
+  it('filters by actor, role and decision, alone and with time bounds and a cursor', async () => {
+    const plan: Partial<AuditEntryInput>[] = [
+      { actor: 'agent-a', decision: 'denied', success: false, tool: 'bash' },
+      { actor: 'agent-b', decision: 'denied', success: false, tool: 'bash' },
+      { actor: 'op-1', role: 'operator', action: 'task.cancel', decision: 'allowed' },
+      { actor: 'anonymous', role: null, action: 'auth.failure', decision: 'denied', success: false },
+      { actor: 'agent-a', decision: 'allowed', tool: 'read_files' },
+      { actor: 'agent-a', decision: 'denied', success: false, tool: 'write_files' },
+      { actor: 'op-1', role: 'operator', action: 'task.approve', decision: 'denied', success: false },
+    ];
+    for (const over of plan) {
+      await store.append(input(over));
+      clock.advance(60_000);
+    }
+    const seqs = async (q: Parameters<AuditStore['query']>[0]) =>
+      (await store.query(q)).entries.map((e) => e.seq);
+    expect(await seqs({ actor: 'agent-a' })).toEqual([6, 5, 1]);
+    expect(await seqs({ actor: 'agent-a', decision: 'denied' })).toEqual([6, 1]);
+    expect(await seqs({ decision: 'denied' })).toEqual([7, 6, 4, 2, 1]);
+    expect(await seqs({ decision: 'denied', role: 'agent' })).toEqual([6, 2, 1]);
+    expect(await seqs({ role: 'operator' })).toEqual([7, 3]);
+    expect(await seqs({ decision: 'denied', role: 'agent', since: '2026-01-01T00:01:00Z' })).toEqual([6, 2]);
+    expect(await seqs({ actor: 'nobody' })).toEqual([]);
+    expect(await seqs({ decision: 'DENIED' })).toEqual([]);
+    const first = await store.query({ decision: 'denied', limit: 2 });
+    expect(first.entries.map((e) => e.seq)).toEqual([7, 6]);
+    const second = await store.query({ decision: 'denied', limit: 2, cursor: first.next_cursor! });
+    expect(second.entries.map((e) => e.seq)).toEqual([4, 2]);
   });
 
   it('rejects bad query parameters as invalid input', async () => {

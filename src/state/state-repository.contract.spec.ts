@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { ManualClock } from '../common/domain/clock.js';
 import { SequentialIds } from '../common/domain/ids.js';
 import { createTask, type NewTaskInput } from '../tasks/domain/task-factory.js';
-import { complete, fail, heartbeat, release, transition } from '../tasks/domain/task-state-machine.js';
+import { recordBlocked } from '../tasks/domain/blocked-on.js';
+import {
+  cancel,
+  complete,
+  fail,
+  heartbeat,
+  release,
+  requeue,
+  transition,
+} from '../tasks/domain/task-state-machine.js';
 import type { Task } from '../tasks/domain/task.model.js';
 import { createMigratedTestDatabase } from '../database/testing/test-database.js';
 import { FileStateRepository } from './file/file-state.repository.js';
@@ -330,6 +339,85 @@ describe.each(adapters)('StateRepository contract: %s adapter', (_name, makeHarn
         'failed',
         'claimed',
       ]);
+    });
+  });
+
+  describe('operator views and requeue (issue 20)', () => {
+    const blocker = { check: 'artifact_required', severity: 'blocking' as const, message: 'plan is missing' };
+
+    it('stores blocked_on with the task and the audit entry in one mutation, the token version kept', async () => {
+      const task = await add();
+      const held = (await claimFor('a1'))!;
+      const blocked = await repo.mutateTask(
+        task.id,
+        (t) => recordBlocked(t, { toPhase: 'TDD', gateId: 'plan_ready', blockers: [blocker] }, clock.now()),
+        {
+          audit: (t) => ({
+            actor: 'a1',
+            action: 'task.transition',
+            decision: 'blocked',
+            success: false,
+            task_id: t.id,
+          }),
+        },
+      );
+      const expected = {
+        at: new Date(clock.now()).toISOString(),
+        phase: 'PLAN',
+        to_phase: 'TDD',
+        gate_id: 'plan_ready',
+        blocker_details: [blocker],
+      };
+      expect(blocked.blocked_on).toEqual(expected);
+      expect(blocked.token_version).toBe(held.token_version);
+      expect((await repo.getTask(task.id))!.blocked_on).toEqual(expected);
+      expect((await repo.listTasks({ status: 'claimed' })).tasks[0]!.blocked_on).toEqual(expected);
+      expect((await repo.pendingAudit()).map((p) => p.entry.decision)).toContain('blocked');
+      const moved = await repo.mutateTask(task.id, (t) =>
+        transition(t, { agentId: 'a1', toPhase: 'TDD' }, clock),
+      );
+      expect(moved.blocked_on).toBeNull();
+      expect((await repo.getTask(task.id))!.blocked_on).toBeNull();
+    });
+
+    it('keeps the last heartbeat of the holder', async () => {
+      const task = await add();
+      await claimFor('a1');
+      clock.advance(5000);
+      await repo.mutateTask(task.id, (t) => heartbeat(t, { agentId: 'a1', leaseMs: LEASE }, clock));
+      const stamp = new Date(clock.now()).toISOString();
+      expect((await repo.getTask(task.id))!.last_heartbeat_at).toBe(stamp);
+      expect((await repo.tasksHeldBy('a1'))[0]!.last_heartbeat_at).toBe(stamp);
+    });
+
+    it('a requeued failed or cancelled task is queued, counted and claimable again', async () => {
+      const failing = await add({ maxAttempts: 1 });
+      const cancelled = await add();
+      await claimFor('a1');
+      await repo.mutateTask(failing.id, (t) =>
+        fail(t, { agentId: 'a1', reason: 'boom', retryBackoffMs: BACKOFF }, clock),
+      );
+      await repo.mutateTask(cancelled.id, (t) => cancel(t, { actor: 'op' }, clock));
+      expect(await repo.countByStatus()).toMatchObject({ failed: 1, cancelled: 1, queued: 0 });
+      expect(await claimFor('a2')).toBeNull();
+
+      await repo.mutateTask(failing.id, (t) => requeue(t, { actor: 'op' }, clock));
+      await repo.mutateTask(cancelled.id, (t) => requeue(t, { actor: 'op', resetAttempts: false }, clock));
+      expect(await repo.countByStatus()).toMatchObject({ failed: 0, cancelled: 0, queued: 2 });
+      expect((await repo.listTasks({ status: 'queued' })).tasks.map((t) => t.id)).toEqual([
+        failing.id,
+        cancelled.id,
+      ]);
+      const again = (await claimFor('a2'))!;
+      expect(again).toMatchObject({ id: failing.id, holder: 'a2', attempts: 1 });
+      expect(again.history.map((h) => h.action)).toEqual([
+        'created',
+        'claimed',
+        'failed',
+        'requeued',
+        'claimed',
+      ]);
+      expect((await claimFor('a3'))!.id).toBe(cancelled.id);
     });
   });
 

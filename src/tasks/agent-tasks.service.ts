@@ -3,7 +3,6 @@ import { AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/domain/clock.js';
 import { DomainError, ForbiddenError, NotFoundError } from '../common/domain/domain-error.js';
 import { type AccessClaims } from '../auth/domain/token-claims.js';
-import { AuditTrail } from '../audit/audit-trail.js';
 import { type AuditEntryInput } from '../audit/domain/audit-entry.js';
 import { type EventDraft } from '../events/domain/event.model.js';
 import { EventBus } from '../events/event-bus.js';
@@ -13,6 +12,7 @@ import { decideCompletion } from '../workflow/domain/completion-decision.js';
 import { type Finding } from '../workflow/domain/finding.model.js';
 import { type TransitionDecision } from '../workflow/domain/transition-decision.js';
 import { mergedArtifacts } from './domain/artifact-view.js';
+import { recordBlocked } from './domain/blocked-on.js';
 import { decideStep } from './domain/transition-step.js';
 import { type Task } from './domain/task.model.js';
 import * as machine from './domain/task-state-machine.js';
@@ -45,12 +45,13 @@ export class AgentTasksService {
     private readonly workflows: TaskWorkflows,
     private readonly phaseTokens: PhaseTokenService,
     private readonly events: EventBus,
-    private readonly audit: AuditTrail,
     private readonly metrics: TaskMetrics,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly outbox: AuditOutbox,
   ) {}
+
+  private readonly approversOf = (task: Task, gateId: string) => this.workflows.approversOf(task, gateId);
 
   private get leaseMs(): number {
     return this.config.values.tasks.lease_seconds * 1000;
@@ -163,7 +164,7 @@ export class AgentTasksService {
   private claimAnswer(task: Task, resumed: boolean): ClaimResponseDto {
     const allowedTools = this.workflows.allowedTools(this.workflows.of(task), task.phase);
     return {
-      task: claimedTaskView(task),
+      task: claimedTaskView(task, this.approversOf),
       phase_token: this.phaseTokens.issue(task, allowedTools),
       phase: task.phase,
       allowed_tools: [...allowedTools],
@@ -284,13 +285,29 @@ export class AgentTasksService {
       details: { warnings: decision.warnings, artifacts: Object.keys(artifacts), mode: decision.mode },
     };
     if (!decision.allowed) {
-      await this.audit.record(entry);
+      // Why it was refused is stored with the task (`blocked_on`), in one write with the entry.
+      const blockedEvents = () => [
+        this.events.draft('gate.blocked', {
+          task_id: task.id,
+          actor: agent.sub,
+          data: { from: task.phase, to: 'completed', blockers: decision.blockers },
+        }),
+      ];
+      await this.state.mutateTask(
+        task.id,
+        (current) => {
+          machine.assertActiveHolder(current, agent.sub, this.clock.now());
+          machine.assertPhase(current, task.phase);
+          return recordBlocked(
+            current,
+            { toPhase: 'completed', gateId: null, blockers: decision.blockers },
+            this.clock.now(),
+          );
+        },
+        { expectedTokenVersion: claims.ver, audit: () => this.outbox.entry(entry), events: blockedEvents },
+      );
       this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'blocked' });
-      this.events.publish('gate.blocked', {
-        task_id: task.id,
-        actor: agent.sub,
-        data: { from: task.phase, to: 'completed', blockers: decision.blockers },
-      });
+      await Promise.all([this.outbox.deliver(), this.events.committed(blockedEvents())]);
       return { completed: false, ...blockerView(decision.blockers), warnings: [...decision.warnings] };
     }
     const events = (next: Task) => [
@@ -308,7 +325,12 @@ export class AgentTasksService {
     );
     this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'allowed' });
     await Promise.all([this.outbox.deliver(), this.events.committed(events(done))]);
-    return { completed: true, task: taskView(done), ...blockerView([]), warnings: [...decision.warnings] };
+    return {
+      completed: true,
+      task: taskView(done, this.approversOf),
+      ...blockerView([]),
+      warnings: [...decision.warnings],
+    };
   }
 
   async heartbeat(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {

@@ -18,6 +18,7 @@ import {
   CreateTaskDto,
   GateDecisionDto,
   ListTasksQueryDto,
+  RequeueDto,
 } from './dto/operator-requests.dto.js';
 import { TaskDto, TaskPageDto } from './dto/task.dto.js';
 import { OperatorTasksService } from './operator-tasks.service.js';
@@ -63,6 +64,23 @@ export class OperatorTasksController {
     @Principal() operator: AccessClaims,
   ): Promise<TaskDto> {
     return this.tasks.cancel(operator, id, body?.comment);
+  }
+
+  @Post(':id/requeue')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Put a failed or cancelled task back in the queue, in its phase with its artifacts (attempts reset unless reset_attempts is false)',
+  })
+  @ApiOkResponse({ type: TaskDto })
+  @ApiNotFoundResponse({ description: '`task_not_found`' })
+  @ApiConflictResponse({ description: '`task_not_requeueable` or `no_attempts_left`' })
+  requeue(
+    @Param('id') id: string,
+    @Body() body: RequeueDto = {},
+    @Principal() operator: AccessClaims,
+  ): Promise<TaskDto> {
+    return this.tasks.requeue(operator, id, body ?? {});
   }
 
   @Post(':id/gates/:gate_id/approve')

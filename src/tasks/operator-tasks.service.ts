@@ -22,6 +22,7 @@ import {
   type CreateTaskDto,
   type GateDecisionDto,
   type ListTasksQueryDto,
+  type RequeueDto,
 } from './dto/operator-requests.dto.js';
 import { type TaskDto, type TaskPageDto } from './dto/task.dto.js';
 import { taskSummary, taskView } from './task-views.js';
@@ -41,6 +42,8 @@ export class OperatorTasksService {
     private readonly outbox: AuditOutbox,
     private readonly audit: AuditTrail,
   ) {}
+
+  private readonly approversOf = (task: Task, gateId: string) => this.workflows.approversOf(task, gateId);
 
   async create(operator: AccessClaims, request: CreateTaskDto): Promise<TaskDto> {
     const workflow = request.workflow ? this.registry.get(request.workflow) : this.registry.getDefault();
@@ -90,7 +93,7 @@ export class OperatorTasksService {
       events,
     });
     await Promise.all([this.outbox.deliver(), this.events.committed(events(stored))]);
-    return taskView(stored);
+    return taskView(stored, this.approversOf);
   }
 
   async list(query: ListTasksQueryDto): Promise<TaskPageDto> {
@@ -101,13 +104,17 @@ export class OperatorTasksService {
       limit: query.limit ?? 50,
       cursor: query.cursor,
     });
-    return { tasks: page.tasks.map(taskSummary), total: page.total, next_cursor: page.next_cursor };
+    return {
+      tasks: page.tasks.map((t) => taskSummary(t, this.approversOf)),
+      total: page.total,
+      next_cursor: page.next_cursor,
+    };
   }
 
   async get(id: string): Promise<TaskDto> {
     const task = await this.state.getTask(id);
     if (!task) throw new NotFoundError('task_not_found', `no task with id '${id}'`);
-    return taskView(task);
+    return taskView(task, this.approversOf);
   }
 
   async cancel(operator: AccessClaims, id: string, reason?: string): Promise<TaskDto> {
@@ -137,7 +144,78 @@ export class OperatorTasksService {
       },
     );
     await Promise.all([this.outbox.deliver(), this.events.committed(events(task))]);
-    return taskView(task);
+    return taskView(task, this.approversOf);
+  }
+
+  /**
+   * Puts a failed or cancelled task back in the queue (issue 20): attempts reset unless
+   * `reset_attempts: false`. Stored with its audit entry like a cancel; a refusal (wrong status,
+   * no attempts left) is audited directly, as it stores nothing.
+   */
+  async requeue(operator: AccessClaims, id: string, request: RequeueDto = {}): Promise<TaskDto> {
+    const resetAttempts = request.reset_attempts ?? true;
+    const reason = request.reason;
+    let before: Task | null = null;
+    const events = (requeued: Task) => [
+      this.events.draft('task.requeued', {
+        task_id: id,
+        actor: operator.sub,
+        data: {
+          from_status: before?.status ?? null,
+          phase: requeued.phase,
+          reset_attempts: resetAttempts,
+          attempts: requeued.attempts,
+          reason: reason ?? null,
+        },
+      }),
+    ];
+    let task: Task;
+    try {
+      task = await this.state.mutateTask(
+        id,
+        (current) => {
+          before = current;
+          return machine.requeue(current, { actor: operator.sub, reason, resetAttempts }, this.clock);
+        },
+        {
+          audit: (next) =>
+            this.outbox.entry({
+              actor: operator.sub,
+              role: operator.role,
+              action: 'task.requeue',
+              decision: 'allowed',
+              success: true,
+              task_id: id,
+              phase: next.phase,
+              reason: reason ?? null,
+              details: {
+                from_status: before?.status ?? null,
+                reset_attempts: resetAttempts,
+                attempts_before: before?.attempts ?? null,
+                attempts: next.attempts,
+              },
+            }),
+          events,
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof DomainError) || !REQUEUE_REFUSALS.has(err.code)) throw err;
+      const refused = before as Task | null;
+      await this.audit.record({
+        actor: operator.sub,
+        role: operator.role,
+        action: 'task.requeue',
+        decision: 'denied',
+        success: false,
+        task_id: id,
+        phase: refused?.phase ?? null,
+        reason: err.message,
+        details: { code: err.code, status: refused?.status ?? null, reset_attempts: resetAttempts },
+      });
+      throw err;
+    }
+    await Promise.all([this.outbox.deliver(), this.events.committed(events(task))]);
+    return taskView(task, this.approversOf);
   }
 
   /**
@@ -250,9 +328,12 @@ export class OperatorTasksService {
     }
     if (!task) throw new Error('gate decision recorded nothing');
     await Promise.all([this.outbox.deliver(), this.events.committed(events(task))]);
-    return taskView(task);
+    return taskView(task, this.approversOf);
   }
 }
+
+/** Refusals of a requeue that are audited. */
+const REQUEUE_REFUSALS = new Set(['task_not_requeueable', 'no_attempts_left']);
 
 /** Refusals of a gate decision that are audited (who tried to decide what, and why not). */
 const GATE_DECISION_REFUSALS = new Set([

@@ -7,6 +7,8 @@ import { AgentTasksService } from './agent-tasks.service.js';
 import { LeaseSweeper } from './lease-sweeper.js';
 import { OperatorTasksController } from './operator-tasks.controller.js';
 import { OperatorTasksService } from './operator-tasks.service.js';
+import { OperatorViewsController } from './operator-views.controller.js';
+import { OperatorViewsService } from './operator-views.service.js';
 import { PhaseTokenService } from './phase-token.service.js';
 import { StateSnapshotController } from './state-snapshot.controller.js';
 import { StateSnapshotService } from './state-snapshot.service.js';
@@ -17,10 +19,16 @@ import { TaskWorkflows } from './workflow-of-task.js';
 @Module({
   imports: [WorkflowModule],
   // Agent routes first: `POST /api/v1/tasks/claim` must not be taken for a task id.
-  controllers: [AgentTasksController, OperatorTasksController, StateSnapshotController],
+  controllers: [
+    AgentTasksController,
+    OperatorTasksController,
+    OperatorViewsController,
+    StateSnapshotController,
+  ],
   providers: [
     AgentTasksService,
     OperatorTasksService,
+    OperatorViewsService,
     StateSnapshotService,
     PhaseTokenService,
     TaskWorkflows,

@@ -22,6 +22,16 @@ export class TaskWorkflows {
     return this.registry.list().map((w) => ({ name: w.name, version: w.version }));
   }
 
+  /**
+   * The approvers of an approval gate of the task's workflow, as written (empty: any operator or
+   * admin); empty for another kind of gate, an unknown one, or a workflow no longer loaded.
+   */
+  approversOf(task: Task, gateId: string): readonly string[] {
+    if (!this.isLoaded(task)) return [];
+    const gate = this.of(task).runtime.gates.get(gateId);
+    return gate?.spec.type === 'approval' ? gate.spec.approvers : [];
+  }
+
   allowedTools(workflow: Workflow, phase: string): readonly string[] {
     return workflow.runtime.phases.get(phase)?.allowed_tools ?? [];
   }

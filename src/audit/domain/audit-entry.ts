@@ -68,6 +68,7 @@ export const KNOWN_AUDIT_ACTIONS = [
   'task.release',
   'task.fail',
   'task.cancel',
+  'task.requeue',
   'task.approve',
   'task.reject',
   'tool.authorize',

@@ -9,6 +9,12 @@ export interface AuditQuery {
   readonly tool_name?: string;
   /** Exact action, or a prefix ending in `.*` (`task.*`). */
   readonly action?: string;
+  /** Exact decision: `allowed`, `denied`, `blocked`, `error`, `n/a`, … */
+  readonly decision?: string;
+  /** Exact actor (the token subject, `system`, `anonymous`). */
+  readonly actor?: string;
+  /** Exact role (`agent`, `operator`, `admin`, `system`). */
+  readonly role?: string;
   readonly success?: boolean;
   /** ISO time, inclusive. */
   readonly since?: string;
@@ -30,6 +36,8 @@ export interface AuditPage {
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 1000;
 export const DEFAULT_RECENT_COUNT = 20;
+/** How far before `since` a backward scan of one writer's log reads on (see `endsScan`). */
+export const SINCE_SCAN_SLACK_MS = 5 * 60_000;
 
 /** A validated query: times as ISO strings comparable with `ts`, the cursor as a seq bound. */
 export interface NormalizedAuditQuery {
@@ -38,6 +46,9 @@ export interface NormalizedAuditQuery {
   readonly tool: string | null;
   readonly action: string | null;
   readonly actionPrefix: string | null;
+  readonly decision: string | null;
+  readonly actor: string | null;
+  readonly role: string | null;
   readonly success: boolean | null;
   readonly since: string | null;
   readonly until: string | null;
@@ -54,6 +65,9 @@ export function normalizeAuditQuery(query: AuditQuery = {}): NormalizedAuditQuer
     tool: query.tool_name ?? null,
     action: action !== null && !action.endsWith('.*') ? action : null,
     actionPrefix: action !== null && action.endsWith('.*') ? action.slice(0, -1) : null,
+    decision: query.decision ?? null,
+    actor: query.actor ?? null,
+    role: query.role ?? null,
     success: query.success ?? null,
     since: isoBound(query.since, 'since'),
     until: isoBound(query.until, 'until'),
@@ -110,6 +124,9 @@ export function matchesAuditQuery(entry: AuditEntry, q: NormalizedAuditQuery): b
     (q.tool === null || entry.tool === q.tool) &&
     (q.action === null || entry.action === q.action) &&
     (q.actionPrefix === null || entry.action.startsWith(q.actionPrefix)) &&
+    (q.decision === null || entry.decision === q.decision) &&
+    (q.actor === null || entry.actor === q.actor) &&
+    (q.role === null || entry.role === q.role) &&
     (q.success === null || entry.success === q.success) &&
     (q.since === null || entry.ts >= q.since) &&
     (q.until === null || entry.ts < q.until)
@@ -139,6 +156,21 @@ export class AuditPageCollector {
   skips(seq: number): boolean {
     return this.query.beforeSeq !== null && seq >= this.query.beforeSeq;
   }
+
+  /**
+   * Whether a backward scan may stop at `entry`: it is stamped more than `SINCE_SCAN_SLACK_MS`
+   * before `since`, so older entries (smaller seq, stamped earlier by the one writer) cannot
+   * match either. The slack covers a clock stepped back a little between appends.
+   */
+  endsScan(entry: AuditEntry): boolean {
+    if (this.sinceFloor === null) return false;
+    return entry.ts < this.sinceFloor;
+  }
+
+  private readonly sinceFloor =
+    this.query.since === null
+      ? null
+      : new Date(Date.parse(this.query.since) - SINCE_SCAN_SLACK_MS).toISOString();
 
   /** Whether no entry stamped within `range` can match the query's time bounds. */
   excludesRange(range: { readonly min: string; readonly max: string }): boolean {

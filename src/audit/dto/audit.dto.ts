@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsISO8601,
   IsInt,
+  IsNotEmpty,
   IsOptional,
   IsString,
   Matches,
@@ -26,6 +27,33 @@ export class AuditQueryDto {
   @Matches(/^[a-z][a-z0-9_.]*(\.\*)?$/, { message: 'must be an action like task.transition or task.*' })
   @MaxLength(100)
   action?: string;
+
+  @ApiPropertyOptional({
+    description: 'Exact decision: allowed, denied, blocked, error, n/a, …',
+    example: 'denied',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_./-]*$/, { message: 'must be a decision like denied or n/a' })
+  @MaxLength(50)
+  decision?: string;
+
+  @ApiPropertyOptional({
+    description: 'Exact actor: a token subject, system or anonymous',
+    example: 'agent-007',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  actor?: string;
+
+  @ApiPropertyOptional({ description: 'Exact role: agent, operator, admin or system', example: 'agent' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(50)
+  role?: string;
 
   @ApiPropertyOptional({ type: Boolean })
   @IsOptional()

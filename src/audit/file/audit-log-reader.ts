@@ -55,7 +55,9 @@ export function readEntry(bytes: Buffer): AuditEntry | null {
 
 /**
  * Newest first across segments (given oldest first). With `summaries`, rotated files whose
- * known time range is outside the query's are skipped unread.
+ * known time range is outside the query's are skipped unread; with `since`, the read stops at
+ * the first entry stamped well before it (`AuditPageCollector.endsScan`), so a query of the last
+ * hour reads the last hour, not the whole current file.
  */
 export async function queryOpened(
   opened: readonly OpenSegment[],
@@ -63,7 +65,8 @@ export async function queryOpened(
   summaries?: SegmentSummaries,
 ): Promise<AuditPage> {
   const collector = new AuditPageCollector(query);
-  for (let i = opened.length - 1; i >= 0 && !collector.done; i--) {
+  let ended = false;
+  for (let i = opened.length - 1; i >= 0 && !collector.done && !ended; i--) {
     const { segment, handle, size } = opened[i]!;
     if (segment.declaredFirstSeq !== null) {
       if (collector.skips(segment.declaredFirstSeq)) continue;
@@ -76,6 +79,11 @@ export async function queryOpened(
     for await (const { bytes } of backwardLines(handle, size)) {
       const entry = readEntry(bytes);
       if (entry === null || collector.skips(entry.seq)) continue;
+      // Past `since` (by more than the slack): nothing older can match, so the read stops here.
+      if (collector.endsScan(entry)) {
+        ended = true;
+        break;
+      }
       if (!collector.offer(entry)) break;
     }
   }

@@ -373,6 +373,53 @@ describe('JsonlAuditStore', () => {
     await store.close();
   });
 
+  it('stops reading the current file backwards at the first entry well before `since`', async () => {
+    const auditFile = fresh();
+    let bytesRead = 0;
+    const fs = new FaultyAuditFs();
+    fs.openRead = async (path: string) => {
+      const handle = await nodeAuditFs.openRead(path);
+      if (!handle) return null;
+      return {
+        size: handle.size,
+        close: () => handle.close(),
+        read: async (position: number, length: number) => {
+          const bytes = await handle.read(position, length);
+          bytesRead += bytes.length;
+          return bytes;
+        },
+      };
+    };
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const store = await openStore({ auditFile, fs, clock, maxEntries: 100_000, fsync: false });
+    // Two hours of entries, one every 5 s, all in the current file; denials every tenth.
+    for (let i = 0; i < 1440; i++) {
+      await store.append(input({ decision: i % 10 === 0 ? 'denied' : 'allowed' }));
+      clock.advance(5000);
+    }
+    const size = (await stat(auditFile)).size;
+    bytesRead = 0;
+    const since = new Date(clock.now() - 600_000).toISOString();
+    const page = await store.query({ decision: 'denied', since, limit: 1000 });
+    expect(page.entries).toHaveLength(12);
+    expect(page.entries.every((e) => e.ts >= since && e.decision === 'denied')).toBe(true);
+    // The last 10 minutes and the 5-minute slack: about an eighth of the file, not all of it.
+    expect(bytesRead).toBeLessThan(size / 4);
+
+    // An entry stamped more than the slack before `since` ends the read: an older entry that
+    // a clock stepped back stamped later is not reached.
+    clock.set(Date.UTC(2026, 0, 2));
+    const late = await store.append(input({ actor: 'late' }));
+    clock.set(Date.UTC(2026, 0, 1, 12));
+    await store.append(input({ actor: 'early' }));
+    clock.set(Date.UTC(2026, 0, 2, 0, 1));
+    const newest = await store.append(input({ actor: 'late' }));
+    const found = await store.query({ since: '2026-01-01T23:00:00Z' });
+    expect(found.entries.map((e) => e.seq)).toEqual([newest.seq]);
+    expect(late.seq).toBe(newest.seq - 2);
+    await store.close();
+  });
+
   describe('write failures', () => {
     it('rejects with audit_write_failed and acknowledges nothing when the disk is full', async () => {
       const auditFile = fresh();

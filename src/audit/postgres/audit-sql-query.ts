@@ -17,6 +17,9 @@ export function auditQuerySql(q: NormalizedAuditQuery): { where: string; values:
   if (q.tool !== null) add('tool = ?', q.tool);
   if (q.action !== null) add('action = ?', q.action);
   if (q.actionPrefix !== null) add(`action LIKE ? ESCAPE '\\'`, `${escapeLike(q.actionPrefix)}%`);
+  if (q.decision !== null) add('decision = ?', q.decision);
+  if (q.actor !== null) add('actor = ?', q.actor);
+  if (q.role !== null) add('role = ?', q.role);
   if (q.success !== null) add('success = ?', q.success);
   if (q.since !== null) add('ts >= ?', q.since);
   if (q.until !== null) add('ts < ?', q.until);

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'task.completed',
   'task.failed',
   'task.cancelled',
+  'task.requeued',
   'gate.passed',
   'gate.blocked',
   'gate.approved',

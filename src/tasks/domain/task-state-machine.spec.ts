@@ -14,9 +14,11 @@ import {
   recordApproval,
   requestApproval,
   release,
+  requeue,
   resume,
   transition,
 } from './task-state-machine.js';
+import { recordBlocked } from './blocked-on.js';
 import type { Task } from './task.model.js';
 
 const LEASE = 60_000;
@@ -329,6 +331,100 @@ describe('task state machine', () => {
         reason: 'obsolete',
       });
       expect(cancel(task, { actor: 'op' }, clock).status).toBe('cancelled');
+    });
+  });
+
+  describe('requeue', () => {
+    const failed = () => {
+      let t = claimed();
+      t = fail(t, { agentId: 'agent-1', retryBackoffMs: BACKOFF, reason: 'first' }, clock);
+      clock.advance(BACKOFF);
+      t = claim(t, { agentId: 'agent-2', leaseMs: LEASE }, clock);
+      return fail(t, { agentId: 'agent-2', retryBackoffMs: BACKOFF, reason: 'second' }, clock);
+    };
+
+    it('puts a failed task back in the queue with its attempts reset, eligible at once', () => {
+      const dead = failed();
+      expect(dead).toMatchObject({ status: 'failed', attempts: 2 });
+      clock.advance(1000);
+      const back = requeue(dead, { actor: 'op', reason: 'flaky runner' }, clock);
+      expect(back).toMatchObject({
+        status: 'queued',
+        phase: dead.phase,
+        holder: null,
+        attempts: 0,
+        lease_expires_at: null,
+        retry_not_before: null,
+        failure_reason: null,
+        blocked_on: null,
+        token_version: dead.token_version + 1,
+      });
+      expect(back.history.at(-1)).toMatchObject({
+        action: 'requeued',
+        actor: 'op',
+        reason: 'flaky runner',
+        from_status: 'failed',
+        to_status: 'queued',
+      });
+      expect(claim(back, { agentId: 'agent-3', leaseMs: LEASE }, clock).attempts).toBe(1);
+    });
+
+    it('keeps the attempt count when asked, and refuses when none would be left', () => {
+      const cancelled = cancel(claimed(), { actor: 'op' }, clock);
+      const back = requeue(cancelled, { actor: 'op', resetAttempts: false }, clock);
+      expect(back).toMatchObject({ status: 'queued', attempts: 1 });
+      expect(codeOf(() => requeue(failed(), { actor: 'op', resetAttempts: false }, clock))).toBe(
+        'conflict:no_attempts_left',
+      );
+    });
+
+    it('refuses a task that is queued, claimed or completed', () => {
+      const held = claimed();
+      const done = complete(held, { agentId: 'agent-1' }, clock);
+      for (const t of [task, held, done]) {
+        expect(codeOf(() => requeue(t, { actor: 'op' }, clock))).toBe('conflict:task_not_requeueable');
+      }
+    });
+
+    it('clears blocked_on and the artifacts stay', () => {
+      let held = transition(
+        claimed(),
+        { agentId: 'agent-1', toPhase: 'TDD', artifacts: { plan: { steps: ['a'] } } },
+        clock,
+      );
+      held = recordBlocked(held, { toPhase: 'IMPL', gateId: 'tests_written', blockers: [] }, clock.now());
+      const back = requeue(cancel(held, { actor: 'op' }, clock), { actor: 'op' }, clock);
+      expect(back.blocked_on).toBeNull();
+      expect(back.artifacts).toEqual({ PLAN: { plan: { steps: ['a'] } } });
+      expect(back.phase).toBe('TDD');
+    });
+  });
+
+  describe('last heartbeat and blocked_on', () => {
+    it('stamps heartbeats and resumes, and clears the stamp when an attempt starts or ends', () => {
+      const held = claimed();
+      expect(held.last_heartbeat_at).toBeNull();
+      clock.advance(2000);
+      const beat = heartbeat(held, { agentId: 'agent-1', leaseMs: LEASE }, clock);
+      expect(beat.last_heartbeat_at).toBe('2026-01-01T00:00:02.000Z');
+      clock.advance(1000);
+      const resumed = resume(beat, { agentId: 'agent-1', leaseMs: LEASE }, clock);
+      expect(resumed.last_heartbeat_at).toBe('2026-01-01T00:00:03.000Z');
+      expect(release(resumed, { agentId: 'agent-1', retryBackoffMs: 0 }, clock).last_heartbeat_at).toBeNull();
+    });
+
+    it('keeps blocked_on across a release and clears it when the task leaves the phase', () => {
+      const blocked = recordBlocked(
+        claimed(),
+        { toPhase: 'TDD', gateId: 'plan_approved', blockers: [] },
+        clock.now(),
+      );
+      expect(blocked.blocked_on).toMatchObject({ phase: 'PLAN', to_phase: 'TDD', gate_id: 'plan_approved' });
+      const released = release(blocked, { agentId: 'agent-1', retryBackoffMs: 0 }, clock);
+      expect(released.blocked_on).toEqual(blocked.blocked_on);
+      const again = recordBlocked(claimed(), { toPhase: 'TDD', gateId: null, blockers: [] }, clock.now());
+      expect(transition(again, { agentId: 'agent-1', toPhase: 'TDD' }, clock).blocked_on).toBeNull();
+      expect(complete(again, { agentId: 'agent-1' }, clock).blocked_on).toBeNull();
     });
   });
 

@@ -21,12 +21,20 @@ import {
  *     └─release/fail/───┘ └─resume (extends the lease, new token version)
  *       expireLease         release/fail/expireLease after the last attempt ──▶ failed
  *   any non-terminal ──cancel──▶ cancelled
+ *   failed, cancelled ──requeue (an operator)──▶ queued
  *
  * Attempts: a claim starts an attempt (`attempts + 1`). An attempt ends well with `complete`,
  * or badly with `release`, `fail` or `expireLease` — the three behave the same on purpose
  * (issue 4): the task keeps its phase and artifacts, and goes back to the queue with a retry
  * backoff while `attempts < max_attempts`, or becomes `failed` once the last attempt ended.
  * So `max_attempts: 3` allows three claims. `cancel` ends the task whatever the attempts.
+ *
+ * `requeue` (issue 20) puts a failed or cancelled task back in the queue in its phase, with its
+ * artifacts; by default with its attempts reset to 0 (a failed task has none left).
+ *
+ * `blocked_on` (see `blocked-on.ts`) records a refused transition or completion; leaving the
+ * phase (`transition`, `complete`) and `requeue` clear it. `last_heartbeat_at` is set by
+ * `heartbeat` and `resume`, and cleared when an attempt starts or ends.
  *
  * Every change of holder, status or phase bumps `token_version`, which invalidates phase tokens
  * issued before it; so does a resume. Heartbeats, approval requests and approvals do not.
@@ -62,6 +70,7 @@ export function claim(task: Task, { agentId, leaseMs }: ClaimParams, clock: Cloc
     holder: agentId,
     attempts: task.attempts + 1,
     lease_expires_at: isoTime(now + validLease(leaseMs)),
+    last_heartbeat_at: null,
     retry_not_before: null,
     token_version: task.token_version + 1,
   });
@@ -71,7 +80,12 @@ export function claim(task: Task, { agentId, leaseMs }: ClaimParams, clock: Cloc
 export function heartbeat(task: Task, { agentId, leaseMs }: ClaimParams, clock: Clock): Task {
   const now = clock.now();
   assertActiveHolder(task, agentId, now);
-  return { ...task, lease_expires_at: isoTime(now + validLease(leaseMs)), updated_at: isoTime(now) };
+  return {
+    ...task,
+    lease_expires_at: isoTime(now + validLease(leaseMs)),
+    last_heartbeat_at: isoTime(now),
+    updated_at: isoTime(now),
+  };
 }
 
 /**
@@ -86,6 +100,7 @@ export function resume(task: Task, { agentId, leaseMs }: ClaimParams, clock: Clo
   return {
     ...task,
     lease_expires_at: isoTime(now + validLease(leaseMs)),
+    last_heartbeat_at: isoTime(now),
     token_version: task.token_version + 1,
     updated_at: isoTime(now),
   };
@@ -114,6 +129,7 @@ export function transition(task: Task, params: TransitionParams, clock: Clock): 
     phase: params.toPhase,
     artifacts: withArtifacts(task, task.phase, params.artifacts),
     approval_requests: [],
+    blocked_on: null,
     token_version: task.token_version + 1,
     ...(params.leaseMs === undefined ? {} : { lease_expires_at: isoTime(now + validLease(params.leaseMs)) }),
   });
@@ -137,8 +153,10 @@ export function complete(task: Task, params: CompleteParams, clock: Clock): Task
     phase: params.finalPhase ?? task.phase,
     holder: null,
     lease_expires_at: null,
+    last_heartbeat_at: null,
     artifacts: withArtifacts(task, task.phase, params.artifacts),
     approval_requests: [],
+    blocked_on: null,
     token_version: task.token_version + 1,
     completed_at: isoTime(now),
   });
@@ -196,7 +214,52 @@ export function cancel(
     status: 'cancelled',
     holder: null,
     lease_expires_at: null,
+    last_heartbeat_at: null,
     retry_not_before: null,
+    token_version: task.token_version + 1,
+  });
+}
+
+export interface RequeueParams {
+  readonly actor: string;
+  readonly reason?: string;
+  /** Attempts back to 0 (default); false keeps the count, refused when none are left. */
+  readonly resetAttempts?: boolean;
+}
+
+/**
+ * An operator puts a failed or cancelled task back in the queue (issue 20): in the phase it was
+ * in, with its artifacts and approvals, eligible at once. Holder, lease, backoff, failure reason
+ * and `blocked_on` are cleared and the token version bumped. Refused for any other status
+ * (`task_not_requeueable`) and, keeping the attempt count, for a task with none left
+ * (`no_attempts_left`).
+ */
+export function requeue(task: Task, params: RequeueParams, clock: Clock): Task {
+  if (task.status !== 'failed' && task.status !== 'cancelled') {
+    throw new ConflictError(
+      'task_not_requeueable',
+      `Task ${task.id} is ${task.status}: only a failed or cancelled task can be requeued`,
+      { task_id: task.id, status: task.status },
+    );
+  }
+  const attempts = params.resetAttempts === false ? task.attempts : 0;
+  if (attempts >= task.max_attempts) {
+    throw new ConflictError(
+      'no_attempts_left',
+      `Task ${task.id} has used ${task.attempts} of ${task.max_attempts} attempts: requeue it with reset_attempts`,
+      { task_id: task.id, attempts: task.attempts, max_attempts: task.max_attempts },
+    );
+  }
+  return change(task, clock.now(), params.actor, 'requeued', params.reason ?? null, {
+    status: 'queued',
+    holder: null,
+    attempts,
+    lease_expires_at: null,
+    last_heartbeat_at: null,
+    retry_not_before: null,
+    failure_reason: null,
+    completed_at: null,
+    blocked_on: null,
     token_version: task.token_version + 1,
   });
 }
@@ -343,7 +406,12 @@ function endAttempt(
     throw new InvalidInputError('invalid_backoff', 'retry backoff must be a non-negative number');
   }
   const exhausted = task.attempts >= task.max_attempts;
-  const common = { holder: null, lease_expires_at: null, token_version: task.token_version + 1 };
+  const common = {
+    holder: null,
+    lease_expires_at: null,
+    last_heartbeat_at: null,
+    token_version: task.token_version + 1,
+  };
   if (exhausted) {
     const why = `max_attempts (${task.max_attempts}) reached; last attempt ${action}${reason ? `: ${reason}` : ''}`;
     return change(task, now, actor, action, reason, {

@@ -1,3 +1,5 @@
+import { type BlockedOn } from './blocked-on.js';
+
 /**
  * The task as the queue and the state machine see it. Field names are the wire names
  * (snake_case) so the API and the state file show the same shape; times are ISO 8601 UTC.
@@ -8,7 +10,10 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['completed', 'failed', 'cancelled']);
 
-/** Completed, failed and cancelled tasks never change status again. */
+/**
+ * Completed, failed and cancelled tasks are done: no agent moves them again. Only an operator's
+ * requeue brings a failed or cancelled one back to the queue.
+ */
 export function isTerminalStatus(status: TaskStatus): boolean {
   return TERMINAL.has(status);
 }
@@ -72,6 +77,7 @@ export const TASK_ACTIONS = [
   'cancelled',
   'approval_recorded',
   'approval_requested',
+  'requeued',
 ] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 
@@ -106,6 +112,11 @@ export interface Task {
   readonly attempts: number;
   readonly max_attempts: number;
   readonly lease_expires_at: string | null;
+  /**
+   * The holder's last heartbeat or resume in this attempt; null before the first, and after the
+   * attempt. Absent on tasks stored before it existed.
+   */
+  readonly last_heartbeat_at?: string | null;
   /** Not eligible before this time (retry backoff after a released, failed or expired attempt). */
   readonly retry_not_before: string | null;
   /** Bumped by every claim, transition, release, failure, lease expiry, completion and cancel. */
@@ -115,6 +126,11 @@ export interface Task {
   /** Pending submissions for approval gates; absent on tasks stored before they existed. */
   readonly approval_requests?: readonly ApprovalRequest[];
   readonly history: readonly TaskHistoryEntry[];
+  /**
+   * Why the last transition or completion request was refused (see `blocked-on.ts`); null once
+   * the task left that phase or was requeued. Absent on tasks stored before it existed.
+   */
+  readonly blocked_on?: BlockedOn | null;
   readonly created_at: string;
   readonly updated_at: string;
   /** Set when the task reaches `completed`. */

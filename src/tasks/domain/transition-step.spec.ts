@@ -51,10 +51,17 @@ describe('decideStep', () => {
     held = claim(task, { agentId: 'agent-1', leaseMs: 60_000 }, clock);
   });
 
-  it('a submission blocked by a failing check changes nothing', () => {
+  it('a submission blocked by a failing check records why in blocked_on, and nothing else', () => {
     const blocked = step(held, {});
     expect(blocked.decision.allowed).toBe(false);
-    expect(blocked.next).toBe(held);
+    expect(blocked.next.blocked_on).toEqual({
+      at: new Date(clock.now()).toISOString(),
+      phase: 'A',
+      to_phase: 'B',
+      gate_id: 'g',
+      blocker_details: blocked.decision.blockers,
+    });
+    expect({ ...blocked.next, blocked_on: undefined }).toEqual({ ...held, blocked_on: undefined });
     expect(blocked.approvalRequested).toBe(false);
   });
 
@@ -70,6 +77,8 @@ describe('decideStep', () => {
       }),
     ]);
     expect(asked.next.artifacts).toEqual({ A: { doc: 'v1' } });
+    expect(asked.next.blocked_on).toMatchObject({ gate_id: 'g', to_phase: 'B' });
+    expect(asked.next.blocked_on!.blocker_details.map((b) => b.check)).toEqual(['approval_required']);
     // Sending the same again is no new request.
     expect(step(asked.next, { doc: 'v1' })).toMatchObject({ approvalRequested: false });
     const approved = recordApproval(asked.next, { gateId: 'g', decision: 'approved', by: 'lead' }, clock);
@@ -79,7 +88,7 @@ describe('decideStep', () => {
     // The approved doc (stored, so nothing needs sending) passes.
     const passed = step(approved, {});
     expect(passed.decision.allowed).toBe(true);
-    expect(passed.next).toMatchObject({ phase: 'B', approval_requests: [] });
+    expect(passed.next).toMatchObject({ phase: 'B', approval_requests: [], blocked_on: null });
   });
 
   it('checks holder and phase on the task as given', () => {

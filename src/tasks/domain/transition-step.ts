@@ -2,6 +2,7 @@ import type { Clock } from '../../common/domain/clock.js';
 import { decideTransition, type TransitionDecision } from '../../workflow/domain/transition-decision.js';
 import { type Workflow } from '../../workflow/domain/workflow.runtime.js';
 import { mergedArtifacts } from './artifact-view.js';
+import { recordBlocked } from './blocked-on.js';
 import { type ArtifactSet, type Task } from './task.model.js';
 import * as machine from './task-state-machine.js';
 
@@ -17,7 +18,7 @@ export interface TransitionStepParams {
 
 export interface TransitionStep {
   readonly decision: TransitionDecision;
-  /** The task after the step: moved, holding an approval request, or `current` unchanged. */
+  /** The task after the step: moved, or blocked (`blocked_on`, maybe an approval request). */
   readonly next: Task;
   /** The submission was stored as the request an operator approves. */
   readonly approvalRequested: boolean;
@@ -28,7 +29,8 @@ export interface TransitionStep {
  * task holds at this instant) and the write in one pure step, so the store can run it inside
  * its atomic mutation and nothing recorded in between is missed. Allowed: the task moves. Blocked
  * in strict mode by nothing but the approval: the submission is stored with an approval request
- * naming its digest, for an operator to decide on. Blocked otherwise: nothing changes.
+ * naming its digest, for an operator to decide on. Either way a blocked step records why in
+ * `blocked_on`, stored in the same write as its audit entry.
  */
 export function decideStep(workflow: Workflow, current: Task, params: TransitionStepParams): TransitionStep {
   machine.assertActiveHolder(current, params.agentId, params.clock.now());
@@ -59,8 +61,14 @@ export function decideStep(workflow: Workflow, current: Task, params: Transition
     decision.gate !== undefined &&
     decision.digest !== undefined &&
     decision.blockers.every((b) => b.check === 'approval_required');
-  if (!awaitsApproval) return { decision, next: current, approvalRequested: false };
-  const next = machine.requestApproval(
+  const blocked = (task: Task) =>
+    recordBlocked(
+      task,
+      { toPhase: decision.to, gateId: decision.gate ?? null, blockers: decision.blockers },
+      params.clock.now(),
+    );
+  if (!awaitsApproval) return { decision, next: blocked(current), approvalRequested: false };
+  const requested = machine.requestApproval(
     current,
     {
       agentId: params.agentId,
@@ -71,5 +79,5 @@ export function decideStep(workflow: Workflow, current: Task, params: Transition
     },
     params.clock,
   );
-  return { decision, next, approvalRequested: next !== current };
+  return { decision, next: blocked(requested), approvalRequested: requested !== current };
 }

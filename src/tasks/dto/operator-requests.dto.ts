@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -118,4 +119,21 @@ export class GateDecisionDto extends CommentDto {
   @IsString()
   @Matches(DIGEST_PATTERN, { message: 'digest must be sha256: and 64 lower-case hex digits' })
   digest?: string;
+}
+
+export class RequeueDto {
+  @ApiPropertyOptional({ example: 'runner fixed; try again', maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  reason?: string;
+
+  @ApiPropertyOptional({
+    default: true,
+    description:
+      'Attempts back to 0 (default). false keeps the count: refused with 409 `no_attempts_left` when none are left',
+  })
+  @IsOptional()
+  @IsBoolean()
+  reset_attempts?: boolean;
 }

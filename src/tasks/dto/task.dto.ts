@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TASK_STATUSES } from '../domain/task.model.js';
+import { FindingDto } from './finding.dto.js';
 
 export class WorkflowRefDto {
   @ApiProperty() name!: string;
@@ -43,6 +44,25 @@ export class TaskHistoryEntryDto {
   @ApiProperty({ nullable: true, type: String }) reason!: string | null;
 }
 
+/** Why the task's last transition or completion request was refused (docs/API.md, "Operator views"). */
+export class BlockedOnDto {
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ description: 'The phase the task was (and is) in' }) phase!: string;
+  @ApiProperty({ description: 'The phase asked for, or `completed` for a completion' }) to_phase!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The gate that refused; null when none did' })
+  gate_id!: string | null;
+  @ApiProperty({ description: 'An approval request of this gate in this phase waits for a decision' })
+  approval_pending!: boolean;
+  @ApiProperty({
+    type: [String],
+    description: "The gate's approvers as the workflow writes them (empty: any operator or admin)",
+  })
+  approvers!: string[];
+  @ApiProperty({ type: [String], description: 'The blockers, one line each' }) blockers!: string[];
+  @ApiProperty({ type: [FindingDto], description: 'The blockers as findings (at most 50 kept)' })
+  blocker_details!: FindingDto[];
+}
+
 /** A task as listed: everything but artifacts and history. */
 export class TaskSummaryDto {
   @ApiProperty() id!: string;
@@ -58,12 +78,25 @@ export class TaskSummaryDto {
   @ApiProperty() attempts!: number;
   @ApiProperty() max_attempts!: number;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lease_expires_at!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: "The holder's last heartbeat or resume in this attempt",
+  })
+  last_heartbeat_at!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) retry_not_before!: string | null;
   @ApiProperty() token_version!: number;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) completed_at!: string | null;
   @ApiProperty({ nullable: true, type: String }) failure_reason!: string | null;
+  @ApiProperty({
+    type: BlockedOnDto,
+    nullable: true,
+    description: 'Why the last transition or completion request was refused; null once the task moved on',
+  })
+  blocked_on!: BlockedOnDto | null;
 }
 
 /** A task in full: with the artifacts of every phase, approvals and history. */

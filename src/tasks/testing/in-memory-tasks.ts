@@ -80,17 +80,7 @@ export function inMemoryTasks(workflowYaml: string, phaseTokens: PhaseTokenServi
   );
   const metrics = new TaskMetrics(new Registry(), state);
   const outbox = new AuditOutbox(state, audit);
-  const agents = new AgentTasksService(
-    state,
-    workflows,
-    phaseTokens,
-    events,
-    trail,
-    metrics,
-    config,
-    clock,
-    outbox,
-  );
+  const agents = new AgentTasksService(state, workflows, phaseTokens, events, metrics, config, clock, outbox);
   const operators = new OperatorTasksService(
     state,
     registry,
