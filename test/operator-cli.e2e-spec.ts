@@ -60,9 +60,11 @@ describe('operator CLI against the real server', () => {
     expect(created.status).toBe(201);
     return created.body.id;
   };
-  /** A new task claimed by a new agent, its plan handed in: it waits at plan_approved. */
-  const waitingForApproval = async (agentId: string) => {
-    const id = await create(`plan of ${agentId}`, { priority: 1000 });
+  /** Each claimed task is above every task left queued before it. */
+  let priority = 1000;
+  /** A new task, claimed by a new agent. */
+  const claimNew = async (agentId: string, extra: Record<string, unknown> = {}) => {
+    const id = await create(`plan of ${agentId}`, { priority: priority++, ...extra });
     const agent = accessToken('agent', agentId);
     const claim = await http.post<{ task: { id: string }; phase_token: string }>(
       '/api/v1/tasks/claim',
@@ -70,6 +72,11 @@ describe('operator CLI against the real server', () => {
       {},
     );
     expect(claim.body.task.id).toBe(id);
+    return { id, agent, phaseToken: claim.body.phase_token };
+  };
+  /** A new task claimed by a new agent, its plan handed in: it waits at plan_approved. */
+  const waitingForApproval = async (agentId: string) => {
+    const { id, agent, phaseToken } = await claimNew(agentId);
     const move = () =>
       http.post<{ allowed: boolean; blocker_details: Array<{ check: string }> }>(
         '/api/v1/tasks/transition',
@@ -78,7 +85,7 @@ describe('operator CLI against the real server', () => {
           task_id: id,
           current_phase: 'PLAN',
           target_phase: 'TDD',
-          phase_token: claim.body.phase_token,
+          phase_token: phaseToken,
           artifacts: planArtifacts,
         },
       );
@@ -222,6 +229,129 @@ describe('operator CLI against the real server', () => {
     },
     MANY_RUNS_MS,
   );
+
+  describe('the operator views: approvals, blocked tasks, requeue, agents', () => {
+    it(
+      'approvals list and the blocked_on of tasks list and show name what waits, with its digest',
+      async () => {
+        const { id } = await waitingForApproval('cli-agent-2');
+        const request = json<Task>((await cli(['tasks', 'show', id, '--json'])).stdout).approval_requests[0];
+
+        const table = await cli(['approvals', 'list']);
+        expect(table.code).toBe(0);
+        expect(table.stdout).toMatch(
+          /^TASK +TITLE +WORKFLOW +PHASE +GATE +APPROVERS +REQUESTED +BY +DIGEST$/m,
+        );
+        expect(table.stdout).toMatch(
+          new RegExp(
+            `^${id} +plan of cli-agent-2 +agent_workflow \\S+ +PLAN +plan_approved +operator, admin +\\S+Z +cli-agent-2 +${request.digest}$`,
+            'm',
+          ),
+        );
+        expect(table.stdout).toMatch(/^\d+ pending approvals?$/m);
+
+        const listed = json<{ approvals: Array<Record<string, unknown>> }>(
+          (await cli(['approvals', 'list', '--json'])).stdout,
+        );
+        expect(listed.approvals.find((a) => a.task_id === id)).toMatchObject({
+          gate_id: 'plan_approved',
+          phase: 'PLAN',
+          requested_by: 'cli-agent-2',
+          digest: request.digest,
+        });
+
+        const tasks = await cli(['tasks', 'list', '--status', 'claimed']);
+        expect(tasks.stdout.split('\n').find((l) => l.startsWith(id))).toMatch(/ approval plan_approved /);
+        const shown = await cli(['tasks', 'show', id]);
+        expect(shown.stdout).toMatch(
+          /^blocked on +approval of plan_approved by operator, admin \(PLAN → TDD, \S+Z\)$/m,
+        );
+        expect(shown.stdout).toMatch(
+          /^Blockers \(PLAN → TDD, \S+\):\nCHECK +SEVERITY +GATE +MESSAGE\n.*\napproval_required +blocking +plan_approved /m,
+        );
+
+        // Decided: it leaves the list.
+        expect((await cli(['tasks', 'approve', id, '--digest', request.digest])).code).toBe(0);
+        const after = json<{ approvals: Array<{ task_id: string }> }>(
+          (await cli(['approvals', 'list', '--json'])).stdout,
+        );
+        expect(after.approvals.map((a) => a.task_id)).not.toContain(id);
+      },
+      MANY_RUNS_MS,
+    );
+
+    it(
+      'tasks requeue: a cancelled task back in the queue; a queued one is refused with exit 1',
+      async () => {
+        const { id } = await claimNew('cli-agent-3');
+        expect((await http.post(`/api/v1/tasks/${id}/cancel`, operator, {})).status).toBe(200);
+
+        const kept = await cli(['tasks', 'requeue', id, '--keep-attempts', '--json']);
+        expect(kept.code).toBe(0);
+        expect(json(kept.stdout)).toMatchObject({ id, status: 'queued', attempts: 1, holder: null });
+
+        const refused = await cli(['tasks', 'requeue', id]);
+        expect(refused).toMatchObject({ code: 1, stdout: '' });
+        expect(refused.stderr).toContain(
+          `POST ${server.url}/api/v1/tasks/${id}/requeue: 409 task_not_requeueable`,
+        );
+
+        expect((await http.post(`/api/v1/tasks/${id}/cancel`, operator, {})).status).toBe(200);
+        const again = await cli(['tasks', 'requeue', id, '--reason', 'flaky runner']);
+        expect(again).toMatchObject({
+          code: 0,
+          stdout: `requeued task ${id} (PLAN): status queued, attempts 0/3\n`,
+        });
+        const task = (
+          await http.get<{ history: Array<{ action: string; reason: string | null }> }>(
+            `/api/v1/tasks/${id}`,
+            operator,
+          )
+        ).body;
+        expect(task.history[task.history.length - 1]).toMatchObject({
+          action: 'requeued',
+          reason: 'flaky runner',
+        });
+
+        const missing = await cli(['tasks', 'requeue', 'no-such-task']);
+        expect(missing.code).toBe(1);
+        expect(missing.stderr).toContain(': 404 task_not_found');
+      },
+      MANY_RUNS_MS,
+    );
+
+    it(
+      'agents list: the tasks an agent holds and its denials of the last hour',
+      async () => {
+        const { id, agent, phaseToken } = await claimNew('cli-agent-watched');
+        const denied = await http.post<{ allowed: boolean }>('/api/v1/tools/authorize', agent, {
+          task_id: id,
+          phase_token: phaseToken,
+          tool_name: 'bash',
+          args: { command: 'rm -rf /' },
+        });
+        expect(denied.body.allowed).toBe(false);
+
+        const table = await cli(['agents', 'list']);
+        expect(table.code).toBe(0);
+        expect(table.stdout).toMatch(/^AGENT +TASKS +LAST SEEN +DENIALS \(1H\) +LAST DENIAL$/m);
+        expect(table.stdout).toMatch(
+          new RegExp(`^cli-agent-watched +${id} PLAN claimed +\\S+Z +1 +\\S+Z bash: `, 'm'),
+        );
+        expect(table.stdout).toMatch(/^\d+ agents?; denials since \S+Z$/m);
+
+        const answer = json<{ agents: Array<Record<string, unknown>>; denials_since: string }>(
+          (await cli(['agents', 'list', '--json'])).stdout,
+        );
+        expect(answer.agents.find((a) => a.agent_id === 'cli-agent-watched')).toMatchObject({
+          tasks: [expect.objectContaining({ task_id: id, phase: 'PLAN', status: 'claimed' })],
+          recent_denials: 1,
+          last_denial: expect.objectContaining({ task_id: id, tool_name: 'bash' }),
+        });
+      },
+      MANY_RUNS_MS,
+    );
+  });
 
   describe('events tail', () => {
     it(

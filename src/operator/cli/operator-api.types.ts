@@ -42,6 +42,8 @@ export interface TaskSummary {
   failure_reason: string | null;
   /** Absent on servers before the operator API of issue 20. */
   blocked_on?: BlockedOn | null;
+  /** The holder's last heartbeat or resume in this attempt (null before the first). */
+  last_heartbeat_at?: string | null;
   [field: string]: unknown;
 }
 

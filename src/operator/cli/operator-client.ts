@@ -66,7 +66,7 @@ export class OperatorClient {
     return this.get(`/api/v1/approvals`);
   }
 
-  async listAgents(): Promise<{ agents: AgentView[]; denials_since?: string }> {
+  async listAgents(): Promise<{ agents: AgentView[]; denials_since?: string; denials_truncated?: boolean }> {
     return this.get(`/api/v1/agents`);
   }
 

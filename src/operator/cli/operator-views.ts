@@ -45,12 +45,13 @@ export function formatTaskPage(page: TaskPage): string {
 
 export function formatTask(task: TaskDetail): string {
   const lease = task.lease_expires_at ? ` (lease until ${task.lease_expires_at})` : '';
+  const beat = task.holder && task.last_heartbeat_at ? `, last heartbeat ${task.last_heartbeat_at}` : '';
   const fields: Array<[string, string]> = [
     ['title', task.title],
     ['status', task.status],
     ['phase', task.phase],
     ['workflow', `${task.workflow.name} ${task.workflow.version}`],
-    ['holder', `${dash(task.holder)}${lease}`],
+    ['holder', `${dash(task.holder)}${lease}${beat}`],
     ['attempts', `${task.attempts} of ${task.max_attempts}`],
     ['priority', String(task.priority)],
     ['capabilities', wrapList(task.capabilities, 60)],
@@ -145,7 +146,11 @@ export function formatApprovals(approvals: readonly PendingApproval[]): string {
   )}\n${approvals.length} pending approval${approvals.length === 1 ? '' : 's'}`;
 }
 
-export function formatAgents(agents: readonly AgentView[], denialsSince?: string): string {
+export function formatAgents(
+  agents: readonly AgentView[],
+  denialsSince?: string,
+  denialsTruncated?: boolean,
+): string {
   return `${formatTable(
     ['AGENT', 'TASKS', 'LAST SEEN', 'DENIALS (1H)', 'LAST DENIAL'],
     agents.map((a) => [
@@ -157,7 +162,7 @@ export function formatAgents(agents: readonly AgentView[], denialsSince?: string
         ? `${a.last_denial.ts} ${dash(a.last_denial.tool_name)}: ${clip(dash(a.last_denial.reason), 50)}`
         : '-',
     ]),
-  )}\n${agents.length} agent${agents.length === 1 ? '' : 's'}${denialsSince ? `; denials since ${denialsSince}` : ''}`;
+  )}\n${agents.length} agent${agents.length === 1 ? '' : 's'}${denialsSince ? `; denials since ${denialsSince}` : ''}${denialsTruncated ? ' (counts of the newest 1000 only)' : ''}`;
 }
 
 /** One line per event: id, time, type, task, actor, then the data as compact JSON (clipped). */

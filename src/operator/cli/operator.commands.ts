@@ -192,7 +192,7 @@ export function registerOperatorCommands(program: Command, deps: OperatorCliDeps
     'agents with their tasks, last heartbeat and denials of the last hour',
     async ({ client, print }) => {
       const answer = await client.listAgents();
-      print(answer, () => formatAgents(answer.agents, answer.denials_since));
+      print(answer, () => formatAgents(answer.agents, answer.denials_since, answer.denials_truncated));
     },
   );
 
