@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { planArtifacts } from './fixtures/artifacts.js';
 import { api } from './support/api.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 import {
   baseEnv,
   CLI,
@@ -473,6 +474,60 @@ describe('operator CLI against the real server', () => {
       async () => {
         const idle = await cli(['events', 'tail', '--until-idle', '300']);
         expect(idle).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      },
+      MANY_RUNS_MS,
+    );
+
+    it(
+      'reconnects after the connection drops and goes on after the last event printed: nothing missed, nothing twice',
+      async () => {
+        const proxy = await startTcpProxy(Number(new URL(server.url).port));
+        try {
+          const head = (await http.get<{ last_id: number }>('/api/v1/events?limit=1', operator)).body.last_id;
+          const child = spawn(
+            process.execPath,
+            [
+              CLI,
+              'events',
+              'tail',
+              '--since',
+              String(head),
+              '--type',
+              'task.created',
+              '--limit',
+              '2',
+              '--json',
+            ],
+            {
+              env: env({ ORCHESTRATOR_URL: `http://127.0.0.1:${proxy.port}` }),
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          );
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+          try {
+            const before = await create('before the drop');
+            while (!stdout.includes(before)) await new Promise((r) => setTimeout(r, 50));
+            await proxy.cut();
+            const during = await create('while the connection is down');
+            await new Promise((r) => setTimeout(r, 1000));
+            await proxy.restore();
+            expect(await exited).toBe(0);
+            const ids = stdout
+              .trimEnd()
+              .split('\n')
+              .map((l) => (JSON.parse(l) as StreamedEvent).task_id);
+            expect(ids).toEqual([before, during]);
+            expect(stderr).toMatch(/the server closed the event stream; reconnecting after event \d+/);
+          } finally {
+            if (child.exitCode === null) child.kill('SIGKILL');
+          }
+        } finally {
+          await proxy.close();
+        }
       },
       MANY_RUNS_MS,
     );
