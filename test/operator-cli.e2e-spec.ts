@@ -231,6 +231,32 @@ describe('operator CLI against the real server', () => {
     MANY_RUNS_MS,
   );
 
+  it(
+    'text an agent wrote reaches the terminal on one line, its control characters escaped',
+    async () => {
+      const { id, agent, phaseToken } = await claimNew('cli-agent-hostile', { max_attempts: 1 });
+      const reason = 'ok\nfake-id  completed  PLAN\u001b]0;owned\u0007\u001b[2J';
+      const failed = await http.post(
+        `/api/v1/tasks/${id}/fail`,
+        agent,
+        { reason },
+        { 'x-phase-token': phaseToken },
+      );
+      expect(failed.status).toBe(200);
+
+      const shown = await cli(['tasks', 'show', id]);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+      expect(shown.stdout).toContain('ok\\u000afake-id  completed  PLAN\\u001b]0;owned\\u0007\\u001b[2J');
+      expect(shown.stdout).not.toMatch(/^fake-id/m);
+      // JSON output is the answer as it came: escaped by JSON itself.
+      expect(
+        json<{ failure_reason: string }>((await cli(['tasks', 'show', id, '--json'])).stdout).failure_reason,
+      ).toContain(reason);
+    },
+    MANY_RUNS_MS,
+  );
+
   describe('the operator views: approvals, blocked tasks, requeue, agents', () => {
     it(
       'approvals list and the blocked_on of tasks list and show name what waits, with its digest',

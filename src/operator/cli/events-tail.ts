@@ -1,3 +1,4 @@
+import { terminalText } from '../../common/cli/terminal-text.js';
 import { OrchestratorUnavailableError } from '../../sdk/errors.js';
 import { type CliOutput } from '../../workflow/cli/workflow.commands.js';
 import { type StreamedEvent, type StreamResyncData } from './operator-api.types.js';
@@ -50,7 +51,7 @@ export async function runEventsTail(options: TailOptions): Promise<void> {
           ? JSON.stringify({ id: Number(frame.id), ...resync })
           : formatResyncLine(frame.id, resync),
       );
-      io.err(`orchestrator: ${resync.message}`);
+      io.err(`orchestrator: ${terminalText(String(resync.message))}`);
     } else {
       const event = JSON.parse(frame.data) as StreamedEvent;
       io.out(options.json ? JSON.stringify(event) : formatEventLine(event));

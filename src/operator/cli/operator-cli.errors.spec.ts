@@ -30,6 +30,12 @@ describe('describeError', () => {
     expect(describeError(new TypeError('boom'))).toBe('unexpected error: boom');
   });
 
+  it('keeps a server message on one line, without escape sequences', () => {
+    expect(describeError(new NotFoundError("no task with id 'a\n\u001b[2J'", 'task_not_found', 404))).toBe(
+      "no task with id 'a\\u000a\\u001b[2J'",
+    );
+  });
+
   it('never prints the token, wherever it would appear', () => {
     const token = 'eyJhbGciOi.payload.signature';
     expect(describeError(new Error(`Headers: "Bearer ${token}" is invalid`), [token])).toBe(

@@ -1,3 +1,4 @@
+import { terminalText } from '../../common/cli/terminal-text.js';
 import { OrchestratorError, OrchestratorUnavailableError } from '../../sdk/errors.js';
 
 /** Exit codes of the operator commands (docs/OPERATOR_CLI.md, "Exit codes"). */
@@ -34,7 +35,9 @@ export function describeError(error: unknown, secrets: readonly string[] = []): 
     error instanceof OrchestratorError || error instanceof CliUsageError || error instanceof CliRefusal;
   const text = error instanceof Error ? error.message : String(error);
   const said = known ? text : `unexpected error: ${text}`;
-  return secrets
+  const redacted = secrets
     .filter((s) => s.length > 0)
     .reduce((out, secret) => out.split(secret).join('[redacted]'), said);
+  // Server messages may quote what an agent or the caller wrote: one line, no escape sequences.
+  return terminalText(redacted);
 }

@@ -1,4 +1,5 @@
 import { formatTable, wrapList } from '../../common/cli/text-table.js';
+import { terminalSafe } from '../../common/cli/terminal-text.js';
 import {
   type AgentView,
   type BlockedOn,
@@ -9,7 +10,11 @@ import {
   type TaskPage,
 } from './operator-api.types.js';
 
-/** Text for the terminal; `--json` prints the server's answers instead. */
+/**
+ * Text for the terminal; `--json` prints the server's answers instead. Every answer goes through
+ * `terminalSafe` first: titles, reasons and messages come from agents, and must neither draw table
+ * rows of their own (newlines) nor reach the terminal as escape sequences.
+ */
 const dash = (value: string | null | undefined) =>
   value === null || value === undefined || value === '' ? '-' : value;
 
@@ -25,7 +30,8 @@ export function blockedLabel(blocked: BlockedOn | null | undefined): string {
   return count === 1 ? clip(blocked.blockers[0], 40) : `${count} blockers`;
 }
 
-export function formatTaskPage(page: TaskPage): string {
+export function formatTaskPage(answer: TaskPage): string {
+  const page = terminalSafe(answer);
   const table = formatTable(
     ['ID', 'STATUS', 'PHASE', 'TITLE', 'HOLDER', 'ATTEMPTS', 'BLOCKED ON', 'UPDATED'],
     page.tasks.map((t) => [
@@ -43,7 +49,8 @@ export function formatTaskPage(page: TaskPage): string {
   return `${table}\n${page.tasks.length} of ${page.total} tasks${more}`;
 }
 
-export function formatTask(task: TaskDetail): string {
+export function formatTask(answer: TaskDetail): string {
+  const task = terminalSafe(answer);
   const lease = task.lease_expires_at ? ` (lease until ${task.lease_expires_at})` : '';
   const beat = task.holder && task.last_heartbeat_at ? `, last heartbeat ${task.last_heartbeat_at}` : '';
   const fields: Array<[string, string]> = [
@@ -128,7 +135,8 @@ function blockedOnText(b: BlockedOn): string {
   return `${what} (${b.phase} → ${b.to_phase}, ${b.at})`;
 }
 
-export function formatApprovals(approvals: readonly PendingApproval[]): string {
+export function formatApprovals(answer: readonly PendingApproval[]): string {
+  const approvals = terminalSafe(answer);
   const workflow = (w: PendingApproval['workflow']) => (typeof w === 'string' ? w : `${w.name} ${w.version}`);
   return `${formatTable(
     ['TASK', 'TITLE', 'WORKFLOW', 'PHASE', 'GATE', 'APPROVERS', 'REQUESTED', 'BY', 'DIGEST'],
@@ -147,10 +155,12 @@ export function formatApprovals(approvals: readonly PendingApproval[]): string {
 }
 
 export function formatAgents(
-  agents: readonly AgentView[],
+  answer: readonly AgentView[],
   denialsSince?: string,
   denialsTruncated?: boolean,
 ): string {
+  const agents = terminalSafe(answer);
+  const since = denialsSince === undefined ? undefined : terminalSafe(denialsSince);
   return `${formatTable(
     ['AGENT', 'TASKS', 'LAST SEEN', 'DENIALS (1H)', 'LAST DENIAL'],
     agents.map((a) => [
@@ -162,11 +172,12 @@ export function formatAgents(
         ? `${a.last_denial.ts} ${dash(a.last_denial.tool_name)}: ${clip(dash(a.last_denial.reason), 50)}`
         : '-',
     ]),
-  )}\n${agents.length} agent${agents.length === 1 ? '' : 's'}${denialsSince ? `; denials since ${denialsSince}` : ''}${denialsTruncated ? ' (counts of the newest 1000 only)' : ''}`;
+  )}\n${agents.length} agent${agents.length === 1 ? '' : 's'}${since ? `; denials since ${since}` : ''}${denialsTruncated ? ' (counts of the newest 1000 only)' : ''}`;
 }
 
 /** One line per event: id, time, type, task, actor, then the data as compact JSON (clipped). */
-export function formatEventLine(event: StreamedEvent): string {
+export function formatEventLine(streamed: StreamedEvent): string {
+  const event = terminalSafe(streamed);
   return [
     String(event.id),
     event.at,
@@ -177,6 +188,7 @@ export function formatEventLine(event: StreamedEvent): string {
   ].join('  ');
 }
 
-export function formatResyncLine(id: string | undefined, resync: StreamResyncData): string {
-  return `${dash(id)}  stream.resync  ${resync.reason}: ${resync.message}`;
+export function formatResyncLine(id: string | undefined, data: StreamResyncData): string {
+  const resync = terminalSafe(data);
+  return `${dash(terminalSafe(id))}  stream.resync  ${resync.reason}: ${resync.message}`;
 }

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { terminalText } from '../../common/cli/terminal-text.js';
 import { HttpTransport } from '../../sdk/http.transport.js';
 import { type CliOutput, processOutput } from '../../workflow/cli/workflow.commands.js';
 import { EventCursorFile } from './event-cursor-file.js';
@@ -135,7 +136,7 @@ export function registerOperatorCommands(program: Command, deps: OperatorCliDeps
           comment: flags.comment,
           digest: flags.digest,
         });
-        print(task, () => decisionLine(task, gate, decision));
+        print(task, () => terminalText(decisionLine(task, gate, decision)));
       },
     )
       .argument('<task-id>')
@@ -153,7 +154,7 @@ export function registerOperatorCommands(program: Command, deps: OperatorCliDeps
     'cancel a task; its holder’s phase token stops working',
     async (ctx) => {
       const task = await ctx.client.cancel(ctx.args[0], ctx.flags.comment);
-      ctx.print(task, () => `cancelled task ${task.id} (${task.phase}): status ${task.status}`);
+      ctx.print(task, () => terminalText(`cancelled task ${task.id} (${task.phase}): status ${task.status}`));
     },
   )
     .argument('<task-id>')
@@ -168,10 +169,10 @@ export function registerOperatorCommands(program: Command, deps: OperatorCliDeps
         ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
         ...(flags.keepAttempts ? { reset_attempts: false } : {}),
       });
-      print(
-        task,
-        () =>
+      print(task, () =>
+        terminalText(
           `requeued task ${task.id} (${task.phase}): status ${task.status}, attempts ${task.attempts}/${task.max_attempts}`,
+        ),
       );
     },
   )
