@@ -464,7 +464,9 @@ describe('operator CLI against the real server', () => {
     it(
       'follows new events (filtered by --type and --task) after --since',
       async () => {
-        const head = (await http.get<{ last_id: number }>('/api/v1/events?limit=1', operator)).body.last_id;
+        // A page that is not full answers the head as last_id (fewer than 1000 events in this file).
+        const head = (await http.get<{ last_id: number }>('/api/v1/events?limit=1000', operator)).body
+          .last_id;
         const id = await create('cancelled while followed');
         const tail = runCli(
           [
@@ -510,7 +512,8 @@ describe('operator CLI against the real server', () => {
       async () => {
         const proxy = await startTcpProxy(Number(new URL(server.url).port));
         try {
-          const head = (await http.get<{ last_id: number }>('/api/v1/events?limit=1', operator)).body.last_id;
+          const head = (await http.get<{ last_id: number }>('/api/v1/events?limit=1000', operator)).body
+            .last_id;
           const child = spawn(
             process.execPath,
             [
@@ -537,7 +540,10 @@ describe('operator CLI against the real server', () => {
           const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
           try {
             const before = await create('before the drop');
-            while (!stdout.includes(before)) await new Promise((r) => setTimeout(r, 50));
+            const deadline = Date.now() + 30_000;
+            while (!stdout.includes(before) && Date.now() < deadline)
+              await new Promise((r) => setTimeout(r, 50));
+            expect(stdout).toContain(before);
             await proxy.cut();
             const during = await create('while the connection is down');
             await new Promise((r) => setTimeout(r, 1000));
