@@ -6,6 +6,7 @@ import { registerStateCommands } from '../state/cli/state.commands.js';
 import { registerAuditCommands } from '../audit/cli/audit.commands.js';
 import { registerHookCommands } from '../hooks/cli/hook.commands.js';
 import { registerDatabaseCommands } from '../database/cli/db.commands.js';
+import { registerOperatorCommands } from '../operator/cli/operator.commands.js';
 import { packageInfo } from '../common/package-info.js';
 import { loadConfig } from '../config/config.loader.js';
 import { configReport, formatConfigReport } from '../config/config.report.js';
@@ -53,5 +54,6 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerHookCommands(program);
   registerDatabaseCommands(program);
+  registerOperatorCommands(program);
   return program;
 }

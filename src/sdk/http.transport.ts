@@ -60,12 +60,43 @@ export class HttpTransport {
     throw last!;
   }
 
+  /**
+   * Opens a streaming GET (Server-Sent Events) and answers the response once its status is 2xx;
+   * the caller reads `body`. Refusals and network errors are the same typed errors as `call`'s.
+   * Not retried: a stream's client decides when to reconnect (and from which event).
+   */
+  async openStream(
+    path: string,
+    options: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    const url = `${this.baseUrl}${path}`;
+    const tried = `GET ${printableUrl(url)}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, {
+        method: 'GET',
+        headers: { ...this.headers('text/event-stream'), ...options.headers },
+        signal: options.signal,
+      });
+    } catch (error) {
+      throw unreachable(tried, error);
+    }
+    if (response.ok) return response;
+    let text = '';
+    try {
+      text = await response.text();
+    } catch {
+      // the refusal's body is lost; its status still says what happened
+    }
+    throw this.refusal(response, parseBody(text), tried);
+  }
+
+  private headers(accept: string): Record<string, string> {
+    return { authorization: `Bearer ${this.options.accessToken}`, accept };
+  }
+
   private async once<T>(method: string, path: string, options: CallOptions): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.options.accessToken}`,
-      accept: 'application/json',
-      ...options.headers,
-    };
+    const headers: Record<string, string> = { ...this.headers('application/json'), ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const url = `${this.baseUrl}${path}`;
     const tried = `${method} ${printableUrl(url)}`;
@@ -80,26 +111,36 @@ export class HttpTransport {
       });
       text = await response.text();
     } catch (error) {
-      throw new OrchestratorUnavailableError(
-        `${tried}: cannot reach the orchestrator: ${networkReason(error)}`,
-        'network_error',
-        0,
-      );
+      throw unreachable(tried, error);
     }
-    let body: unknown = null;
-    if (text) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = { message: text.slice(0, 500) };
-      }
-    }
+    const body = parseBody(text);
     if (response.ok) return { status: response.status, body: body as T };
+    throw this.refusal(response, body, tried);
+  }
+
+  private refusal(response: Response, body: unknown, tried: string) {
     const retryAfter = RETRYABLE_STATUSES.has(response.status)
       ? parseRetryAfter(response.headers.get('retry-after'))
       : undefined;
-    throw errorFromResponse(response.status, (body ?? {}) as ErrorBody, retryAfter, tried);
+    return errorFromResponse(response.status, (body ?? {}) as ErrorBody, retryAfter, tried);
   }
+}
+
+function parseBody(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text.slice(0, 500) };
+  }
+}
+
+function unreachable(tried: string, error: unknown): OrchestratorUnavailableError {
+  return new OrchestratorUnavailableError(
+    `${tried}: cannot reach the orchestrator: ${networkReason(error)}`,
+    'network_error',
+    0,
+  );
 }
 
 /** The URL as it may appear in an error: no credentials in it, no query string (tokens may sit there). */

@@ -3,7 +3,7 @@ import { formatProblem, type WorkflowProblem } from '../domain/workflow-load.err
 import { tryLoadWorkflowFile, workflowFilesAt } from '../domain/workflow.loader.js';
 import { type Workflow } from '../domain/workflow.runtime.js';
 import { toWorkflowView } from '../domain/workflow-view.js';
-import { formatTable, wrapList } from './text-table.js';
+import { formatTable, wrapList } from '../../common/cli/text-table.js';
 
 /** Where commands write; tests pass collectors, the CLI passes process streams. */
 export interface CliOutput {
