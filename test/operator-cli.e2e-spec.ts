@@ -290,6 +290,16 @@ describe('operator CLI against the real server', () => {
 
         const tasks = await cli(['tasks', 'list', '--status', 'claimed']);
         expect(tasks.stdout.split('\n').find((l) => l.startsWith(id))).toMatch(/ approval plan_approved /);
+        const ids = async (flag: string) =>
+          json<{ tasks: Array<{ id: string; blocked_on: unknown }> }>(
+            (await cli(['tasks', 'list', flag, '--limit', '500', '--json'])).stdout,
+          ).tasks;
+        const blocked = await ids('--blocked');
+        expect(blocked.map((t) => t.id)).toContain(id);
+        expect(blocked.every((t) => t.blocked_on !== null)).toBe(true);
+        const unblocked = await ids('--no-blocked');
+        expect(unblocked.map((t) => t.id)).not.toContain(id);
+        expect(unblocked.every((t) => t.blocked_on === null)).toBe(true);
         const shown = await cli(['tasks', 'show', id]);
         expect(shown.stdout).toMatch(
           /^blocked on +approval of plan_approved by operator, admin \(PLAN → TDD, \S+Z\)$/m,

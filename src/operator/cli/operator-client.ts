@@ -10,6 +10,8 @@ export interface TaskFilters {
   status?: string;
   phase?: string;
   agent_id?: string;
+  /** true: only tasks whose `blocked_on` is set; false: only those without. */
+  blocked?: boolean;
   limit?: number;
   cursor?: string;
 }

@@ -107,6 +107,7 @@ export function registerOperatorCommands(program: Command, deps: OperatorCliDeps
         status: flags.status,
         phase: flags.phase,
         agent_id: flags.agent,
+        blocked: flags.blocked,
         limit: flags.limit,
         cursor: flags.cursor,
       });
@@ -116,6 +117,8 @@ export function registerOperatorCommands(program: Command, deps: OperatorCliDeps
     .option('--status <status>', 'queued, claimed, completed, failed or cancelled')
     .option('--phase <phase>', 'tasks in this phase')
     .option('--agent <agent-id>', 'tasks held by this agent')
+    .option('--blocked', 'only tasks whose last transition or completion was refused (blocked_on set)')
+    .option('--no-blocked', 'only tasks that are not blocked')
     .option('--limit <n>', 'tasks per page (at most 500; default 50)', wholeNumber(1, '--limit'))
     .option('--cursor <cursor>', 'the next page (printed under the table)');
 
