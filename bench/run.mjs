@@ -5,12 +5,14 @@
  *       [--scenarios ceiling,fastify,health,lean,authorize,execute_read,snapshot,lifecycle,hook,scaling,sandbox,claims,mixed]
  *       [--backend file|postgres|both] [--queue 100000] [--claim-agents 1,8,32]
  *       [--pg-analyze off] [--pg-pool N] [--sizes 1000,10000,100000] [--cpu-prof]
+ *       [--server-cli path/to/dist/cli/main.js]
  *       [--backend postgres --instances 1,2,3]
  *
  * Every scenario but `claims` runs by default, on the file backend. --backend both runs the chosen
  * server scenarios (health, authorize, execute_read, snapshot, lifecycle, claims) on a server per
  * backend, alternating, and prints postgres/file ratios; `ceiling`, `scaling`, `sandbox` and `hook`
- * run once (hook on the first backend). --cpu-prof runs the servers under `node --cpu-prof`, writing to $TMPDIR/orchestrator-cpu-prof/.
+ * run once (hook on the first backend). --server-cli runs another build of the server (e.g. of an
+ * earlier commit) instead of this checkout's dist/. --cpu-prof runs the servers under `node --cpu-prof`, writing to $TMPDIR/orchestrator-cpu-prof/.
  *
  * The server runs as `node dist/cli/main.js serve` (NODE_ENV=production, a random 64-hex secret,
  * a temp dir, port 0). Its store holds 10,000 queued tasks, seeded offline (bench/backends.mjs):
@@ -40,7 +42,7 @@ import { compareBackends, printReport } from './print.mjs';
 import { sandboxCost } from './sandbox.mjs';
 import { scaling } from './scaling.mjs';
 import { runServerScenarios } from './server-scenarios.mjs';
-import { profileServersInto, startCeiling, startFastifyCeiling } from './server.mjs';
+import { profileServersInto, serverCliAt, startCeiling, startFastifyCeiling } from './server.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DEFAULT = [
@@ -84,6 +86,7 @@ function parseArgs(argv) {
     else if (flag === '--audit-fsync') opts.auditFsync = !OFF.includes(value());
     else if (flag === '--scenarios') opts.scenarios = value().split(',').filter(Boolean);
     else if (flag === '--cpu-prof') opts.cpuProf = true;
+    else if (flag === '--server-cli') opts.serverCli = value();
     else if (flag === '--sizes') opts.sizes = value().split(',').map(Number);
     else if (flag === '--backend') {
       const b = value();
@@ -181,6 +184,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const want = (s) => opts.scenarios.includes(s);
   if (opts.cpuProf) profileServersInto(join(tmpdir(), 'orchestrator-cpu-prof'));
+  if (opts.serverCli) serverCliAt(opts.serverCli);
   const env = { ORCHESTRATOR_AUDIT_FSYNC: opts.auditFsync ? 'true' : 'false' };
   const results = [];
   const started = Date.now();

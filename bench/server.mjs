@@ -9,7 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+let CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** Later servers run the CLI at `path` (a build of another commit, to compare in one run). */
+export function serverCliAt(path) {
+  CLI = resolve(path);
+}
 
 /** The servers' signing secret; bench/http.mjs signs tokens with it. */
 export const SECRET = randomBytes(32).toString('hex');
