@@ -138,10 +138,17 @@ export function printReport(report, opts) {
         'requests',
         'cpu_us',
         'cpu_ratio',
+        'cpu_vs_lean',
+        'rps_vs_lean',
+        'cpu_vs_fastify',
         'non2xx',
         'errors',
       ]),
     );
+  if (report.targets?.length > 0) {
+    console.log('\nTargets (issue 19):\n');
+    console.log(table(report.targets, ['target', 'value', 'met']));
+  }
   for (const life of results.filter((r) => r.scenario === 'lifecycle'))
     console.log(
       `\nlifecycle (${life.backend}): ${life.agents} agents, ${life.tasks_completed} tasks completed (${life.tasks_per_s}/s), ` +

@@ -2,15 +2,17 @@
  * HTTP benchmark of the built server against a bare node:http "ceiling", in one run.
  *
  *   npm run build && node bench/run.mjs [--connections 50] [--duration 10] [--audit-fsync=off]
- *       [--scenarios ceiling,health,authorize,execute_read,snapshot,lifecycle,hook,scaling,sandbox,claims,mixed]
+ *       [--scenarios ceiling,fastify,health,lean,authorize,execute_read,snapshot,lifecycle,hook,scaling,sandbox,claims,mixed]
  *       [--backend file|postgres|both] [--queue 100000] [--claim-agents 1,8,32,50]
  *       [--pg-analyze off] [--pg-pool N] [--sizes 1000,10000,100000] [--cpu-prof]
+ *       [--server-cli path/to/dist/cli/main.js]
  *       [--backend postgres --instances 1,2,3]
  *
  * Every scenario but `claims` runs by default, on the file backend. --backend both runs the chosen
  * server scenarios (health, authorize, execute_read, snapshot, lifecycle, claims) on a server per
  * backend, alternating, and prints postgres/file ratios; `ceiling`, `scaling`, `sandbox` and `hook`
- * run once (hook on the first backend). --cpu-prof runs the servers under `node --cpu-prof`, writing to $TMPDIR/orchestrator-cpu-prof/.
+ * run once (hook on the first backend). --server-cli runs another build of the server (e.g. of an
+ * earlier commit) instead of this checkout's dist/. --cpu-prof runs the servers under `node --cpu-prof`, writing to $TMPDIR/orchestrator-cpu-prof/.
  *
  * The server runs as `node dist/cli/main.js serve` (NODE_ENV=production, a random 64-hex secret,
  * a temp dir, port 0). Its store holds 10,000 queued tasks, seeded offline (bench/backends.mjs):
@@ -40,12 +42,14 @@ import { compareBackends, printReport } from './print.mjs';
 import { sandboxCost } from './sandbox.mjs';
 import { scaling } from './scaling.mjs';
 import { runServerScenarios } from './server-scenarios.mjs';
-import { profileServersInto, startCeiling } from './server.mjs';
+import { profileServersInto, serverCliAt, startCeiling, startFastifyCeiling } from './server.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DEFAULT = [
   'ceiling',
+  'fastify',
   'health',
+  'lean',
   'authorize',
   'execute_read',
   'snapshot',
@@ -82,6 +86,7 @@ function parseArgs(argv) {
     else if (flag === '--audit-fsync') opts.auditFsync = !OFF.includes(value());
     else if (flag === '--scenarios') opts.scenarios = value().split(',').filter(Boolean);
     else if (flag === '--cpu-prof') opts.cpuProf = true;
+    else if (flag === '--server-cli') opts.serverCli = value();
     else if (flag === '--sizes') opts.sizes = value().split(',').map(Number);
     else if (flag === '--backend') {
       const b = value();
@@ -130,12 +135,56 @@ function checkInstances(opts, scenariosGiven) {
   return opts;
 }
 
+const times = (a, b) =>
+  typeof a === 'number' && typeof b === 'number' && b > 0 ? Math.round((a / b) * 100) / 100 : null;
+
+/**
+ * Every row's CPU per request and rps as multiples of the lean authorize reference's (`vs_lean`)
+ * and of bare Fastify's (`vs_fastify`), measured in this run; and the issue 19 targets.
+ */
+function addYardsticks(results) {
+  const of = (name) => results.find((r) => r.scenario === name && r.backend !== 'postgres');
+  const lean = of('lean');
+  const fastify = of('fastify');
+  for (const r of results) {
+    if (lean) {
+      r.cpu_vs_lean = times(r.cpu_us, lean.cpu_us);
+      r.rps_vs_lean = times(r.rps, lean.rps);
+    }
+    if (fastify) r.cpu_vs_fastify = times(r.cpu_us, fastify.cpu_us);
+  }
+}
+
+/** The issue 19 targets, judged on this run's rows. */
+export function hotPathTargets(results) {
+  const rows = results.filter((r) => r.backend !== 'postgres');
+  const authorize = rows.find((r) => r.scenario === 'authorize');
+  const health = rows.find((r) => r.scenario === 'health');
+  const out = [];
+  if (authorize?.cpu_vs_lean != null)
+    out.push({
+      target: 'authorize cpu_us <= 2x lean',
+      value: `${authorize.cpu_vs_lean}x`,
+      met: authorize.cpu_vs_lean <= 2,
+    });
+  if (authorize)
+    out.push({ target: 'authorize p99 < 10 ms', value: `${authorize.p99} ms`, met: authorize.p99 < 10 });
+  if (health?.cpu_vs_fastify != null)
+    out.push({
+      target: 'health cpu_us <= 2x fastify',
+      value: `${health.cpu_vs_fastify}x`,
+      met: health.cpu_vs_fastify <= 2,
+    });
+  return out;
+}
+
 const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const want = (s) => opts.scenarios.includes(s);
   if (opts.cpuProf) profileServersInto(join(tmpdir(), 'orchestrator-cpu-prof'));
+  if (opts.serverCli) serverCliAt(opts.serverCli);
   const env = { ORCHESTRATOR_AUDIT_FSYNC: opts.auditFsync ? 'true' : 'false' };
   const results = [];
   const started = Date.now();
@@ -169,7 +218,15 @@ async function main() {
       backend: '-',
       ...(await cannon('ceiling', opts, ceiling.pid, { url: `${ceiling.url}/` })),
     });
-    ceiling.stop();
+    await ceiling.stop();
+  }
+  if (want('fastify')) {
+    const fastify = await startFastifyCeiling();
+    results.push({
+      backend: '-',
+      ...(await cannon('fastify', opts, fastify.pid, { url: `${fastify.url}/health/live` })),
+    });
+    await fastify.stop();
   }
   const served = await runServerScenarios(opts, env, want);
   results.push(...served.results);
@@ -184,7 +241,9 @@ async function main() {
     if (typeof r.cpu_us === 'number' && ceiling.cpu_us > 0)
       r.cpu_ratio = `${Math.round((r.cpu_us / ceiling.cpu_us) * 10) / 10}x`;
   }
+  addYardsticks(results);
   report.scenarios = results;
+  report.targets = hotPathTargets(results);
   report.comparison = compareBackends(report);
   if (want('mixed')) report.instances = await instancesScenario(opts, env);
   if (want('scaling')) report.scaling = await scaling(opts, env);

@@ -14,9 +14,17 @@ import { claimRound } from './claims.mjs';
 import { hookCost } from './hook.mjs';
 import { claim, token } from './http.mjs';
 import { lifecycle } from './lifecycle.mjs';
-import { sampleRss, startServer } from './server.mjs';
+import { sampleRss, startLeanReference, startServer } from './server.mjs';
 
-export const SERVER_SCENARIOS = ['health', 'authorize', 'execute_read', 'snapshot', 'lifecycle', 'hook'];
+export const SERVER_SCENARIOS = [
+  'health',
+  'lean',
+  'authorize',
+  'execute_read',
+  'snapshot',
+  'lifecycle',
+  'hook',
+];
 
 /** A server per backend, each on a store of `tasks` queued tasks; `work(servers)`, then all removed. */
 async function withServers(backends, tasks, opts, env, work) {
@@ -53,19 +61,20 @@ function scenario(name, opts, { server, held, agent }) {
   const auth = { authorization: `Bearer ${agent}` };
   const read = toolRequests(held, 'read_files', { paths: ['docs/bench-4k.md'] });
   if (name === 'health') return cannon('health', opts, server.pid, { url: `${server.url}/health/live` });
-  if (name === 'authorize')
-    return cannon('authorize', opts, server.pid, {
-      url: server.url,
-      headers: auth,
-      requests: [
-        { method: 'POST', path: '/api/v1/tools/authorize', body: read },
-        {
-          method: 'POST',
-          path: '/api/v1/tools/authorize',
-          body: toolRequests(held, 'write_files', { path: 'src/x.ts', content: 'x' }),
-        },
-      ],
-    });
+  const authorizeCalls = (target) => ({
+    url: target.url,
+    headers: auth,
+    requests: [
+      { method: 'POST', path: '/api/v1/tools/authorize', body: read },
+      {
+        method: 'POST',
+        path: '/api/v1/tools/authorize',
+        body: toolRequests(held, 'write_files', { path: 'src/x.ts', content: 'x' }),
+      },
+    ],
+  });
+  if (name === 'authorize') return cannon('authorize', opts, server.pid, authorizeCalls(server));
+  if (name === 'lean') return leanReference(opts, server.dir, authorizeCalls);
   if (name === 'execute_read')
     return cannon('execute_read', opts, server.pid, {
       url: `${server.url}/api/v1/tools/execute`,
@@ -80,6 +89,19 @@ function scenario(name, opts, { server, held, agent }) {
     });
   if (name === 'lifecycle') return lifecycle(server.url, opts.connections, opts.duration);
   throw new Error(`not a server scenario: ${name}`);
+}
+
+/**
+ * The lean authorize reference (bench/lean-reference.mjs) in its own process, auditing into the
+ * server's temp dir with the same fsync setting, sent the same two requests as `authorize`.
+ */
+async function leanReference(opts, dir, authorizeCalls) {
+  const lean = await startLeanReference(dir, opts.auditFsync);
+  try {
+    return await cannon('lean', opts, lean.pid, authorizeCalls(lean));
+  } finally {
+    await lean.stop();
+  }
 }
 
 /**

@@ -9,7 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+let CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** Later servers run the CLI at `path` (a build of another commit, to compare in one run). */
+export function serverCliAt(path) {
+  CLI = resolve(path);
+}
 
 /** The servers' signing secret; bench/http.mjs signs tokens with it. */
 export const SECRET = randomBytes(32).toString('hex');
@@ -139,8 +144,36 @@ export function startCeiling() {
       req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }); res.end(body); });
     });
     s.keepAliveTimeout = 72000;
+    process.on('SIGTERM', () => process.exit(0));
     s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: s.address().port })));`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return startChild(['-e', code]);
+}
+
+/**
+ * The Fastify ceiling: a bare Fastify 5 server (no logger) in its own process, answering
+ * `GET /health/live` with a constant JSON body — what the framework under Nest costs alone.
+ */
+export function startFastifyCeiling() {
+  const code = `
+    import Fastify from 'fastify';
+    const app = Fastify({ logger: false });
+    app.get('/health/live', async () => ({ status: 'ok' }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    app.server.keepAliveTimeout = 72000;
+    process.on('SIGTERM', () => process.exit(0));
+    console.log(JSON.stringify({ port: app.server.address().port }));`;
+  return startChild(['--input-type=module', '-e', code], ROOT);
+}
+
+/** The lean authorize reference (bench/lean-reference.mjs), auditing into `dir`. */
+export function startLeanReference(dir, auditFsync) {
+  return startChild([join(ROOT, 'bench', 'lean-reference.mjs'), SECRET, dir, String(auditFsync)]);
+}
+
+/** A node child that prints `{"port":N}` when listening; its url, pid and stop(). */
+function startChild(args, cwd = undefined) {
+  const flags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child = spawn(process.execPath, [...flags, ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return new Promise((r) =>
@@ -148,7 +181,12 @@ export function startCeiling() {
       r({
         url: `http://127.0.0.1:${JSON.parse(String(d)).port}`,
         pid: child.pid,
-        stop: () => child.kill('SIGKILL'),
+        async stop() {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise((e) => child.once('exit', e));
+          child.kill(cpuProfDir ? 'SIGTERM' : 'SIGKILL');
+          await exited;
+        },
       }),
     ),
   );

@@ -140,6 +140,33 @@ describe('tool authorization in the default workflow', () => {
     expect(other.body).toMatchObject({ code: 'phase_token_agent_mismatch' });
   });
 
+  it('an audited answer has one line in the logs: its audit entry, not an access line too', async () => {
+    const call = { task_id: plan.task.id, phase_token: plan.phase_token, tool_name: 'read_files', args: {} };
+    expect(
+      (await http.post('/api/v1/tools/authorize', agent, call, { 'x-request-id': 'req-audited' })).status,
+    ).toBe(200);
+    const refused = await http.post(
+      '/api/v1/tools/authorize',
+      agent,
+      { ...call, tool_name: 'a b' },
+      { 'x-request-id': 'req-refused' },
+    );
+    expect(refused.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 100));
+    const entries = await http.get<{ entries: { action: string; request_id: string | null }[] }>(
+      '/api/v1/audit/query?limit=1000',
+      operator,
+    );
+    expect(entries.body.entries.filter((e) => e.request_id === 'req-audited')).toEqual([
+      expect.objectContaining({ action: 'tool.authorize' }),
+    ]);
+    expect(server.logs.filter((l) => l.request_id === 'req-audited')).toEqual([]);
+    // Refused before any audit entry: the access line is its record.
+    expect(server.logs.filter((l) => l.request_id === 'req-refused')).toEqual([
+      expect.objectContaining({ msg: 'request completed', status: 400, route: '/api/v1/tools/authorize' }),
+    ]);
+  });
+
   it('counts decisions by tool, phase and decision', async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).toMatch(

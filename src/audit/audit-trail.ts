@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '../common/domain/clock.js';
-import { currentRequestId } from '../common/http/request-context.js';
+import { currentRequestId, markRequestAudited } from '../common/http/request-context.js';
 import { AuditBacklog } from './audit-backlog.js';
 import { AuditStore } from './audit.store.js';
 import { type AuditEntry, type AuditEntryInput } from './domain/audit-entry.js';
@@ -29,7 +29,12 @@ export class AuditTrail implements OnModuleDestroy {
 
   async record(entry: AuditEntryInput): Promise<AuditEntry> {
     try {
-      return await this.backlog.write({ ...entry, request_id: entry.request_id ?? currentRequestId() });
+      const written = await this.backlog.write({
+        ...entry,
+        request_id: entry.request_id ?? currentRequestId(),
+      });
+      markRequestAudited(written.request_id);
+      return written;
     } finally {
       this.scheduleRetry();
     }

@@ -1,4 +1,3 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
@@ -15,6 +14,7 @@ import { enforceRequestTimeout } from '../common/http/request-timeout.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../common/http/json-depth.js';
 import { containsNul, urlHasEncodedNul } from '../common/http/nul-characters.js';
 import { validationMessages } from '../common/http/validation-messages.js';
+import { FastValidationPipe } from '../common/http/fast-validation.pipe.js';
 import { requestIdFor } from '../common/http/request-id.js';
 import { toErrorBody } from '../common/http/error-body.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
@@ -48,8 +48,9 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // class-validator's rules, compiled once per DTO for the valid case (fast-validation.pipe.ts).
   app.useGlobalPipes(
-    new ValidationPipe({
+    new FastValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

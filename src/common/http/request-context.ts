@@ -2,7 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** What the code handling a request may want to know about it without threading it through. */
 export interface RequestContext {
-  requestId: string;
+  readonly requestId: string;
+  /**
+   * Set once an audit entry carrying this request's id is durable: that entry is the request's
+   * line in the logs, so the access line is left out when the request succeeds.
+   */
+  audited?: boolean;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -15,4 +20,10 @@ export function enterRequestContext(context: RequestContext): void {
 /** The id of the request being handled, or null outside a request (sweeper, CLI). */
 export function currentRequestId(): string | null {
   return storage.getStore()?.requestId ?? null;
+}
+
+/** Notes that an audit entry with the id `requestId` has been written for the current request. */
+export function markRequestAudited(requestId: string | null): void {
+  const context = storage.getStore();
+  if (context && requestId === context.requestId) context.audited = true;
 }
