@@ -16,12 +16,13 @@ export const CONSOLE_ROOT = resolve(import.meta.dirname ?? new URL('.', import.m
 export async function mountConsole(app: NestFastifyApplication, root = CONSOLE_ROOT): Promise<void> {
   if (!existsSync(join(root, 'index.html'))) return;
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // Callback style, not async: this hook sees every response, the API's hot path included.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     if (isConsolePath(request.url)) {
       const path = request.url.split('?')[0]!;
       for (const [name, value] of Object.entries(consoleHeaders(path))) void reply.header(name, value);
     }
-    return payload;
+    done(null, payload);
   });
   fastify.get('/ui', (_request, reply) => reply.redirect('/ui/', 301));
   await app.register(fastifyStatic, {
