@@ -10,6 +10,7 @@ const AUDIT_ACTION: Record<string, string> = {
   lease_expired: 'task.lease_expired',
   completed: 'task.complete',
   cancelled: 'task.cancel',
+  requeued: 'task.requeue',
 };
 
 /** The event each history entry is announced by (an attempt that ended the task: `task.failed`). */
@@ -35,6 +36,7 @@ const CHANGE_EVENTS = new Set([
   'task.lease_expired',
   'task.completed',
   'task.cancelled',
+  'task.requeued',
 ]);
 
 export interface Mismatch {
