@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { type Logger as PinoLogger } from 'pino';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -40,12 +39,6 @@ export class AppModule {
       global: true,
       imports: [
         AppConfigModule.forRoot(options.config, options.secret),
-        // Fastify owns the pino logger (request ids, per-request child loggers); Nest logs through it.
-        LoggerModule.forRoot({
-          pinoHttp: { logger: options.logger, autoLogging: false },
-          useExisting: true,
-          renameContext: 'context',
-        }),
         CommonModule,
         MetricsModule,
         HealthModule,

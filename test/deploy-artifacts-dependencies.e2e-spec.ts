@@ -27,11 +27,11 @@ const locked = Object.entries(readJson<{ packages: Record<string, LockEntry> }>(
   .map(([path, entry]) => ({ name: path.slice(path.lastIndexOf('node_modules/') + 13), path, entry }));
 
 /**
- * Warnings kept on purpose (docs/DEPLOYMENT.md, "Node.js version"): nestjs-pino 5, the only line
- * whose peers accept Nest 12, declares Node >= 22.12 while working on 20.19+ (require(esm)), where
- * this suite and CI run it. The test below fails once the entry is no longer needed.
+ * Warnings kept on purpose (docs/DEPLOYMENT.md, "Node.js version"): none since nestjs-pino left
+ * (issue 19). An entry here names a package whose declared engines we accept although they exclude
+ * a Node we claim; the test below fails once an entry is no longer needed.
  */
-const KEPT: Record<string, string> = { 'nestjs-pino': '>=22.12.0' };
+const KEPT: Record<string, string> = {};
 
 /** `FROM node:20-slim` in every stage: the newest 20.x, as far as engines admits it. */
 function dockerfileNode(): string {

@@ -7,7 +7,6 @@ import {
   LogController,
   type RawServerDefault,
 } from 'fastify';
-import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from '../app.module.js';
 import { InvalidInputError } from '../common/domain/domain-error.js';
 import { enforceRequestTimeout } from '../common/http/request-timeout.js';
@@ -18,6 +17,7 @@ import { FastValidationPipe } from '../common/http/fast-validation.pipe.js';
 import { requestIdFor } from '../common/http/request-id.js';
 import { toErrorBody } from '../common/http/error-body.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
+import { NestPinoLogger } from '../logging/nest-pino-logger.js';
 import { observeRequests } from './request-observer.js';
 import { mountConsole } from './console.js';
 import { mountSwagger } from './swagger.js';
@@ -47,7 +47,7 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
     // any other body is 415 unsupported_media_type instead of a string run through validation.
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new NestPinoLogger(options.logger));
   // class-validator's rules, compiled once per DTO for the valid case (fast-validation.pipe.ts).
   app.useGlobalPipes(
     new FastValidationPipe({

@@ -1,4 +1,5 @@
 import { type FastifyInstance } from 'fastify';
+import { type Logger } from 'pino';
 import { redactUrl } from '../common/domain/redaction.js';
 import { REQUEST_ID_HEADER } from '../common/http/request-id.js';
 import { enterRequestContext, type RequestContext } from '../common/http/request-context.js';
@@ -19,7 +20,7 @@ const contexts = new WeakMap<object, RequestContext>();
 export function observeRequests(fastify: FastifyInstance, metrics: HttpMetrics): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
-    const context: RequestContext = { requestId: request.id };
+    const context: RequestContext = { requestId: request.id, log: request.log as Logger };
     contexts.set(request, context);
     enterRequestContext(context);
     done();

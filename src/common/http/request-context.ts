@@ -1,8 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Logger } from 'pino';
 
 /** What the code handling a request may want to know about it without threading it through. */
 export interface RequestContext {
   readonly requestId: string;
+  /** The request's child logger (it binds `request_id`): Nest's log lines inside the request use it. */
+  readonly log?: Logger;
   /**
    * Set once an audit entry carrying this request's id is durable: that entry is the request's
    * line in the logs, so the access line is left out when the request succeeds.
@@ -20,6 +23,11 @@ export function enterRequestContext(context: RequestContext): void {
 /** The id of the request being handled, or null outside a request (sweeper, CLI). */
 export function currentRequestId(): string | null {
   return storage.getStore()?.requestId ?? null;
+}
+
+/** The logger of the request being handled, or null outside a request. */
+export function currentRequestLogger(): Logger | null {
+  return storage.getStore()?.log ?? null;
 }
 
 /** Notes that an audit entry with the id `requestId` has been written for the current request. */

@@ -1,0 +1,67 @@
+import { type LoggerService } from '@nestjs/common';
+import { type Logger, type LogFn } from 'pino';
+import { currentRequestLogger } from '../common/http/request-context.js';
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** A Nest stack trace passed as the second argument of `error(message, stack, context)`. */
+const STACK = /\n\s*at /;
+
+/**
+ * Nest's `LoggerService` over the process's pino logger. A Nest `Logger`'s context (its class
+ * name) becomes the `context` field; inside a request the line goes through that request's
+ * child logger, so it carries the `request_id`. Written here instead of nestjs-pino, whose
+ * per-request middleware (middie + an AsyncLocalStorage `run`) every request paid for, and
+ * whose only release for Nest 12 declares Node >= 22.12.
+ */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly root: Logger) {}
+
+  log(message: unknown, ...optional: unknown[]): void {
+    this.write('info', message, optional);
+  }
+
+  error(message: unknown, ...optional: unknown[]): void {
+    this.write('error', message, optional);
+  }
+
+  warn(message: unknown, ...optional: unknown[]): void {
+    this.write('warn', message, optional);
+  }
+
+  debug(message: unknown, ...optional: unknown[]): void {
+    this.write('debug', message, optional);
+  }
+
+  verbose(message: unknown, ...optional: unknown[]): void {
+    this.write('trace', message, optional);
+  }
+
+  fatal(message: unknown, ...optional: unknown[]): void {
+    this.write('fatal', message, optional);
+  }
+
+  private write(level: Level, message: unknown, optional: unknown[]): void {
+    const logger = currentRequestLogger() ?? this.root;
+    if (!logger.isLevelEnabled(level)) return;
+    const log: LogFn = logger[level].bind(logger);
+    const fields: Record<string, unknown> = {};
+    // Nest's Logger passes its context last; anything before it is pino's printf arguments.
+    let rest = optional;
+    if (typeof optional.at(-1) === 'string') {
+      fields['context'] = optional.at(-1);
+      rest = optional.slice(0, -1);
+    }
+    if (message instanceof Error) {
+      fields['err'] = message;
+      log(fields, message.message, ...rest);
+    } else if (typeof message === 'object' && message !== null) {
+      log(Object.assign(fields, message), ...(rest as []));
+    } else if (level === 'error' && rest.length === 1 && typeof rest[0] === 'string' && STACK.test(rest[0])) {
+      fields['err'] = { message: String(message), stack: rest[0] };
+      log(fields, String(message));
+    } else {
+      log(fields, String(message), ...rest);
+    }
+  }
+}
