@@ -1,9 +1,10 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '../common/domain/clock.js';
-import { currentRequestId, markRequestAudited } from '../common/http/request-context.js';
+import { markRequestAudited } from '../common/http/request-context.js';
 import { AuditBacklog } from './audit-backlog.js';
 import { AuditStore } from './audit.store.js';
 import { type AuditEntry, type AuditEntryInput } from './domain/audit-entry.js';
+import { withRequestId } from './with-request-id.js';
 
 /** How often held entries are retried when no new entry comes along. */
 const RETRY_HELD_MS = 2_000;
@@ -29,10 +30,7 @@ export class AuditTrail implements OnModuleDestroy {
 
   async record(entry: AuditEntryInput): Promise<AuditEntry> {
     try {
-      const written = await this.backlog.write({
-        ...entry,
-        request_id: entry.request_id ?? currentRequestId(),
-      });
+      const written = await this.backlog.write(withRequestId(entry));
       markRequestAudited(written.request_id);
       return written;
     } finally {

@@ -1,6 +1,6 @@
 import { REDACTED, isSecretKey, redactText } from '../../common/domain/redaction.js';
 import { type AuditJson } from './audit-entry.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, rememberCanonical } from './canonical-json.js';
 import { sha256Hex } from './hash-chain.js';
 
 /**
@@ -139,7 +139,10 @@ export function redactAuditValue(
   const walked = walk(value, 0, options, new Set());
   if (walked === null || typeof walked !== 'object') return walked;
   const json = canonicalJson(walked);
-  return utf8Longer(json, options.maxValueBytes) ? digestOf(json) : walked;
+  if (utf8Longer(json, options.maxValueBytes)) return digestOf(json);
+  // `walked` is this function's own copy: sealing the entry reuses its encoding.
+  rememberCanonical(walked, json);
+  return walked;
 }
 
 function walk(value: unknown, depth: number, o: AuditRedactionOptions, seen: Set<object>): AuditJson {

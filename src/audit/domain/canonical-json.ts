@@ -10,8 +10,9 @@ export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-    case 'boolean':
       return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`);
       return JSON.stringify(value);
@@ -20,14 +21,36 @@ export function canonicalJson(value: unknown): string {
     default:
       throw new TypeError(`canonicalJson: a ${typeof value} has no JSON form`);
   }
+  const known = encodedOnce.get(value);
+  if (known !== undefined) return known;
   if (Array.isArray(value)) {
-    return `[${value.map((item: unknown) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      out += `${i === 0 ? '' : ','}${item === undefined ? 'null' : canonicalJson(item)}`;
+    }
+    return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const members: string[] = [];
-  for (const key of Object.keys(record).sort()) {
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  let out = '{';
+  for (const key of keys) {
     const member = record[key];
-    if (member !== undefined) members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
+    if (member !== undefined) out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
   }
-  return `{${members.join(',')}}`;
+  return `${out}}`;
+}
+
+/**
+ * Canonical forms already computed, by object: redaction encodes `args` and `details` to
+ * measure them, and sealing the entry would encode them again. Only for objects built by the
+ * audit code itself and never changed afterwards (the redacted copies); a caller's object is
+ * never remembered.
+ */
+const encodedOnce = new WeakMap<object, string>();
+
+/** Records that `json` is the canonical form of `value`, which nobody changes from now on. */
+export function rememberCanonical(value: object, json: string): void {
+  encodedOnce.set(value, json);
 }

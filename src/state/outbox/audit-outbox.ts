@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { AuditStore } from '../../audit/audit.store.js';
 import type { AuditEntryInput } from '../../audit/domain/audit-entry.js';
-import { currentRequestId } from '../../common/http/request-context.js';
+import { withRequestId } from '../../audit/with-request-id.js';
 import { StateRepository } from '../state.repository.js';
 import { AuditOutboxRelay } from './audit-outbox-relay.js';
 
@@ -35,7 +35,7 @@ export class AuditOutbox implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** The entry as stored: with the id of the request being handled. */
   entry(input: AuditEntryInput): AuditEntryInput {
-    return { ...input, request_id: input.request_id ?? currentRequestId() };
+    return withRequestId(input);
   }
 
   /** Resolves once every change stored so far has its entry in the audit log. */
