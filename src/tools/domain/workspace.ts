@@ -174,8 +174,9 @@ export class Workspace {
    * Linux: `path` looked up as an O_PATH | O_NOFOLLOW descriptor (one thread-pool round trip),
    * checked — `readlink` of `/proc/self/fd/N` and `fstat`, asked synchronously since both only
    * ask the kernel about a descriptor it holds and touch no disk — and, if admitted, the same
-   * inode opened for reading through `/proc/self/fd/N` (a second round trip; no path is resolved
-   * again). `'symlink'` when the last component is one.
+   * inode opened for reading through `/proc/self/fd/N`, also synchronously: no path is resolved
+   * again and no data is read (only the read itself goes to the pool). `'symlink'` when the last
+   * component is one.
    */
   private async openChecked(path: string, label: string): Promise<OpenedFile | 'symlink'> {
     let located: ReadDescriptor;
@@ -191,7 +192,7 @@ export class Workspace {
       if (stat.isSymbolicLink()) return 'symlink';
       const where = readlinkSync(named);
       this.admitted(where, stat, label, null);
-      handle = await ReadDescriptor.open(named, READ_FLAGS & ~constants.O_NOFOLLOW);
+      handle = ReadDescriptor.openLocated(named, READ_FLAGS & ~constants.O_NOFOLLOW);
       const reopened = fstatSync(handle.fd);
       if (reopened.ino !== stat.ino || reopened.dev !== stat.dev) {
         throw outsideWorkspace(`${label} changed while it was opened`);
