@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '../common/domain/clock.js';
-import { markRequestAudited } from '../common/http/request-context.js';
+import { type RequestScope } from '../common/http/request-scope.js';
 import { AuditBacklog } from './audit-backlog.js';
 import { AuditStore } from './audit.store.js';
 import { type AuditEntry, type AuditEntryInput } from './domain/audit-entry.js';
@@ -13,7 +13,7 @@ const RETRY_HELD_MS = 2_000;
  * How use cases write to the audit log. `record` resolves once the entry is durable, so a
  * service that awaits it before answering never acknowledges an unaudited decision. An entry
  * whose write failed is held and written later (see AuditBacklog). The request id comes from
- * the request being handled.
+ * the `RequestScope` the use case passes (none for work no request asked for).
  */
 @Injectable()
 export class AuditTrail implements OnModuleDestroy {
@@ -28,10 +28,10 @@ export class AuditTrail implements OnModuleDestroy {
     );
   }
 
-  async record(entry: AuditEntryInput): Promise<AuditEntry> {
+  async record(entry: AuditEntryInput, scope?: RequestScope | null): Promise<AuditEntry> {
     try {
-      const written = await this.backlog.write(withRequestId(entry));
-      markRequestAudited(written.request_id);
+      const written = await this.backlog.write(withRequestId(entry, scope));
+      if (scope && written.request_id === scope.requestId) scope.audited = true;
       return written;
     } finally {
       this.scheduleRetry();
@@ -42,8 +42,8 @@ export class AuditTrail implements OnModuleDestroy {
    * For refusals: the request fails whatever happens to its entry, so nobody waits on it;
    * the entry is still written in order with the rest.
    */
-  recordRefusal(entry: AuditEntryInput): void {
-    this.record(entry).catch(() => undefined);
+  recordRefusal(entry: AuditEntryInput, scope?: RequestScope | null): void {
+    this.record(entry, scope).catch(() => undefined);
   }
 
   /** Entries waiting for the log to become writable again. */

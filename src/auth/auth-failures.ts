@@ -9,6 +9,7 @@ import { type AuthenticatedRequest } from './auth.decorators.js';
 import { DEFAULT_MAX_KEYS } from './domain/rate-limiter.js';
 import { RefusalAggregator, type RefusalSummary } from './domain/refusal-aggregator.js';
 import { sourceKey } from './domain/request-source.js';
+import { type RequestScope, requestScopeOf } from '../common/http/request-scope.js';
 
 export interface Refusal {
   actor?: string;
@@ -67,17 +68,20 @@ export class AuthFailures implements OnModuleDestroy, BeforeApplicationShutdown 
 
   /** A refusal by the access-token guard: keyed by the request's source address. */
   record(request: AuthenticatedRequest, err: unknown): void {
-    this.refused({
-      actor: request.principal?.sub,
-      role: request.principal?.role,
-      err,
-      route: request.routeOptions?.url,
-      source: sourceKey(request.ip),
-    });
+    this.refused(
+      {
+        actor: request.principal?.sub,
+        role: request.principal?.role,
+        err,
+        route: request.routeOptions?.url,
+        source: sourceKey(request.ip),
+      },
+      requestScopeOf(request),
+    );
   }
 
   /** Any refusal of a credential (access or phase token). */
-  refused(input: Refusal): void {
+  refused(input: Refusal, scope?: RequestScope | null): void {
     const code = input.err instanceof DomainError ? input.err.code : 'error';
     this.counter.inc({ code });
     const key = input.actor ? `subject:${input.actor}` : `source:${input.source ?? 'unknown'}`;
@@ -92,16 +96,19 @@ export class AuthFailures implements OnModuleDestroy, BeforeApplicationShutdown 
       ...(input.task_id ? { task_id: input.task_id } : {}),
       data: { code, route: input.route ?? null, ...(input.source ? { source: input.source } : {}) },
     });
-    this.audit.recordRefusal({
-      actor: input.actor ?? 'anonymous',
-      role: input.role ?? null,
-      action: 'auth.failure',
-      decision: 'denied',
-      success: false,
-      task_id: input.task_id ?? null,
-      reason: message,
-      details: { code, route: input.route ?? null, ...(input.source ? { source: input.source } : {}) },
-    });
+    this.audit.recordRefusal(
+      {
+        actor: input.actor ?? 'anonymous',
+        role: input.role ?? null,
+        action: 'auth.failure',
+        decision: 'denied',
+        success: false,
+        task_id: input.task_id ?? null,
+        reason: message,
+        details: { code, route: input.route ?? null, ...(input.source ? { source: input.source } : {}) },
+      },
+      scope,
+    );
   }
 
   onModuleDestroy(): void {

@@ -12,6 +12,7 @@ import { Principal, Roles } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
 import { type AccessClaims } from './domain/token-claims.js';
 import { AccessTokenDto, CreateTokenDto, RevokedDto, RevokeTokenDto } from './dto/token.dto.js';
+import { InRequest, type RequestScope } from '../common/http/request-scope.js';
 
 @ApiTags('auth')
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
@@ -24,8 +25,16 @@ export class AuthController {
   @Roles('admin')
   @ApiOperation({ summary: 'Mint an access token (admin)' })
   @ApiCreatedResponse({ type: AccessTokenDto })
-  mint(@Body() body: CreateTokenDto, @Principal() caller: AccessClaims): Promise<AccessTokenDto> {
-    return this.auth.mint({ role: body.role, subject: body.subject, ttlSeconds: body.ttl_seconds }, caller);
+  mint(
+    @Body() body: CreateTokenDto,
+    @Principal() caller: AccessClaims,
+    @InRequest() scope: RequestScope | null,
+  ): Promise<AccessTokenDto> {
+    return this.auth.mint(
+      { role: body.role, subject: body.subject, ttlSeconds: body.ttl_seconds },
+      caller,
+      scope,
+    );
   }
 
   @Post('refresh')
@@ -34,15 +43,22 @@ export class AuthController {
     summary: 'Exchange the bearer token for a new one (the old one is revoked with rotation on)',
   })
   @ApiOkResponse({ type: AccessTokenDto })
-  refresh(@Principal() caller: AccessClaims): Promise<AccessTokenDto> {
-    return this.auth.refresh(caller);
+  refresh(
+    @Principal() caller: AccessClaims,
+    @InRequest() scope: RequestScope | null,
+  ): Promise<AccessTokenDto> {
+    return this.auth.refresh(caller, scope);
   }
 
   @Post('revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke an access token (admins: any; others: their own)' })
   @ApiOkResponse({ type: RevokedDto })
-  revoke(@Body() body: RevokeTokenDto, @Principal() caller: AccessClaims): Promise<RevokedDto> {
-    return this.auth.revoke(body.token, caller);
+  revoke(
+    @Body() body: RevokeTokenDto,
+    @Principal() caller: AccessClaims,
+    @InRequest() scope: RequestScope | null,
+  ): Promise<RevokedDto> {
+    return this.auth.revoke(body.token, caller, scope);
   }
 }

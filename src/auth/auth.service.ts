@@ -9,6 +9,7 @@ import { StateRepository } from '../state/state.repository.js';
 import { type AccessClaims, type Role } from './domain/token-claims.js';
 import { type AccessTokenDto } from './dto/token.dto.js';
 import { TokenService } from './token.service.js';
+import { type RequestScope } from '../common/http/request-scope.js';
 
 /** Use cases of access tokens: mint, refresh with rotation, revoke. Each is audited before it answers. */
 @Injectable()
@@ -26,6 +27,7 @@ export class AuthService {
   async mint(
     input: { role: Role; subject: string; ttlSeconds?: number },
     caller: AccessClaims,
+    scope?: RequestScope | null,
   ): Promise<AccessTokenDto> {
     const minted = this.tokens.mintAccess(input);
     const facts = {
@@ -34,14 +36,17 @@ export class AuthService {
       subject: input.subject,
       expires_at: minted.claims.exp,
     };
-    await this.audit.record({
-      actor: caller.sub,
-      role: caller.role,
-      action: 'token.mint',
-      decision: 'allowed',
-      success: true,
-      details: facts,
-    });
+    await this.audit.record(
+      {
+        actor: caller.sub,
+        role: caller.role,
+        action: 'token.mint',
+        decision: 'allowed',
+        success: true,
+        details: facts,
+      },
+      scope,
+    );
     this.events.publish('token.minted', { actor: caller.sub, data: facts });
     return this.describe(minted.token, minted.claims);
   }
@@ -50,7 +55,7 @@ export class AuthService {
    * A new token for the caller's identity and role. With `require_token_rotation` the old
    * one is revoked before the new one is returned; a chain may not outlive `max_token_age_seconds`.
    */
-  async refresh(current: AccessClaims): Promise<AccessTokenDto> {
+  async refresh(current: AccessClaims, scope?: RequestScope | null): Promise<AccessTokenDto> {
     const { require_token_rotation, max_token_age_seconds, token_expiry_seconds } =
       this.config.values.security;
     const now = Math.floor(this.clock.now() / 1000);
@@ -80,29 +85,36 @@ export class AuthService {
       const rotated = await this.state.addRevocation(
         current.jti,
         current.exp * 1000,
-        this.outbox.entry(entry),
+        this.outbox.entry(entry, scope),
       );
       // Another refresh of this token won the race (or it was revoked meanwhile): one new token, not two.
       if (!rotated) {
-        await this.audit.record({
-          ...entry,
-          decision: 'denied',
-          success: false,
-          reason: 'the token was refreshed or revoked meanwhile',
-          details: { old_jti: current.jti },
-        });
+        await this.audit.record(
+          {
+            ...entry,
+            decision: 'denied',
+            success: false,
+            reason: 'the token was refreshed or revoked meanwhile',
+            details: { old_jti: current.jti },
+          },
+          scope,
+        );
         throw new UnauthorizedError('token_revoked', 'access token has been revoked');
       }
       await this.outbox.deliver();
     } else {
-      await this.audit.record(entry);
+      await this.audit.record(entry, scope);
     }
     this.events.publish('token.refreshed', { actor: current.sub, data: facts });
     return this.describe(minted.token, minted.claims);
   }
 
   /** Revokes an access token: admins any, others only their own. */
-  async revoke(token: string, caller: AccessClaims): Promise<{ revoked: boolean; jti: string }> {
+  async revoke(
+    token: string,
+    caller: AccessClaims,
+    scope?: RequestScope | null,
+  ): Promise<{ revoked: boolean; jti: string }> {
     const claims = this.tokens.verify(token, 'access');
     if (caller.role !== 'admin' && claims.sub !== caller.sub) {
       throw new ForbiddenError('not_token_owner', 'only an admin may revoke another subject’s token');
@@ -116,10 +128,14 @@ export class AuthService {
       success: true,
       details: facts,
     };
-    const revoked = await this.state.addRevocation(claims.jti, claims.exp * 1000, this.outbox.entry(entry));
+    const revoked = await this.state.addRevocation(
+      claims.jti,
+      claims.exp * 1000,
+      this.outbox.entry(entry, scope),
+    );
     // Revoked before: nothing was stored, but the request is still on the record.
     if (revoked) await this.outbox.deliver();
-    else await this.audit.record({ ...entry, details: { ...facts, already_revoked: true } });
+    else await this.audit.record({ ...entry, details: { ...facts, already_revoked: true } }, scope);
     this.events.publish('token.revoked', { actor: caller.sub, data: facts });
     return { revoked: true, jti: claims.jti };
   }

@@ -6,6 +6,7 @@ import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
 import { type PreToolUseOutput } from './domain/hook-output.js';
 import { HooksService } from './hooks.service.js';
+import { InRequest, type RequestScope } from '../common/http/request-scope.js';
 
 @ApiTags('hooks')
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
@@ -26,8 +27,9 @@ export class HooksController {
     // A plain object: the hook JSON carries fields (session_id, transcript_path…) no DTO should whitelist away.
     @Body() body: Record<string, unknown>,
     @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
     @Headers('x-phase-token') phaseToken?: string,
   ): Promise<PreToolUseOutput> {
-    return this.hooks.preToolUse(agent, phaseToken, body);
+    return this.hooks.preToolUse(agent, phaseToken, body, scope);
   }
 }

@@ -16,6 +16,7 @@ import {
 } from './domain/claude-code-tool-map.js';
 import { decisionReason, type PreToolUseOutput, preToolUseOutput } from './domain/hook-output.js';
 import { HOOK_ROUTE } from './hook-route.js';
+import { type RequestScope } from '../common/http/request-scope.js';
 
 /** The workflow rule named for a denial the hook itself makes. */
 const UNMAPPED_RULE = 'hooks.claude_code.unmapped_tool';
@@ -50,27 +51,33 @@ export class HooksService {
     agent: AccessClaims,
     phaseToken: string | undefined,
     input: unknown,
+    scope?: RequestScope | null,
   ): Promise<PreToolUseOutput> {
     let task: Task;
     try {
-      task = await this.taskOf(agent, phaseToken);
+      task = await this.taskOf(agent, phaseToken, scope);
     } catch (error) {
       // Already audited as an auth.failure (see taskOf).
       if (error instanceof DomainError) return deny(`${error.code}: ${error.message}`);
       throw error;
     }
     const problem = hookInputProblem(input);
-    if (problem) return this.denied(agent, task, toolNameOf(input), problem, INVALID_INPUT_RULE);
+    if (problem) return this.denied(agent, task, toolNameOf(input), problem, INVALID_INPUT_RULE, scope);
     const hook = input as ClaudeCodeHookInput;
     const mapped = mapClaudeCodeTool(hook);
-    if ('denied' in mapped) return this.denied(agent, task, hook.tool_name, mapped.denied, UNMAPPED_RULE);
+    if ('denied' in mapped)
+      return this.denied(agent, task, hook.tool_name, mapped.denied, UNMAPPED_RULE, scope);
     try {
-      const decision = await this.tools.authorize(agent, {
-        task_id: task.id,
-        phase_token: phaseToken!,
-        tool_name: mapped.tool,
-        args: mapped.args,
-      });
+      const decision = await this.tools.authorize(
+        agent,
+        {
+          task_id: task.id,
+          phase_token: phaseToken!,
+          tool_name: mapped.tool,
+          args: mapped.args,
+        },
+        scope,
+      );
       return preToolUseOutput(decision.allowed, decisionReason(decision));
     } catch (error) {
       // authorize audits its own refusals (a stale token, the task moved on).
@@ -80,22 +87,26 @@ export class HooksService {
   }
 
   /** The task the phase token names, fully checked; every refusal is audited before it is thrown. */
-  private async taskOf(agent: AccessClaims, phaseToken: string | undefined): Promise<Task> {
+  private async taskOf(
+    agent: AccessClaims,
+    phaseToken: string | undefined,
+    scope: RequestScope | null | undefined,
+  ): Promise<Task> {
     let claims: PhaseClaims;
     try {
       claims = this.phaseTokens.verifySignature(phaseToken);
     } catch (error) {
-      this.failures.refused({ actor: agent.sub, role: agent.role, err: error, route: HOOK_ROUTE });
+      this.failures.refused({ actor: agent.sub, role: agent.role, err: error, route: HOOK_ROUTE }, scope);
       throw error;
     }
     let task: Task;
     try {
       task = await this.tasks.getTask(claims.task_id);
     } catch (error) {
-      this.failures.refused({ actor: agent.sub, role: agent.role, err: error, route: HOOK_ROUTE });
+      this.failures.refused({ actor: agent.sub, role: agent.role, err: error, route: HOOK_ROUTE }, scope);
       throw error;
     }
-    this.phaseTokens.verifyFor(phaseToken, agent, task);
+    this.phaseTokens.verifyFor(phaseToken, agent, task, { scope });
     return task;
   }
 
@@ -106,20 +117,24 @@ export class HooksService {
     claudeTool: string | null,
     reason: string,
     rule: string,
+    scope: RequestScope | null | undefined,
   ): Promise<PreToolUseOutput> {
     const tool = claudeTool === null ? null : claudeTool.slice(0, MAX_TOOL_NAME);
-    const entry = this.audit.record({
-      actor: agent.sub,
-      role: agent.role,
-      action: 'tool.authorize',
-      decision: 'denied',
-      success: false,
-      task_id: task.id,
-      phase: task.phase,
-      tool,
-      reason,
-      details: { rule, source: 'claude_code_hook' },
-    });
+    const entry = this.audit.record(
+      {
+        actor: agent.sub,
+        role: agent.role,
+        action: 'tool.authorize',
+        decision: 'denied',
+        success: false,
+        task_id: task.id,
+        phase: task.phase,
+        tool,
+        reason,
+        details: { rule, source: 'claude_code_hook' },
+      },
+      scope,
+    );
     this.events.publish('tool.denied', {
       task_id: task.id,
       actor: agent.sub,

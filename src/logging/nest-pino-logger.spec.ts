@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import { Logger as NestLogger } from '@nestjs/common';
-import { enterRequestContext } from '../common/http/request-context.js';
 import { LoggingConfig } from '../config/config.schema.js';
 import { createRootLogger } from './logger.factory.js';
 import { NestPinoLogger } from './nest-pino-logger.js';
@@ -68,22 +67,6 @@ describe('NestPinoLogger', () => {
     nest.debug('hidden', 'A');
     nest.warn('shown', 'A');
     expect(lines().map((l) => l.msg)).toEqual(['shown']);
-  });
-
-  it("inside a request, writes through the request's logger (its request_id)", async () => {
-    const { root, nest, lines } = setup();
-    await new Promise<void>((done) =>
-      setImmediate(() => {
-        enterRequestContext({ requestId: 'req-7', log: root.child({ request_id: 'req-7' }) });
-        nest.log('inside', 'Tasks');
-        done();
-      }),
-    );
-    nest.log('outside', 'Tasks');
-    expect(lines().map((l) => [l.msg, l.request_id])).toEqual([
-      ['inside', 'req-7'],
-      ['outside', undefined],
-    ]);
   });
 
   it("serves Nest's static Logger once installed", () => {

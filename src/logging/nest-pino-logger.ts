@@ -1,6 +1,5 @@
 import { type LoggerService } from '@nestjs/common';
 import { type Logger, type LogFn } from 'pino';
-import { currentRequestLogger } from '../common/http/request-context.js';
 
 type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -8,11 +7,11 @@ type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 const STACK = /\n\s*at /;
 
 /**
- * Nest's `LoggerService` over the process's pino logger. A Nest `Logger`'s context (its class
- * name) becomes the `context` field; inside a request the line goes through that request's
- * child logger, so it carries the `request_id`. Written here instead of nestjs-pino, whose
- * per-request middleware (middie + an AsyncLocalStorage `run`) every request paid for, and
- * whose only release for Nest 12 declares Node >= 22.12.
+ * Nest's `LoggerService` over the process's pino logger: a Nest `Logger`'s context (its class
+ * name) becomes the `context` field. Written here instead of nestjs-pino, whose per-request
+ * middleware (middie + an AsyncLocalStorage `run`, whose promise hooks every promise then pays)
+ * bound such lines to the request's child logger, and whose only release for Nest 12 declares
+ * Node >= 22.12. A request's own line (the access line or its audit entry) carries its id.
  */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly root: Logger) {}
@@ -42,7 +41,7 @@ export class NestPinoLogger implements LoggerService {
   }
 
   private write(level: Level, message: unknown, optional: unknown[]): void {
-    const logger = currentRequestLogger() ?? this.root;
+    const logger = this.root;
     if (!logger.isLevelEnabled(level)) return;
     const log: LogFn = logger[level].bind(logger);
     const fields: Record<string, unknown> = {};

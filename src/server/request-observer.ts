@@ -1,14 +1,11 @@
 import { type FastifyInstance } from 'fastify';
-import { type Logger } from 'pino';
 import { redactUrl } from '../common/domain/redaction.js';
 import { REQUEST_ID_HEADER } from '../common/http/request-id.js';
-import { enterRequestContext, type RequestContext } from '../common/http/request-context.js';
+import { openRequestScope, requestScopeOf } from '../common/http/request-scope.js';
 import { type HttpMetrics } from '../metrics/http-metrics.js';
 
 /** Label for requests no route matched: one value, so unknown URLs cannot explode label sets. */
 export const UNMATCHED_ROUTE = 'unmatched';
-
-const contexts = new WeakMap<object, RequestContext>();
 
 /**
  * One log line and one metrics observation per answered request, labelled by the route
@@ -20,15 +17,13 @@ const contexts = new WeakMap<object, RequestContext>();
 export function observeRequests(fastify: FastifyInstance, metrics: HttpMetrics): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
-    const context: RequestContext = { requestId: request.id, log: request.log as Logger };
-    contexts.set(request, context);
-    enterRequestContext(context);
+    openRequestScope(request);
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     metrics.record(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    if (contexts.get(request)?.audited === true && reply.statusCode < 400) return done();
+    if (requestScopeOf(request)?.audited === true && reply.statusCode < 400) return done();
     const duration = Math.round(reply.elapsedTime * 100) / 100;
     request.log.info(
       { method: request.method, route, url: redactUrl(request.url), status: reply.statusCode, duration },

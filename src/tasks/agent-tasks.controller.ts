@@ -29,6 +29,7 @@ import {
   LeaseResponseDto,
   TransitionResponseDto,
 } from './dto/agent-responses.dto.js';
+import { InRequest, type RequestScope } from '../common/http/request-scope.js';
 
 @ApiTags('agent')
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
@@ -52,9 +53,10 @@ export class AgentTasksController {
   async claim(
     @Body() body: ClaimTaskDto,
     @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClaimResponseDto | undefined> {
-    const claimed = await this.tasks.claim(agent, body);
+    const claimed = await this.tasks.claim(agent, body, scope);
     if (!claimed) {
       void reply.status(204);
       return undefined;
@@ -79,9 +81,10 @@ export class AgentTasksController {
   transition(
     @Body() body: TransitionRequestDto,
     @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<TransitionResponseDto> {
-    return this.tasks.transition(agent, body, idempotencyKey);
+    return this.tasks.transition(agent, body, idempotencyKey, scope);
   }
 
   @Post(':id/complete')
@@ -92,8 +95,9 @@ export class AgentTasksController {
     @Param('id') id: string,
     @Body() body: CompleteTaskDto,
     @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
   ): Promise<CompleteResponseDto> {
-    return this.tasks.complete(agent, id, body.phase_token, body.artifacts);
+    return this.tasks.complete(agent, id, body.phase_token, body.artifacts, scope);
   }
 
   @Post(':id/heartbeat')
@@ -105,9 +109,10 @@ export class AgentTasksController {
     @Param('id') id: string,
     @Body() body: PhaseTokenBodyDto = {},
     @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
     @Headers('x-phase-token') headerToken?: string,
   ): Promise<LeaseResponseDto> {
-    return this.tasks.heartbeat(agent, id, body?.phase_token ?? headerToken);
+    return this.tasks.heartbeat(agent, id, body?.phase_token ?? headerToken, scope);
   }
 
   @Post(':id/release')
@@ -121,9 +126,10 @@ export class AgentTasksController {
     @Param('id') id: string,
     @Body() body: PhaseTokenBodyDto = {},
     @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
     @Headers('x-phase-token') headerToken?: string,
   ): Promise<LeaseResponseDto> {
-    return this.tasks.release(agent, id, body?.phase_token ?? headerToken);
+    return this.tasks.release(agent, id, body?.phase_token ?? headerToken, scope);
   }
 
   @Post(':id/fail')
@@ -137,8 +143,9 @@ export class AgentTasksController {
     @Param('id') id: string,
     @Body() body: FailTaskDto,
     @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
     @Headers('x-phase-token') headerToken?: string,
   ): Promise<LeaseResponseDto> {
-    return this.tasks.fail(agent, id, body.reason, body.phase_token ?? headerToken);
+    return this.tasks.fail(agent, id, body.reason, body.phase_token ?? headerToken, scope);
   }
 }

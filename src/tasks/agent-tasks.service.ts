@@ -29,6 +29,7 @@ import { TaskMetrics } from './task-metrics.js';
 import { blockerView } from './blocker-view.js';
 import { claimedTaskView, NO_APPROVERS, taskView } from './task-views.js';
 import { TaskWorkflows } from './workflow-of-task.js';
+import { type RequestScope } from '../common/http/request-scope.js';
 
 /** What is kept for a replayed transition: the answer without its token (tokens never sit in state). */
 interface StoredTransition {
@@ -64,11 +65,15 @@ export class AgentTasksService {
    * `resumed: true`, a fresh phase token, the lease renewed as a heartbeat would), or else the
    * next eligible task; null when there is neither.
    */
-  async claim(agent: AccessClaims, request: ClaimTaskDto): Promise<ClaimResponseDto | null> {
+  async claim(
+    agent: AccessClaims,
+    request: ClaimTaskDto,
+    scope?: RequestScope | null,
+  ): Promise<ClaimResponseDto | null> {
     if (request.agent_id !== undefined && request.agent_id !== agent.sub) {
       throw new ForbiddenError('agent_id_mismatch', 'agent_id must be the subject of the access token');
     }
-    const resumed = await this.resume(agent, request);
+    const resumed = await this.resume(agent, request, scope);
     if (resumed) return resumed;
     const events = (claimed: Task) => [
       this.events.draft('task.claimed', {
@@ -89,16 +94,19 @@ export class AgentTasksService {
       // A task pinned to a workflow version no longer loaded could not be worked on: leave it queued.
       loadedWorkflows: this.workflows.loaded(),
       audit: (claimed) =>
-        this.outbox.entry({
-          actor: agent.sub,
-          role: agent.role,
-          action: 'task.claim',
-          decision: 'allowed',
-          success: true,
-          task_id: claimed.id,
-          phase: claimed.phase,
-          details: { attempt: claimed.attempts, capabilities: request.capabilities ?? [] },
-        }),
+        this.outbox.entry(
+          {
+            actor: agent.sub,
+            role: agent.role,
+            action: 'task.claim',
+            decision: 'allowed',
+            success: true,
+            task_id: claimed.id,
+            phase: claimed.phase,
+            details: { attempt: claimed.attempts, capabilities: request.capabilities ?? [] },
+          },
+          scope,
+        ),
       events,
     });
     this.metrics.claims.inc({ result: task ? 'claimed' : 'empty' });
@@ -111,7 +119,11 @@ export class AgentTasksService {
    * Resumes the oldest task the agent (the access token's subject) holds with a live lease; null
    * when it holds none. Phase tokens issued before are stale afterwards: one valid token per task.
    */
-  private async resume(agent: AccessClaims, request: ClaimTaskDto): Promise<ClaimResponseDto | null> {
+  private async resume(
+    agent: AccessClaims,
+    request: ClaimTaskDto,
+    scope: RequestScope | null | undefined,
+  ): Promise<ClaimResponseDto | null> {
     const now = this.clock.now();
     const held = (await this.state.tasksHeldBy(agent.sub)).find(
       (t) => machine.holdsLiveLease(t, agent.sub, now) && this.workflows.isLoaded(t),
@@ -131,21 +143,24 @@ export class AgentTasksService {
         (current) => machine.resume(current, { agentId: agent.sub, leaseMs: this.leaseMs }, this.clock),
         {
           audit: (next) =>
-            this.outbox.entry({
-              actor: agent.sub,
-              role: agent.role,
-              action: 'task.resume',
-              decision: 'allowed',
-              success: true,
-              task_id: next.id,
-              phase: next.phase,
-              details: {
-                attempt: next.attempts,
-                capabilities: request.capabilities ?? [],
-                previous_lease_expires_at: held.lease_expires_at,
-                lease_expires_at: next.lease_expires_at,
+            this.outbox.entry(
+              {
+                actor: agent.sub,
+                role: agent.role,
+                action: 'task.resume',
+                decision: 'allowed',
+                success: true,
+                task_id: next.id,
+                phase: next.phase,
+                details: {
+                  attempt: next.attempts,
+                  capabilities: request.capabilities ?? [],
+                  previous_lease_expires_at: held.lease_expires_at,
+                  lease_expires_at: next.lease_expires_at,
+                },
               },
-            }),
+              scope,
+            ),
           events,
         },
       );
@@ -175,9 +190,11 @@ export class AgentTasksService {
     agent: AccessClaims,
     request: TransitionRequestDto,
     idempotencyHeader?: string,
+    scope?: RequestScope | null,
   ): Promise<TransitionResponseDto> {
     const task = await this.taskForToken(agent, request.task_id, request.phase_token, {
       checkVersion: false,
+      scope,
     });
     const key = idempotencyKey('transition', agent.sub, idempotencyHeader);
     const print = fingerprint([
@@ -188,7 +205,7 @@ export class AgentTasksService {
     ]);
     const replay = key ? await this.replay(key, print, task) : null;
     if (replay) return replay;
-    const claims = this.phaseTokens.verifyFor(request.phase_token, agent, task);
+    const claims = this.phaseTokens.verifyFor(request.phase_token, agent, task, { scope });
 
     const workflow = this.workflows.of(task);
     const submitted = request.artifacts ?? {};
@@ -223,7 +240,10 @@ export class AgentTasksService {
         expectedTokenVersion: claims.ver,
         // Every decision is stored with its entry: a blocked one may hand artifacts in.
         audit: () =>
-          this.outbox.entry(transitionEntry(task, agent, outcome!.decision, submitted, outcome!.requested)),
+          this.outbox.entry(
+            transitionEntry(task, agent, outcome!.decision, submitted, outcome!.requested),
+            scope,
+          ),
         events: () => this.decisionEvents(task, agent, outcome!.decision),
         ...(key
           ? {
@@ -262,9 +282,10 @@ export class AgentTasksService {
     taskId: string,
     phaseToken: string,
     artifacts: Record<string, unknown> = {},
+    scope?: RequestScope | null,
   ): Promise<CompleteResponseDto> {
-    const task = await this.taskForToken(agent, taskId, phaseToken);
-    const claims = this.phaseTokens.verifyFor(phaseToken, agent, task);
+    const task = await this.taskForToken(agent, taskId, phaseToken, { scope });
+    const claims = this.phaseTokens.verifyFor(phaseToken, agent, task, { scope });
     machine.assertActiveHolder(task, agent.sub, this.clock.now());
     const workflow = this.workflows.of(task);
     const decision = decideCompletion(workflow, {
@@ -302,7 +323,11 @@ export class AgentTasksService {
             this.clock.now(),
           );
         },
-        { expectedTokenVersion: claims.ver, audit: () => this.outbox.entry(entry), events: blockedEvents },
+        {
+          expectedTokenVersion: claims.ver,
+          audit: () => this.outbox.entry(entry, scope),
+          events: blockedEvents,
+        },
       );
       this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'blocked' });
       await Promise.all([this.outbox.deliver(), this.events.committed(blockedEvents())]);
@@ -319,7 +344,7 @@ export class AgentTasksService {
       task.id,
       (current) =>
         machine.complete(current, { agentId: agent.sub, artifacts, fromPhase: task.phase }, this.clock),
-      { expectedTokenVersion: claims.ver, audit: () => this.outbox.entry(entry), events },
+      { expectedTokenVersion: claims.ver, audit: () => this.outbox.entry(entry, scope), events },
     );
     this.metrics.transitions.inc({ from: task.phase, to: 'completed', result: 'allowed' });
     await Promise.all([this.outbox.deliver(), this.events.committed(events(done))]);
@@ -331,8 +356,13 @@ export class AgentTasksService {
     };
   }
 
-  async heartbeat(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {
-    const task = await this.heldTask(agent, taskId, phaseToken);
+  async heartbeat(
+    agent: AccessClaims,
+    taskId: string,
+    phaseToken?: string,
+    scope?: RequestScope | null,
+  ): Promise<LeaseResponseDto> {
+    const task = await this.heldTask(agent, taskId, phaseToken, scope);
     const next = await this.state.mutateTask(
       task.id,
       (current) => machine.heartbeat(current, { agentId: agent.sub, leaseMs: this.leaseMs }, this.clock),
@@ -342,8 +372,13 @@ export class AgentTasksService {
     return leaseView(next);
   }
 
-  async release(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<LeaseResponseDto> {
-    const task = await this.heldTask(agent, taskId, phaseToken);
+  async release(
+    agent: AccessClaims,
+    taskId: string,
+    phaseToken?: string,
+    scope?: RequestScope | null,
+  ): Promise<LeaseResponseDto> {
+    const task = await this.heldTask(agent, taskId, phaseToken, scope);
     const events = (moved: Task) => [
       this.events.draft(moved.status === 'failed' ? 'task.failed' : 'task.released', {
         task_id: moved.id,
@@ -357,7 +392,7 @@ export class AgentTasksService {
         machine.release(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs }, this.clock),
       {
         basis: task,
-        audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.release', moved, null)),
+        audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.release', moved, null), scope),
         events,
       },
     );
@@ -370,8 +405,9 @@ export class AgentTasksService {
     taskId: string,
     reason: string,
     phaseToken?: string,
+    scope?: RequestScope | null,
   ): Promise<LeaseResponseDto> {
-    const task = await this.heldTask(agent, taskId, phaseToken);
+    const task = await this.heldTask(agent, taskId, phaseToken, scope);
     const events = (moved: Task) => [
       this.events.draft('task.failed', {
         task_id: moved.id,
@@ -385,7 +421,7 @@ export class AgentTasksService {
         machine.fail(current, { agentId: agent.sub, retryBackoffMs: this.backoffMs, reason }, this.clock),
       {
         basis: task,
-        audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.fail', moved, reason)),
+        audit: (moved) => this.outbox.entry(attemptEndEntry(agent, 'task.fail', moved, reason), scope),
         events,
       },
     );
@@ -398,8 +434,13 @@ export class AgentTasksService {
    * the agent never held answers exactly as an id that does not exist: its status (`not_holder`,
    * `task_terminal`…) would otherwise tell any agent which task ids exist.
    */
-  private async heldTask(agent: AccessClaims, taskId: string, phaseToken?: string): Promise<Task> {
-    if (phaseToken !== undefined) return this.taskForToken(agent, taskId, phaseToken);
+  private async heldTask(
+    agent: AccessClaims,
+    taskId: string,
+    phaseToken: string | undefined,
+    scope: RequestScope | null | undefined,
+  ): Promise<Task> {
+    if (phaseToken !== undefined) return this.taskForToken(agent, taskId, phaseToken, { scope });
     const task = await this.state.getTask(taskId);
     if (!task || !machine.everHeldBy(task, agent.sub)) throw unknownTask(taskId);
     return task;
@@ -414,11 +455,11 @@ export class AgentTasksService {
     agent: AccessClaims,
     taskId: string,
     phaseToken: string | undefined,
-    { checkVersion = true } = {},
+    { checkVersion = true, scope = null }: { checkVersion?: boolean; scope?: RequestScope | null } = {},
   ): Promise<Task> {
-    this.phaseTokens.verifyForTaskId(phaseToken, agent, taskId);
+    this.phaseTokens.verifyForTaskId(phaseToken, agent, taskId, scope);
     const task = await this.getTask(taskId);
-    this.phaseTokens.verifyFor(phaseToken, agent, task, { checkVersion });
+    this.phaseTokens.verifyFor(phaseToken, agent, task, { checkVersion, scope });
     return task;
   }
 

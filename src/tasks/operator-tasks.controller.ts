@@ -22,6 +22,7 @@ import {
 } from './dto/operator-requests.dto.js';
 import { TaskDto, TaskPageDto } from './dto/task.dto.js';
 import { OperatorTasksService } from './operator-tasks.service.js';
+import { InRequest, type RequestScope } from '../common/http/request-scope.js';
 
 @ApiTags('operator')
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
@@ -35,8 +36,12 @@ export class OperatorTasksController {
   @Post()
   @ApiOperation({ summary: 'Enqueue a task (pinned to the workflow’s current version)' })
   @ApiCreatedResponse({ type: TaskDto })
-  create(@Body() body: CreateTaskDto, @Principal() operator: AccessClaims): Promise<TaskDto> {
-    return this.tasks.create(operator, body);
+  create(
+    @Body() body: CreateTaskDto,
+    @Principal() operator: AccessClaims,
+    @InRequest() scope: RequestScope | null,
+  ): Promise<TaskDto> {
+    return this.tasks.create(operator, body, scope);
   }
 
   @Get()
@@ -62,8 +67,9 @@ export class OperatorTasksController {
     @Param('id') id: string,
     @Body() body: CommentDto = {},
     @Principal() operator: AccessClaims,
+    @InRequest() scope: RequestScope | null,
   ): Promise<TaskDto> {
-    return this.tasks.cancel(operator, id, body?.comment);
+    return this.tasks.cancel(operator, id, body?.comment, scope);
   }
 
   @Post(':id/requeue')
@@ -79,8 +85,9 @@ export class OperatorTasksController {
     @Param('id') id: string,
     @Body() body: RequeueDto = {},
     @Principal() operator: AccessClaims,
+    @InRequest() scope: RequestScope | null,
   ): Promise<TaskDto> {
-    return this.tasks.requeue(operator, id, body ?? {});
+    return this.tasks.requeue(operator, id, body ?? {}, scope);
   }
 
   @Post(':id/gates/:gate_id/approve')
@@ -97,8 +104,9 @@ export class OperatorTasksController {
     @Param('gate_id') gateId: string,
     @Body() body: GateDecisionDto = {},
     @Principal() operator: AccessClaims,
+    @InRequest() scope: RequestScope | null,
   ): Promise<TaskDto> {
-    return this.tasks.decideGate(operator, id, gateId, 'approved', body ?? {});
+    return this.tasks.decideGate(operator, id, gateId, 'approved', body ?? {}, scope);
   }
 
   @Post(':id/gates/:gate_id/reject')
@@ -114,7 +122,8 @@ export class OperatorTasksController {
     @Param('gate_id') gateId: string,
     @Body() body: GateDecisionDto = {},
     @Principal() operator: AccessClaims,
+    @InRequest() scope: RequestScope | null,
   ): Promise<TaskDto> {
-    return this.tasks.decideGate(operator, id, gateId, 'rejected', body ?? {});
+    return this.tasks.decideGate(operator, id, gateId, 'rejected', body ?? {}, scope);
   }
 }

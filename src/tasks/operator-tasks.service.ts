@@ -27,6 +27,7 @@ import {
 import { type TaskDto, type TaskPageDto } from './dto/task.dto.js';
 import { taskSummary, taskView } from './task-views.js';
 import { TaskWorkflows } from './workflow-of-task.js';
+import { type RequestScope } from '../common/http/request-scope.js';
 
 /** The operator's side: enqueue, inspect, cancel, and decide approval gates. */
 @Injectable()
@@ -45,7 +46,11 @@ export class OperatorTasksService {
 
   private readonly approversOf = (task: Task, gateId: string) => this.workflows.approversOf(task, gateId);
 
-  async create(operator: AccessClaims, request: CreateTaskDto): Promise<TaskDto> {
+  async create(
+    operator: AccessClaims,
+    request: CreateTaskDto,
+    scope?: RequestScope | null,
+  ): Promise<TaskDto> {
     const workflow = request.workflow ? this.registry.get(request.workflow) : this.registry.getDefault();
     const task = createTask(
       {
@@ -75,21 +80,24 @@ export class OperatorTasksService {
     ];
     const stored = await this.state.createTask(task, {
       audit: (stored) =>
-        this.outbox.entry({
-          actor: operator.sub,
-          role: operator.role,
-          action: 'task.create',
-          decision: 'allowed',
-          success: true,
-          task_id: stored.id,
-          phase: stored.phase,
-          details: {
-            title: stored.title,
-            workflow: stored.workflow,
-            dependencies: stored.dependencies,
-            priority: stored.priority,
+        this.outbox.entry(
+          {
+            actor: operator.sub,
+            role: operator.role,
+            action: 'task.create',
+            decision: 'allowed',
+            success: true,
+            task_id: stored.id,
+            phase: stored.phase,
+            details: {
+              title: stored.title,
+              workflow: stored.workflow,
+              dependencies: stored.dependencies,
+              priority: stored.priority,
+            },
           },
-        }),
+          scope,
+        ),
       events,
     });
     await Promise.all([this.outbox.deliver(), this.events.committed(events(stored))]);
@@ -118,7 +126,12 @@ export class OperatorTasksService {
     return taskView(task, this.approversOf);
   }
 
-  async cancel(operator: AccessClaims, id: string, reason?: string): Promise<TaskDto> {
+  async cancel(
+    operator: AccessClaims,
+    id: string,
+    reason?: string,
+    scope?: RequestScope | null,
+  ): Promise<TaskDto> {
     const events = (cancelled: Task) => [
       this.events.draft('task.cancelled', {
         task_id: id,
@@ -131,16 +144,19 @@ export class OperatorTasksService {
       (current) => machine.cancel(current, { actor: operator.sub, reason }, this.clock),
       {
         audit: (next) =>
-          this.outbox.entry({
-            actor: operator.sub,
-            role: operator.role,
-            action: 'task.cancel',
-            decision: 'allowed',
-            success: true,
-            task_id: id,
-            phase: next.phase,
-            reason: reason ?? null,
-          }),
+          this.outbox.entry(
+            {
+              actor: operator.sub,
+              role: operator.role,
+              action: 'task.cancel',
+              decision: 'allowed',
+              success: true,
+              task_id: id,
+              phase: next.phase,
+              reason: reason ?? null,
+            },
+            scope,
+          ),
         events,
       },
     );
@@ -153,7 +169,12 @@ export class OperatorTasksService {
    * `reset_attempts: false`. Stored with its audit entry like a cancel; a refusal (wrong status,
    * no attempts left) is audited directly, as it stores nothing.
    */
-  async requeue(operator: AccessClaims, id: string, request: RequeueDto = {}): Promise<TaskDto> {
+  async requeue(
+    operator: AccessClaims,
+    id: string,
+    request: RequeueDto = {},
+    scope?: RequestScope | null,
+  ): Promise<TaskDto> {
     const resetAttempts = request.reset_attempts ?? true;
     const reason = request.reason;
     let before: Task | null = null;
@@ -180,39 +201,45 @@ export class OperatorTasksService {
         },
         {
           audit: (next) =>
-            this.outbox.entry({
-              actor: operator.sub,
-              role: operator.role,
-              action: 'task.requeue',
-              decision: 'allowed',
-              success: true,
-              task_id: id,
-              phase: next.phase,
-              reason: reason ?? null,
-              details: {
-                from_status: before?.status ?? null,
-                reset_attempts: resetAttempts,
-                attempts_before: before?.attempts ?? null,
-                attempts: next.attempts,
+            this.outbox.entry(
+              {
+                actor: operator.sub,
+                role: operator.role,
+                action: 'task.requeue',
+                decision: 'allowed',
+                success: true,
+                task_id: id,
+                phase: next.phase,
+                reason: reason ?? null,
+                details: {
+                  from_status: before?.status ?? null,
+                  reset_attempts: resetAttempts,
+                  attempts_before: before?.attempts ?? null,
+                  attempts: next.attempts,
+                },
               },
-            }),
+              scope,
+            ),
           events,
         },
       );
     } catch (err) {
       if (!(err instanceof DomainError) || !REQUEUE_REFUSALS.has(err.code)) throw err;
       const refused = before as Task | null;
-      await this.audit.record({
-        actor: operator.sub,
-        role: operator.role,
-        action: 'task.requeue',
-        decision: 'denied',
-        success: false,
-        task_id: id,
-        phase: refused?.phase ?? null,
-        reason: err.message,
-        details: { code: err.code, status: refused?.status ?? null, reset_attempts: resetAttempts },
-      });
+      await this.audit.record(
+        {
+          actor: operator.sub,
+          role: operator.role,
+          action: 'task.requeue',
+          decision: 'denied',
+          success: false,
+          task_id: id,
+          phase: refused?.phase ?? null,
+          reason: err.message,
+          details: { code: err.code, status: refused?.status ?? null, reset_attempts: resetAttempts },
+        },
+        scope,
+      );
       throw err;
     }
     await Promise.all([this.outbox.deliver(), this.events.committed(events(task))]);
@@ -230,6 +257,7 @@ export class OperatorTasksService {
     gateId: string,
     decision: ApprovalDecision,
     request: GateDecisionDto = {},
+    scope?: RequestScope | null,
   ): Promise<TaskDto> {
     const current = await this.state.getTask(id);
     if (!current) throw new NotFoundError('task_not_found', `no task with id '${id}'`);
@@ -285,21 +313,24 @@ export class OperatorTasksService {
         {
           audit: (result) => {
             const recorded = result.approvals.at(-1);
-            return this.outbox.entry({
-              actor: operator.sub,
-              role: operator.role,
-              action,
-              decision: 'allowed',
-              success: true,
-              task_id: id,
-              phase: result.phase,
-              reason: request.comment ?? null,
-              details: {
-                gate: gateId,
-                ...(recorded ? { digest: recorded.digest, artifacts: recorded.artifacts } : {}),
-                ...(request.digest ? { requested_digest: request.digest } : {}),
+            return this.outbox.entry(
+              {
+                actor: operator.sub,
+                role: operator.role,
+                action,
+                decision: 'allowed',
+                success: true,
+                task_id: id,
+                phase: result.phase,
+                reason: request.comment ?? null,
+                details: {
+                  gate: gateId,
+                  ...(recorded ? { digest: recorded.digest, artifacts: recorded.artifacts } : {}),
+                  ...(request.digest ? { requested_digest: request.digest } : {}),
+                },
               },
-            });
+              scope,
+            );
           },
           events,
         },
@@ -310,21 +341,24 @@ export class OperatorTasksService {
     }
     if (refusal) {
       // A refusal stores nothing, so it is audited directly.
-      await this.audit.record({
-        actor: operator.sub,
-        role: operator.role,
-        action,
-        decision: 'denied',
-        success: false,
-        task_id: id,
-        phase: current.phase,
-        reason: refusal.message,
-        details: {
-          gate: gateId,
-          code: refusal.code,
-          ...(request.digest ? { requested_digest: request.digest } : {}),
+      await this.audit.record(
+        {
+          actor: operator.sub,
+          role: operator.role,
+          action,
+          decision: 'denied',
+          success: false,
+          task_id: id,
+          phase: current.phase,
+          reason: refusal.message,
+          details: {
+            gate: gateId,
+            code: refusal.code,
+            ...(request.digest ? { requested_digest: request.digest } : {}),
+          },
         },
-      });
+        scope,
+      );
       throw refusal;
     }
     if (!task) throw new Error('gate decision recorded nothing');

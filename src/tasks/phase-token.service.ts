@@ -4,6 +4,7 @@ import { type AccessClaims, type PhaseClaims } from '../auth/domain/token-claims
 import { AuthFailures } from '../auth/auth-failures.js';
 import { TokenService } from '../auth/token.service.js';
 import { type Task } from './domain/task.model.js';
+import { type RequestScope } from '../common/http/request-scope.js';
 
 /**
  * Phase-token rules (DESIGN.md §4): the token must be valid, belong to the bearer
@@ -41,12 +42,12 @@ export class PhaseTokenService {
     token: string | undefined,
     bearer: AccessClaims,
     task: Task,
-    { checkVersion = true } = {},
+    { checkVersion = true, scope = null }: { checkVersion?: boolean; scope?: RequestScope | null } = {},
   ): PhaseClaims {
     try {
       return this.check(token, bearer, task, checkVersion);
     } catch (err) {
-      this.failures.refused({ actor: bearer.sub, role: bearer.role, err, task_id: task.id });
+      this.failures.refused({ actor: bearer.sub, role: bearer.role, err, task_id: task.id }, scope);
       throw err;
     }
   }
@@ -55,11 +56,16 @@ export class PhaseTokenService {
    * The checks that need no task: signature, bearer and the task id the request names. Run
    * before the task is looked up, so a refusal never depends on whether the task exists.
    */
-  verifyForTaskId(token: string | undefined, bearer: AccessClaims, taskId: string): PhaseClaims {
+  verifyForTaskId(
+    token: string | undefined,
+    bearer: AccessClaims,
+    taskId: string,
+    scope?: RequestScope | null,
+  ): PhaseClaims {
     try {
       return this.checkIdentity(token, bearer, taskId);
     } catch (err) {
-      this.failures.refused({ actor: bearer.sub, role: bearer.role, err, task_id: taskId });
+      this.failures.refused({ actor: bearer.sub, role: bearer.role, err, task_id: taskId }, scope);
       throw err;
     }
   }

@@ -5,6 +5,7 @@ import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
 import { StateSnapshotDto } from './dto/agent-responses.dto.js';
 import { StateSnapshotService } from './state-snapshot.service.js';
+import { InRequest, type RequestScope } from '../common/http/request-scope.js';
 
 @ApiTags('agent')
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
@@ -24,12 +25,14 @@ export class StateSnapshotController {
   @ApiOkResponse({ type: StateSnapshotDto })
   snapshot(
     @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
     @Headers('x-phase-token') headerToken?: string,
     @Query('phase_token') queryToken?: string,
   ): Promise<StateSnapshotDto> {
     return this.snapshots.snapshot(
       agent,
       headerToken ?? (typeof queryToken === 'string' ? queryToken : undefined),
+      scope,
     );
   }
 }

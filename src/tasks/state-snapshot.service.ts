@@ -10,6 +10,7 @@ import { type StateSnapshotDto } from './dto/agent-responses.dto.js';
 import { PhaseTokenService } from './phase-token.service.js';
 import { StateRepository } from '../state/state.repository.js';
 import { TaskWorkflows } from './workflow-of-task.js';
+import { type RequestScope } from '../common/http/request-scope.js';
 
 /**
  * What an agent needs to know about its task now. Bounded by the task and its direct
@@ -24,9 +25,13 @@ export class StateSnapshotService {
     private readonly workflows: TaskWorkflows,
   ) {}
 
-  async snapshot(agent: AccessClaims, phaseToken: string | undefined): Promise<StateSnapshotDto> {
+  async snapshot(
+    agent: AccessClaims,
+    phaseToken: string | undefined,
+    scope?: RequestScope | null,
+  ): Promise<StateSnapshotDto> {
     const task = await this.tasks.getTask(this.phaseTokens.verifySignature(phaseToken).task_id);
-    this.phaseTokens.verifyFor(phaseToken, agent, task);
+    this.phaseTokens.verifyFor(phaseToken, agent, task, { scope });
     const workflow = this.workflows.of(task);
     const phase = workflow.runtime.phases.get(task.phase);
     const dependencies = await this.state.getTasks(task.dependencies);

@@ -13,6 +13,7 @@ import { type AccessClaims } from '../auth/domain/token-claims.js';
 import { ACCESS_TOKEN_SCHEME } from '../server/swagger.js';
 import { ToolDecisionDto, ToolExecutionDto, ToolRequestDto } from './dto/tool-request.dto.js';
 import { ToolsService } from './tools.service.js';
+import { InRequest, type RequestScope } from '../common/http/request-scope.js';
 
 @ApiTags('tools')
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
@@ -29,8 +30,12 @@ export class ToolsController {
       'May the held task’s current phase use this tool with these arguments? (for agents that run tools themselves)',
   })
   @ApiOkResponse({ type: ToolDecisionDto })
-  authorize(@Body() body: ToolRequestDto, @Principal() agent: AccessClaims): Promise<ToolDecisionDto> {
-    return this.tools.authorize(agent, body);
+  authorize(
+    @Body() body: ToolRequestDto,
+    @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
+  ): Promise<ToolDecisionDto> {
+    return this.tools.authorize(agent, body, scope);
   }
 
   @Post('execute')
@@ -41,7 +46,11 @@ export class ToolsController {
     description: 'tool_forbidden, path_outside_workspace, shell_operator_not_allowed, execution_disabled',
   })
   @ApiBadRequestResponse({ description: 'invalid_tool_args, tool_failed, command_timeout' })
-  execute(@Body() body: ToolRequestDto, @Principal() agent: AccessClaims): Promise<ToolExecutionDto> {
-    return this.tools.execute(agent, body);
+  execute(
+    @Body() body: ToolRequestDto,
+    @Principal() agent: AccessClaims,
+    @InRequest() scope: RequestScope | null,
+  ): Promise<ToolExecutionDto> {
+    return this.tools.execute(agent, body, scope);
   }
 }

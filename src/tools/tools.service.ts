@@ -23,6 +23,7 @@ import { type ExecuteOptions } from './domain/tool-executor.js';
 import { ToolRegistry } from './domain/tool.registry.js';
 import { type ToolDecisionDto, type ToolExecutionDto, type ToolRequestDto } from './dto/tool-request.dto.js';
 import { ToolMetrics } from './tool-metrics.js';
+import { type RequestScope } from '../common/http/request-scope.js';
 
 /**
  * `/tools/authorize` and `/tools/execute`: the phase token is checked, then the workflow's
@@ -47,24 +48,32 @@ export class ToolsService {
     this.commandSlots = new CommandSlots(max_concurrent_commands, max_concurrent_commands_per_agent);
   }
 
-  async authorize(agent: AccessClaims, request: ToolRequestDto): Promise<ToolDecisionDto> {
-    const { task, workflow } = await this.context(agent, request);
+  async authorize(
+    agent: AccessClaims,
+    request: ToolRequestDto,
+    scope?: RequestScope | null,
+  ): Promise<ToolDecisionDto> {
+    const { task, workflow } = await this.context(agent, request, scope);
     const decision = this.decide(agent, task, workflow, request);
-    await this.auditCall(agent, task, request, 'tool.authorize', decision);
+    await this.auditCall(agent, task, request, 'tool.authorize', decision, scope);
     return view(decision);
   }
 
-  async execute(agent: AccessClaims, request: ToolRequestDto): Promise<ToolExecutionDto> {
+  async execute(
+    agent: AccessClaims,
+    request: ToolRequestDto,
+    scope?: RequestScope | null,
+  ): Promise<ToolExecutionDto> {
     if (!this.config.values.tools.execution_enabled) {
       throw new ForbiddenError(
         'execution_disabled',
         'this server does not run tools (tools.execution_enabled is false); use /tools/authorize',
       );
     }
-    const { task, workflow } = await this.context(agent, request);
+    const { task, workflow } = await this.context(agent, request, scope);
     const decision = this.decide(agent, task, workflow, request);
     if (!decision.allowed) {
-      await this.auditCall(agent, task, request, 'tool.execute', decision);
+      await this.auditCall(agent, task, request, 'tool.execute', decision, scope);
       throw new ForbiddenError(decision.code ?? 'tool_forbidden', decision.reason, {
         phase: decision.phase,
         tool: decision.tool,
@@ -121,7 +130,7 @@ export class ToolsService {
               : String(denial.details?.rule ?? decision.rule),
         }
       : decision;
-    await this.auditCall(agent, task, request, 'tool.execute', recorded, {
+    await this.auditCall(agent, task, request, 'tool.execute', recorded, scope, {
       success: outcome.ok,
       duration_ms: outcome.duration,
       outcome: code,
@@ -150,6 +159,7 @@ export class ToolsService {
     request: ToolRequestDto,
     action: 'tool.authorize' | 'tool.execute',
     decision: ToolDecision,
+    scope: RequestScope | null | undefined,
     execution?: {
       success: boolean;
       duration_ms: number;
@@ -162,42 +172,46 @@ export class ToolsService {
       sandbox: string | null;
     },
   ): Promise<unknown> {
-    return this.audit.record({
-      actor: agent.sub,
-      role: agent.role,
-      action,
-      decision: decision.allowed ? 'allowed' : 'denied',
-      success: execution ? execution.success : decision.allowed,
-      task_id: task.id,
-      phase: task.phase,
-      // One tool, one name: `grep` also when the agent called it `search_files`.
-      tool: decision.tool,
-      args: request.args ?? {},
-      reason: execution?.reason ?? decision.reason,
-      duration_ms: execution?.duration_ms ?? null,
-      details: {
-        ...(request.tool_name !== decision.tool ? { called_as: request.tool_name } : {}),
-        rule: decision.rule ?? null,
-        ...(decision.code ? { code: decision.code } : {}),
-        mode: decision.mode,
-        would_deny: decision.would_deny,
-        ...(execution
-          ? {
-              outcome: execution.outcome,
-              exit_code: execution.exit_code,
-              ...(execution.paths.length > 0 ? { paths: execution.paths } : {}),
-              ...(execution.sandbox ? { sandbox: execution.sandbox } : {}),
-            }
-          : {}),
+    return this.audit.record(
+      {
+        actor: agent.sub,
+        role: agent.role,
+        action,
+        decision: decision.allowed ? 'allowed' : 'denied',
+        success: execution ? execution.success : decision.allowed,
+        task_id: task.id,
+        phase: task.phase,
+        // One tool, one name: `grep` also when the agent called it `search_files`.
+        tool: decision.tool,
+        args: request.args ?? {},
+        reason: execution?.reason ?? decision.reason,
+        duration_ms: execution?.duration_ms ?? null,
+        details: {
+          ...(request.tool_name !== decision.tool ? { called_as: request.tool_name } : {}),
+          rule: decision.rule ?? null,
+          ...(decision.code ? { code: decision.code } : {}),
+          mode: decision.mode,
+          would_deny: decision.would_deny,
+          ...(execution
+            ? {
+                outcome: execution.outcome,
+                exit_code: execution.exit_code,
+                ...(execution.paths.length > 0 ? { paths: execution.paths } : {}),
+                ...(execution.sandbox ? { sandbox: execution.sandbox } : {}),
+              }
+            : {}),
+        },
       },
-    });
+      scope,
+    );
   }
 
   private async context(
     agent: AccessClaims,
     request: ToolRequestDto,
+    scope: RequestScope | null | undefined,
   ): Promise<{ task: Task; workflow: Workflow }> {
-    const task = await this.tasks.taskForToken(agent, request.task_id, request.phase_token);
+    const task = await this.tasks.taskForToken(agent, request.task_id, request.phase_token, { scope });
     return { task, workflow: this.workflows.of(task) };
   }
 

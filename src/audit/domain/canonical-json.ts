@@ -37,7 +37,8 @@ export function canonicalJson(value: unknown): string {
   let out = '{';
   for (const key of keys) {
     const member = record[key];
-    if (member !== undefined) out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+    if (member !== undefined)
+      out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
   }
   return `${out}}`;
 }

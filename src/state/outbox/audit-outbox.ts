@@ -9,6 +9,7 @@ import {
 import { AuditStore } from '../../audit/audit.store.js';
 import type { AuditEntryInput } from '../../audit/domain/audit-entry.js';
 import { withRequestId } from '../../audit/with-request-id.js';
+import { type RequestScope } from '../../common/http/request-scope.js';
 import { StateRepository } from '../state.repository.js';
 import { AuditOutboxRelay } from './audit-outbox-relay.js';
 
@@ -33,9 +34,9 @@ export class AuditOutbox implements OnApplicationBootstrap, BeforeApplicationShu
     this.relay = new AuditOutboxRelay(state, audit);
   }
 
-  /** The entry as stored: with the id of the request being handled. */
-  entry(input: AuditEntryInput): AuditEntryInput {
-    return withRequestId(input);
+  /** The entry as stored: with the id of the request it serves (`scope`), if any. */
+  entry(input: AuditEntryInput, scope?: RequestScope | null): AuditEntryInput {
+    return withRequestId(input, scope);
   }
 
   /** Resolves once every change stored so far has its entry in the audit log. */

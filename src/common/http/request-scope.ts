@@ -1,0 +1,36 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { type FastifyRequest } from 'fastify';
+
+/**
+ * What a use case needs to know about the request it serves, handed to it as a parameter. Not an
+ * AsyncLocalStorage store: on Node 20 a store turns on promise hooks for every promise of the
+ * process, which cost about a fifth of a tool authorization (docs/PERFORMANCE.md, issue 19).
+ */
+export class RequestScope {
+  /**
+   * Set once an audit entry carrying this request's id is durable: that entry is the request's
+   * line in the logs, so the access line is left out when the request succeeds.
+   */
+  audited = false;
+
+  constructor(readonly requestId: string) {}
+}
+
+const scopes = new WeakMap<FastifyRequest, RequestScope>();
+
+/** Opens the scope of `request` (once, on arrival). */
+export function openRequestScope(request: FastifyRequest): RequestScope {
+  const scope = new RequestScope(request.id);
+  scopes.set(request, scope);
+  return scope;
+}
+
+/** The scope of `request`, or null for one that never got one (answered before routing). */
+export function requestScopeOf(request: FastifyRequest): RequestScope | null {
+  return scopes.get(request) ?? null;
+}
+
+/** The request's scope as a controller parameter, to pass on to the use case. */
+export const InRequest = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestScope | null =>
+  requestScopeOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
+);
