@@ -21,6 +21,24 @@ describe('EventHistory', () => {
     expect(history.lastId).toBe(5);
   });
 
+  it('keeps order, filters and `after` right after wrapping around many times', () => {
+    const history = new EventHistory(4);
+    for (let i = 1; i <= 23; i++) history.add(event(i, i % 2 ? 'task.created' : 'task.claimed'));
+    expect(history.query({}).map((e) => e.id)).toEqual([20, 21, 22, 23]);
+    expect([history.oldestId, history.lastId]).toEqual([20, 23]);
+    expect(history.query({ after: 21 }).map((e) => e.id)).toEqual([22, 23]);
+    expect(history.query({ after: 5 }).map((e) => e.id)).toEqual([20, 21, 22, 23]);
+    expect(history.query({ after: 23 })).toEqual([]);
+    expect(history.query({ type: 'task.created', after: 20 }).map((e) => e.id)).toEqual([21, 23]);
+    expect(history.resyncFor(18, 23)).toMatchObject({ reason: 'expired', oldest_id: 20 });
+    expect(history.resyncFor(19, 23)).toBeNull();
+  });
+
+  it('answers an empty history', () => {
+    const history = new EventHistory(2);
+    expect([history.query({ after: 0 }), history.lastId, history.oldestId]).toEqual([[], 0, null]);
+  });
+
   it('filters by type, task and after, oldest first, up to a limit', () => {
     const history = new EventHistory(10);
     history.add(event(1, 'task.created', 'a'));
