@@ -39,6 +39,8 @@ export async function createHttpApp(options: AppModuleOptions): Promise<NestFast
     requestTimeout: server.timeout * 1000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // No Nest middleware is used: without @fastify/middie no request passes its onRequest hook.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     bufferLogs: true,
