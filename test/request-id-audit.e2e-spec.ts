@@ -88,7 +88,7 @@ describe('the request id in audit entries', () => {
     expect(await entriesOf('rid-forged')).toEqual([expect.objectContaining({ action: 'auth.failure' })]);
   });
 
-  it('a request id another request sent is never taken from it: concurrent requests keep their own', async () => {
+  it('concurrent requests each keep their own request id', async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `rid-concurrent-${i}`);
     await Promise.all(ids.map((id) => http.post('/api/v1/tasks', operator, { title: id }, as(id))));
     await new Promise((r) => setTimeout(r, 200));

@@ -41,9 +41,8 @@ export class NestPinoLogger implements LoggerService {
   }
 
   private write(level: Level, message: unknown, optional: unknown[]): void {
-    const logger = this.root;
-    if (!logger.isLevelEnabled(level)) return;
-    const log: LogFn = logger[level].bind(logger);
+    if (!this.root.isLevelEnabled(level)) return;
+    const log: LogFn = this.root[level].bind(this.root);
     const fields: Record<string, unknown> = {};
     // Nest's Logger passes its context last; anything before it is pino's printf arguments.
     let rest = optional;
