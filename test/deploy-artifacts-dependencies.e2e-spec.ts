@@ -26,13 +26,6 @@ const locked = Object.entries(readJson<{ packages: Record<string, LockEntry> }>(
   .filter(([path]) => path !== '')
   .map(([path, entry]) => ({ name: path.slice(path.lastIndexOf('node_modules/') + 13), path, entry }));
 
-/**
- * Warnings kept on purpose (docs/DEPLOYMENT.md, "Node.js version"): none since nestjs-pino left
- * (issue 19). An entry here names a package whose declared engines we accept although they exclude
- * a Node we claim; the test below fails once an entry is no longer needed.
- */
-const KEPT: Record<string, string> = {};
-
 /** `FROM node:20-slim` in every stage: the newest 20.x, as far as engines admits it. */
 function dockerfileNode(): string {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -64,7 +57,6 @@ describe('Node.js version', () => {
     const image = dockerfileNode();
     const unsupported = locked
       .filter(({ entry }) => nodeRange(entry) !== null)
-      .filter(({ name }) => !(name in KEPT))
       .filter(
         ({ entry }) =>
           !semver.subset(manifest.engines.node, nodeRange(entry)!) ||
@@ -72,14 +64,6 @@ describe('Node.js version', () => {
       )
       .map(({ path, entry }) => `${path}@${entry.version} wants node ${nodeRange(entry)}`);
     expect(unsupported).toEqual([]);
-  });
-
-  it('each kept warning is still real and still as documented', () => {
-    for (const [name, range] of Object.entries(KEPT)) {
-      const entry = locked.find((p) => p.name === name)?.entry;
-      expect([name, entry && nodeRange(entry)]).toEqual([name, range]);
-      expect(semver.subset(manifest.engines.node, range)).toBe(false);
-    }
   });
 });
 
