@@ -7,6 +7,7 @@ import { createRootLogger } from '../logging/logger.factory.js';
 import { superviseWorkers, type WorkerMessage } from './cluster-supervisor.js';
 import { exitGracefullyOnSignals } from './graceful-shutdown.js';
 import { createHttpApp } from './http-app.js';
+import { tuneHeapForServing } from './heap-tuning.js';
 import { listen } from './http-listen.js';
 import { checkWritableDirectories } from './preflight.js';
 import { checkSandboxPaths } from './sandbox-preflight.js';
@@ -71,6 +72,8 @@ async function checkConnectionBudget(config: AppConfig, workers: number, logger:
 }
 
 async function runServer(config: AppConfig, logger: Logger, { worker }: { worker: boolean }): Promise<void> {
+  const v8Flags = tuneHeapForServing();
+  if (v8Flags.length > 0) logger.debug({ v8_flags: v8Flags }, 'V8 flags set for serving');
   const { secret } = resolveSigningSecret(config, process.env, { createDevSecret: !worker });
   const app = await createHttpApp({ config, secret, logger }).catch((err: unknown) => {
     throw refusalOf(err) ?? err;
