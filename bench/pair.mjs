@@ -9,7 +9,7 @@
  * Both servers start (each on its own temp dir and store of --tasks queued tasks, seeded as
  * bench/run.mjs seeds them), both get a 2 s warm-up, then --rounds rounds of a --burst-second
  * autocannon burst on each, the order flipped every round. Prints each build's median CPU per
- * request and new/against. Single `npm run bench` runs moved 10-30 % between runs minutes apart on
+ * request, its median p99 and its peak RSS over the bursts, and new/against. Single `npm run bench` runs moved 10-30 % between runs minutes apart on
  * the 2-core host, more than most single changes; this is how issue 19's changes were judged
  * (docs/PERFORMANCE.md, "Hot path, second round"). Build the other commit where its own
  * node_modules are, e.g. `git worktree add ../base <rev> && cd ../base && npm ci && npm run build`.
@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { prepareBackend } from './backends.mjs';
 import { cannon } from './cannon.mjs';
 import { claim, token } from './http.mjs';
-import { serverCliAt, startServer } from './server.mjs';
+import { sampleRss, serverCliAt, startServer } from './server.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SCENARIOS = ['authorize', 'health', 'execute_read'];
@@ -81,7 +81,7 @@ async function startBuild(name, cli, opts) {
   serverCliAt(cli);
   const server = await startServer(dir);
   const agent = token('agent', 'bench-holder');
-  return { name, dir, server, agent, held: await claim(server.url, agent), cpu: [] };
+  return { name, dir, server, agent, held: await claim(server.url, agent), cpu: [], p99: [], rssPeak: [] };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -102,17 +102,22 @@ async function main() {
     for (const build of builds) await run(build, 2);
     for (let round = 0; round < opts.rounds; round++) {
       for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
+        const rss = sampleRss(build.server.pid, 100);
         const result = await run(build, opts.burst);
+        build.rssPeak.push(rss.stop().rss_mb_peak);
         if (result.non2xx || result.errors)
           throw new Error(`${build.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
         build.cpu.push(result.cpu_us);
+        build.p99.push(result.p99);
       }
     }
     for (const build of builds)
       console.log(
-        `${build.name.padEnd(8)} ${opts.scenario}: median ${median(build.cpu)} µs CPU per request (${build.cpu.join(' ')})`,
+        `${build.name.padEnd(8)} ${opts.scenario}: median ${median(build.cpu)} µs CPU per request (${build.cpu.join(' ')}); ` +
+          `p99 median ${median(build.p99)} ms (${build.p99.join(' ')}); RSS peak ${Math.max(...build.rssPeak).toFixed(0)} MB`,
       );
-    console.log(`this/against: ${(median(builds[1].cpu) / median(builds[0].cpu)).toFixed(3)}`);
+    const ratio = (key) => (median(builds[1][key]) / median(builds[0][key])).toFixed(3);
+    console.log(`this/against: CPU ${ratio('cpu')}, p99 ${ratio('p99')}`);
   } finally {
     for (const build of builds) {
       await build.server.stop();
