@@ -16,18 +16,24 @@ export class RequestScope {
   constructor(readonly requestId: string) {}
 }
 
-const scopes = new WeakMap<FastifyRequest, RequestScope>();
+/**
+ * Kept on the request under a symbol nobody else knows, not in a WeakMap: every request would add
+ * and later drop a WeakMap entry, which costs more than a property (and more again at each
+ * young-generation collection, which treats WeakMap entries specially).
+ */
+const SCOPE = Symbol('orchestrator.requestScope');
+type Scoped = FastifyRequest & { [SCOPE]?: RequestScope };
 
 /** Opens the scope of `request` (once, on arrival). */
 export function openRequestScope(request: FastifyRequest): RequestScope {
   const scope = new RequestScope(request.id);
-  scopes.set(request, scope);
+  (request as Scoped)[SCOPE] = scope;
   return scope;
 }
 
 /** The scope of `request`, or null for one that never got one (answered before routing). */
 export function requestScopeOf(request: FastifyRequest): RequestScope | null {
-  return scopes.get(request) ?? null;
+  return (request as Scoped)[SCOPE] ?? null;
 }
 
 /** The request's scope as a controller parameter, to pass on to the use case. */

@@ -8,7 +8,9 @@ const NO_TIMEOUT = 'orchestratorNoRequestTimeout';
 /** Exempts a long-lived route (e.g. an event stream) from `server.timeout`. */
 export const NoRequestTimeout = () => RouteConfig({ [NO_TIMEOUT]: true });
 
-const timers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
+/** The request's timer, on the request itself (as its scope is: request-scope.ts says why). */
+const TIMER = Symbol('orchestrator.requestTimer');
+type Timed = FastifyRequest & { [TIMER]?: NodeJS.Timeout };
 
 /**
  * Answers 503 `request_timeout` when a request (receiving it and running its handler) takes longer
@@ -21,13 +23,14 @@ export function enforceRequestTimeout(fastify: FastifyInstance, ms: number): voi
     if (config?.[NO_TIMEOUT] !== true) {
       const timer = setTimeout(() => answerTimedOut(reply, ms), ms);
       timer.unref();
-      timers.set(request, timer);
+      (request as Timed)[TIMER] = timer;
     }
     done();
   });
   const clear = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-    clearTimeout(timers.get(request));
-    timers.delete(request);
+    const timed = request as Timed;
+    clearTimeout(timed[TIMER]);
+    timed[TIMER] = undefined;
     done();
   };
   fastify.addHook('onResponse', clear);
