@@ -21,7 +21,7 @@ export function canonicalJson(value: unknown): string {
     default:
       throw new TypeError(`canonicalJson: a ${typeof value} has no JSON form`);
   }
-  const known = encodedOnce.get(value);
+  const known = (value as Remembered)[CANONICAL];
   if (known !== undefined) return known;
   if (Array.isArray(value)) {
     let out = '[';
@@ -44,14 +44,22 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Canonical forms already computed, by object: redaction encodes `args` and `details` to
- * measure them, and sealing the entry would encode them again. Only for objects built by the
+ * Canonical forms already computed, on the object itself under a symbol of this module, not
+ * enumerable (so no JSON, spread or key listing sees it): redaction encodes `args` and `details`
+ * to measure them, and sealing the entry would encode them again. Only for objects built by the
  * audit code itself and never changed afterwards (the redacted copies); a caller's object is
- * never remembered.
+ * never marked. Not a WeakMap: an entry per audited request, each handled specially by every
+ * young-generation collection, cost more than the property.
  */
-const encodedOnce = new WeakMap<object, string>();
+const CANONICAL = Symbol('canonicalJson');
+type Remembered = { [CANONICAL]?: string };
 
 /** Records that `json` is the canonical form of `value`, which nobody changes from now on. */
 export function rememberCanonical(value: object, json: string): void {
-  encodedOnce.set(value, json);
+  Object.defineProperty(value, CANONICAL, {
+    value: json,
+    enumerable: false,
+    writable: false,
+    configurable: false,
+  });
 }
