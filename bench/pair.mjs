@@ -4,7 +4,8 @@
  *
  *   npm run build && node bench/pair.mjs --against ../base/dist/cli/main.js
  *       [--scenario authorize|health|execute_read] [--rounds 8] [--burst 2] [--connections 50]
- *       [--tasks 1000]
+ *       [--tasks 1000] [--node-options "<NODE_OPTIONS of this build's server>"]
+ *       [--against-node-options "<NODE_OPTIONS of the other's>"]
  *
  * Both servers start (each on its own temp dir and store of --tasks queued tasks, seeded as
  * bench/run.mjs seeds them), both get a 2 s warm-up, then --rounds rounds of a --burst-second
@@ -13,6 +14,8 @@
  * the 2-core host, more than most single changes; this is how issue 19's changes were judged
  * (docs/PERFORMANCE.md, "Hot path, second round"). Build the other commit where its own
  * node_modules are, e.g. `git worktree add ../base <rev> && cd ../base && npm ci && npm run build`.
+ * To compare a runtime setting instead, run this build against itself with --node-options (e.g.
+ * `--against dist/cli/main.js --node-options --max-semi-space-size=8`).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,12 +32,23 @@ const SCENARIOS = ['authorize', 'health', 'execute_read'];
 class OptionError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { against: null, scenario: 'authorize', rounds: 8, burst: 2, connections: 50, tasks: 1000 };
+  const opts = {
+    against: null,
+    scenario: 'authorize',
+    rounds: 8,
+    burst: 2,
+    connections: 50,
+    tasks: 1000,
+    nodeOptions: null,
+    againstNodeOptions: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
     if (flag === '--against') opts.against = resolve(value());
     else if (flag === '--scenario') opts.scenario = value();
+    else if (flag === '--node-options') opts.nodeOptions = value();
+    else if (flag === '--against-node-options') opts.againstNodeOptions = value();
     else if (['--rounds', '--burst', '--connections', '--tasks'].includes(flag)) {
       const n = Number(value());
       if (!Number.isInteger(n) || n < 1) throw new OptionError(`${flag} takes a whole number of at least 1`);
@@ -72,14 +86,14 @@ function requestsOf(scenario, build) {
   };
 }
 
-async function startBuild(name, cli, opts) {
+async function startBuild(name, cli, opts, nodeOptions) {
   const dir = mkdtempSync(join(tmpdir(), `orch-pair-${name}-`));
   await prepareBackend('file', dir, opts.tasks, {});
   const workspace = join(dir, '.orchestrator', 'workspace');
   mkdirSync(join(workspace, 'docs'), { recursive: true });
   writeFileSync(join(workspace, 'docs', 'bench-4k.md'), 'x'.repeat(4095) + '\n');
   serverCliAt(cli);
-  const server = await startServer(dir);
+  const server = await startServer(dir, nodeOptions ? { NODE_OPTIONS: nodeOptions } : {});
   const agent = token('agent', 'bench-holder');
   return { name, dir, server, agent, held: await claim(server.url, agent), cpu: [], p99: [], rssPeak: [] };
 }
@@ -90,8 +104,8 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const builds = [];
   try {
-    builds.push(await startBuild('against', opts.against, opts));
-    builds.push(await startBuild('this', join(ROOT, 'dist', 'cli', 'main.js'), opts));
+    builds.push(await startBuild('against', opts.against, opts, opts.againstNodeOptions));
+    builds.push(await startBuild('this', join(ROOT, 'dist', 'cli', 'main.js'), opts, opts.nodeOptions));
     const run = (build, duration) =>
       cannon(
         opts.scenario,
