@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../common/domain/clock.js';
 import { clockFloor } from './event-sequence.js';
-import { FileEventSequence } from './file-event-sequence.js';
+import {
+  DEFAULT_BLOCK_SIZE,
+  FileEventSequence,
+  GROWTH_INTERVAL_MS,
+  MAX_BLOCK_SIZE,
+} from './file-event-sequence.js';
 
 describe('FileEventSequence', () => {
   let dir: string;
@@ -106,5 +111,59 @@ describe('FileEventSequence', () => {
     const ids = Array.from({ length: 6 }, () => sequence.next());
     expect(ids).toEqual([1, 2, 3, 4, 5, 6].map((i) => first + i));
     expect(warnings.filter((w) => w.includes('cannot write'))).toHaveLength(1);
+  });
+  it('grows the block while blocks are used up fast, up to the largest, so a busy server renames rarely', async () => {
+    const sequence = new FileEventSequence({ file, clock, blockSize: 10, maxBlockSize: 40 });
+    await sequence.open(0);
+    const start = clockFloor(clock.now());
+    const reservations: number[] = [];
+    let id = 0;
+    for (let i = 0; i < 200; i++) {
+      id = sequence.next();
+      await sequence.whenReservedAhead();
+      if (reservations.at(-1) !== stored()) reservations.push(stored());
+      expect(stored()).toBeGreaterThanOrEqual(id);
+    }
+    // The first block of 10, then 20, then 40 and no larger: ids used within the growth interval.
+    expect(reservations[0]).toBe(start + 10);
+    const steps = reservations.slice(1).map((through, i) => through - reservations[i]!);
+    expect(steps.slice(0, 3)).toEqual([20, 40, 40]);
+    expect(Math.max(...steps)).toBe(40);
+    expect(id).toBe(start + 200);
+  });
+
+  it('keeps the block when reservations come slowly', async () => {
+    const sequence = new FileEventSequence({ file, clock, blockSize: 10, maxBlockSize: 1000 });
+    await sequence.open(0);
+    const start = clockFloor(clock.now());
+    for (let i = 0; i < 35; i++) {
+      clock.advance(GROWTH_INTERVAL_MS); // every id far apart: no block is used up fast
+      sequence.next();
+      await sequence.whenReservedAhead();
+    }
+    expect(stored()).toBe(start + 40);
+  });
+
+  it('grows by default from DEFAULT_BLOCK_SIZE to MAX_BLOCK_SIZE, and not when only blockSize is given', async () => {
+    const grows = new FileEventSequence({ file, clock });
+    await grows.open(0);
+    const start = clockFloor(clock.now());
+    expect(stored()).toBe(start + DEFAULT_BLOCK_SIZE);
+    for (let i = 0; i < 400_000; i++) {
+      grows.next();
+      if (i % 1000 === 0) await grows.whenReservedAhead();
+    }
+    await grows.whenReservedAhead();
+    const through = stored();
+    await grows.close();
+    // Reserved ahead at half a block: at most one and a half of the largest block past the last id.
+    expect(through - (start + 400_000)).toBeLessThanOrEqual(1.5 * MAX_BLOCK_SIZE);
+    expect(through - (start + 400_000)).toBeGreaterThan(1.5 * DEFAULT_BLOCK_SIZE);
+
+    const fixed = open(5);
+    const previous = await fixed.open(0);
+    for (let i = 0; i < 50; i++) fixed.next();
+    await fixed.whenReservedAhead();
+    expect(stored() - (previous + 50)).toBeLessThan(10); // grown, it would be 80 or more by now
   });
 });

@@ -7,8 +7,17 @@ import { clockFloor, EventSequence } from './event-sequence.js';
 
 export const SEQUENCE_FORMAT = 'orchestrator-event-sequence';
 export const SEQUENCE_VERSION = 1;
-/** Ids reserved by one durable write: a crash skips at most this many, never repeats one. */
+/** Ids reserved by one durable write at first: a crash skips at most a block, never repeats one. */
 export const DEFAULT_BLOCK_SIZE = 1000;
+/**
+ * The largest block the default grows to. Each reservation renames a file on the main thread
+ * (up to a few ms while the disk is busy with audit fdatasyncs), so under a steady stream of
+ * events the block doubles while reservations come less than `GROWTH_INTERVAL_MS` apart: at
+ * 8,000 events/s a 1,000-id block meant 8 renames a second. 100,000 ids are 100 ms of the clock
+ * floor (`IDS_PER_MS`), so the ids a crash skips stay far below what the clock adds.
+ */
+export const MAX_BLOCK_SIZE = 100_000;
+export const GROWTH_INTERVAL_MS = 2000;
 
 /** What the file holds: no id greater than `issued_through` was ever handed out. */
 interface SequenceRecord {
@@ -21,7 +30,10 @@ export interface FileEventSequenceOptions {
   /** `<state directory>/event-sequence.json`. */
   readonly file: string;
   readonly clock: Clock;
+  /** The first block (default `DEFAULT_BLOCK_SIZE`). */
   readonly blockSize?: number;
+  /** The largest block: `MAX_BLOCK_SIZE` by default, `blockSize` when only that is given. */
+  readonly maxBlockSize?: number;
   /** Told when the file is unreadable or cannot be written (the run goes on, see below). */
   readonly onWarning?: (message: string) => void;
 }
@@ -37,12 +49,17 @@ export interface FileEventSequenceOptions {
  * `next()` has to answer at once (publishing an event is synchronous), so the next block is
  * written ahead, asynchronously, once half of the current one is used; only a burst that uses up
  * a block before that write lands waits for a synchronous one (about 10 ms here). Renames happen
- * on the main thread, so a block written ahead never replaces a higher one written since.
+ * on the main thread, so a block written ahead never replaces a higher one written since. Blocks
+ * grow (`MAX_BLOCK_SIZE`) while they are used up fast, so a busy server renames rarely.
  *
  * The file lives in the state directory, which the state store's lock gives to one process.
  */
 export class FileEventSequence extends EventSequence {
-  private readonly blockSize: number;
+  /** The current block; grows up to `maxBlockSize` while reservations come fast. */
+  private blockSize: number;
+  private readonly maxBlockSize: number;
+  /** When the last block was reserved (clock ms), to tell how fast ids are used. */
+  private reservedAt: number;
   private readonly warn: (message: string) => void;
   /** The last id handed out (or where the run starts, before the first). */
   private last: number;
@@ -58,6 +75,11 @@ export class FileEventSequence extends EventSequence {
   constructor(private readonly options: FileEventSequenceOptions) {
     super();
     this.blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+    this.maxBlockSize = Math.max(
+      this.blockSize,
+      options.maxBlockSize ?? (options.blockSize === undefined ? MAX_BLOCK_SIZE : this.blockSize),
+    );
+    this.reservedAt = options.clock.now();
     this.warn = options.onWarning ?? (() => undefined);
     this.last = clockFloor(options.clock.now());
   }
@@ -105,6 +127,7 @@ export class FileEventSequence extends EventSequence {
 
   /** Records the next block before any id of it is handed out. */
   private reserve(): void {
+    this.growIfFast();
     const through = this.last + this.blockSize;
     // Even when the write failed: go on rather than fail the change that publishes (the clock
     // still keeps the next run above these ids); try again at the next block.
@@ -115,6 +138,7 @@ export class FileEventSequence extends EventSequence {
   /** Writes the block after the current one in the background; it counts once durable. */
   private reserveAhead(): void {
     if (this.ahead || this.closed || this.failing) return;
+    this.growIfFast();
     const through = this.reservedThrough + this.blockSize;
     const temp = `${this.file}.ahead-${process.pid}`;
     this.ahead = (async () => {
@@ -135,6 +159,15 @@ export class FileEventSequence extends EventSequence {
         this.ahead = null;
       }
     })();
+  }
+
+  /** Doubles the block (up to the largest) when the last one was reserved less than the interval ago. */
+  private growIfFast(): void {
+    const now = this.options.clock.now();
+    if (now - this.reservedAt < GROWTH_INTERVAL_MS) {
+      this.blockSize = Math.min(this.blockSize * 2, this.maxBlockSize);
+    }
+    this.reservedAt = now;
   }
 
   private tryWrite(through: number): boolean {
