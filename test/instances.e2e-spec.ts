@@ -201,7 +201,9 @@ describe('several instances on one PostgreSQL database', () => {
         return v.live === 4 && v;
       });
       expect(view.peers).toHaveLength(4);
-      expect(server.logs.filter((l) => l.msg === 'worker died: restarting it')).toEqual([]);
+      const died = server.logs.filter((l) => l.msg === 'worker died: restarting it');
+      // A worker's own last words go to stderr: shown when one died, to tell why.
+      expect({ died, stderr: died.length > 0 ? server.stderr() : '' }).toEqual({ died: [], stderr: '' });
       expect(readdirSync(join(server.dir, '.orchestrator')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     } finally {
       for (const server of servers.splice(0)) await disposeServer(server);
