@@ -12,19 +12,16 @@ export const SERVING_V8_FLAGS: readonly string[] = ['--no-allocation-site-preten
  * Returns the flags set (none when `execArgv` already names one: the operator's choice wins).
  */
 export function tuneHeapForServing(execArgv: readonly string[] = process.execArgv): string[] {
-  const set: string[] = [];
-  for (const flag of SERVING_V8_FLAGS) {
-    const name = flag.replace(/^--(no-)?/, '').replace(/_/g, '-');
-    const given = execArgv.some(
-      (arg) =>
-        arg
-          .replace(/_/g, '-')
-          .replace(/^--(no-)?/, '')
-          .split('=')[0] === name,
-    );
-    if (given) continue;
-    setFlagsFromString(flag);
-    set.push(flag);
-  }
+  const given = new Set(execArgv.map(flagName));
+  const set = SERVING_V8_FLAGS.filter((flag) => !given.has(flagName(flag)));
+  for (const flag of set) setFlagsFromString(flag);
   return set;
+}
+
+/** A V8 flag's name whatever its spelling: `--no_foo_bar=1` and `--foo-bar` are both `foo-bar`. */
+function flagName(arg: string): string {
+  return arg
+    .replace(/_/g, '-')
+    .replace(/^--(no-)?/, '')
+    .split('=')[0]!;
 }

@@ -112,6 +112,7 @@ describe('FileEventSequence', () => {
     expect(ids).toEqual([1, 2, 3, 4, 5, 6].map((i) => first + i));
     expect(warnings.filter((w) => w.includes('cannot write'))).toHaveLength(1);
   });
+
   it('grows the block while blocks are used up fast, up to the largest, so a busy server renames rarely', async () => {
     const sequence = new FileEventSequence({ file, clock, blockSize: 10, maxBlockSize: 40 });
     await sequence.open(0);
